@@ -1,0 +1,85 @@
+"""The one place a host project plugs its tenants, plans and members into perscom-oauth.
+
+Subclass ``OrganizationAdapter``, name it in ``PERSCOM_OAUTH["ADAPTER"]``, and override what
+differs in your project:
+
+- ``organization_for_host(hostname)``: which organization answers at a host (default: the
+  ``Domain`` table, then ``DEFAULT_ORGANIZATION``).
+- ``has_oauth(organization)``: whether its plan includes OAuth 2.0 (default: its ``plan`` is
+  in ``PLANS_WITH_OAUTH``).
+- ``plan_name(organization)``: the plan's display name, used in error messages.
+- ``is_member(user, organization)``: whether the user may authorize apps for it (default:
+  a ``Membership`` row; superusers are members everywhere).
+
+Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .conf import oauth_settings, organization_model_label
+
+
+class OrganizationAdapter:
+    def get_organization_model(self) -> type[Any]:
+        return apps.get_model(organization_model_label())
+
+    def organization_for_host(self, hostname: str) -> Any | None:
+        from .models import Domain
+
+        organization_model = self.get_organization_model()
+        hostname = hostname.lower().rstrip(".")
+        domain = Domain.objects.select_related("organization").filter(hostname=hostname).first()
+        if domain is not None:
+            return domain.organization
+        slug = oauth_settings.DEFAULT_ORGANIZATION
+        if slug:
+            return organization_model._default_manager.filter(slug=slug).first()
+        return None
+
+    def has_oauth(self, organization: Any) -> bool:
+        return organization.plan in oauth_settings.PLANS_WITH_OAUTH
+
+    def plan_name(self, organization: Any) -> str:
+        display = getattr(organization, "get_plan_display", None)
+        return str(display() if display else organization.plan)
+
+    def required_plan_name(self) -> str:
+        plans = [str(plan).capitalize() for plan in oauth_settings.PLANS_WITH_OAUTH]
+        return " or ".join(plans) or "?"
+
+    def plan_refusal_message(self, organization: Any) -> str:
+        """Why OAuth is refused for this organization: names the cause and the fix."""
+        return _(
+            "OAuth 2.0 requires the %(required)s plan; organization '%(organization)s' is on the "
+            "%(plan)s plan."
+        ) % {
+            "required": self.required_plan_name(),
+            "organization": organization,
+            "plan": self.plan_name(organization),
+        }
+
+    def is_member(self, user: Any, organization: Any) -> bool:
+        from .models import Membership
+
+        if not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        return Membership.objects.filter(user=user, organization=organization).exists()
+
+
+@lru_cache(maxsize=4)
+def _adapter_for(path: str) -> OrganizationAdapter:
+    return import_string(path)()
+
+
+def get_adapter() -> OrganizationAdapter:
+    """The configured adapter (one instance per dotted path: adapters hold no request state)."""
+    return _adapter_for(oauth_settings.ADAPTER)

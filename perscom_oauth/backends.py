@@ -1,0 +1,19 @@
+"""The django-oauth-toolkit backend (``OAUTH2_BACKEND_CLASS``): carries the organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from oauth2_provider import oauth2_backends
+
+from .tenancy import ORGANIZATION_KEY, organization_for_request
+
+
+class OAuthLibCore(oauth2_backends.OAuthLibCore):
+    def extract_headers(self, request: HttpRequest) -> dict[str, Any]:
+        headers = super().extract_headers(request)
+        # Every validator decision (client lookup, bearer-token check) needs the tenant of
+        # the request; this is the only path from the Django request into oauthlib's.
+        headers[ORGANIZATION_KEY] = organization_for_request(request)
+        return headers

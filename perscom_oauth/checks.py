@@ -1,0 +1,134 @@
+"""System checks: a misconfigured install is reported by ``manage.py check``, with a hint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS
+
+PKCE_POLICIES = ("public", "all")
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    user_settings = getattr(settings, "PERSCOM_OAUTH", {})
+    if not isinstance(user_settings, dict):
+        return [
+            Error(
+                "PERSCOM_OAUTH must be a dict.",
+                hint="Set PERSCOM_OAUTH = {...} with the keys documented in the README.",
+                id="perscom_oauth.E001",
+            )
+        ]
+    errors: list[Any] = [
+        Error(
+            f"PERSCOM_OAUTH has an unknown key {key!r}.",
+            hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+            id="perscom_oauth.E001",
+        )
+        for key in sorted(set(user_settings) - set(DEFAULTS))
+    ]
+    values = {**DEFAULTS, **user_settings}
+    errors += _check_adapter(values["ADAPTER"])
+    plans = values["PLANS_WITH_OAUTH"]
+    if not isinstance(plans, list | tuple) or not all(isinstance(plan, str) for plan in plans):
+        errors.append(
+            Error(
+                'PERSCOM_OAUTH["PLANS_WITH_OAUTH"] must be a list of plan names.',
+                hint='For example ["enterprise"].',
+                id="perscom_oauth.E004",
+            )
+        )
+    elif not plans:
+        errors.append(
+            Warning(
+                'PERSCOM_OAUTH["PLANS_WITH_OAUTH"] is empty: OAuth 2.0 is refused to every organization.',
+                hint='List the plans that include OAuth 2.0, for example ["enterprise"].',
+                id="perscom_oauth.W001",
+            )
+        )
+    if values["DEFAULT_ORGANIZATION"] is not None and not isinstance(values["DEFAULT_ORGANIZATION"], str):
+        errors.append(
+            Error(
+                'PERSCOM_OAUTH["DEFAULT_ORGANIZATION"] must be an organization slug or None.',
+                hint="Name the slug of the organization that answers on every host.",
+                id="perscom_oauth.E005",
+            )
+        )
+    if values["PKCE_REQUIRED_FOR"] not in PKCE_POLICIES:
+        errors.append(
+            Error(
+                f'PERSCOM_OAUTH["PKCE_REQUIRED_FOR"] is {values["PKCE_REQUIRED_FOR"]!r}.',
+                hint=f"Use one of {', '.join(repr(p) for p in PKCE_POLICIES)}.",
+                id="perscom_oauth.E006",
+            )
+        )
+    return errors
+
+
+def _check_adapter(path: Any) -> list[Any]:
+    from .adapter import OrganizationAdapter
+
+    try:
+        adapter_class = import_string(path)
+    except (ImportError, TypeError, ValueError) as exc:
+        problem = f"cannot be imported ({exc})"
+    else:
+        if isinstance(adapter_class, type) and issubclass(adapter_class, OrganizationAdapter):
+            return []
+        problem = "is not a subclass of perscom_oauth.adapter.OrganizationAdapter"
+    return [
+        Error(
+            f'PERSCOM_OAUTH["ADAPTER"] = {path!r} {problem}.',
+            hint="Name a subclass of perscom_oauth.adapter.OrganizationAdapter by its dotted path.",
+            id="perscom_oauth.E002",
+        )
+    ]
+
+
+@register()
+def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Our hooks into django-oauth-toolkit must be installed, or tenants are not enforced."""
+    from oauth2_provider.models import get_application_model
+
+    from .defaults import REQUIRED
+    from .models import Application
+
+    errors = []
+    configured = getattr(settings, "OAUTH2_PROVIDER", {})
+    for key, expected in REQUIRED.items():
+        value = configured.get(key) if isinstance(configured, dict) else None
+        if not _is_subclass(value, expected):
+            errors.append(
+                Error(
+                    f'OAUTH2_PROVIDER["{key}"] must be {expected} (or a subclass); it is {value!r}.',
+                    hint="Start from OAUTH2_PROVIDER = {**perscom_oauth.defaults.OAUTH2_PROVIDER_DEFAULTS}.",
+                    id="perscom_oauth.E003",
+                )
+            )
+    try:
+        application_model = get_application_model()
+    except Exception as exc:  # the base library raises ImproperlyConfigured or LookupError
+        application_model = exc
+    if not (isinstance(application_model, type) and issubclass(application_model, Application)):
+        errors.append(
+            Error(
+                "OAUTH2_PROVIDER_APPLICATION_MODEL must be perscom_oauth.Application (or a subclass).",
+                hint='Set OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application".',
+                id="perscom_oauth.E007",
+            )
+        )
+    return errors
+
+
+def _is_subclass(value: Any, expected_path: str) -> bool:
+    try:
+        value_class = import_string(value) if isinstance(value, str) else value
+    except ImportError:
+        return False
+    expected = import_string(expected_path)
+    return isinstance(value_class, type) and issubclass(value_class, expected)

@@ -1,0 +1,57 @@
+"""The app's settings: one namespaced dict, ``PERSCOM_OAUTH``, read through ``oauth_settings``.
+
+Values are read from ``django.conf.settings`` on every access (nothing is cached), so
+``override_settings`` and ``setting_changed`` need no special handling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+#: Every key of ``PERSCOM_OAUTH`` with its default. The README documents each one.
+DEFAULTS: dict[str, Any] = {
+    # Dotted path of the adapter class that connects the host's tenants and plans.
+    "ADAPTER": "perscom_oauth.adapter.OrganizationAdapter",
+    # Plans (values of ``Organization.plan``) that include OAuth 2.0.
+    "PLANS_WITH_OAUTH": ["enterprise"],
+    # Slug of the organization that answers on hosts no organization claims (single tenant).
+    "DEFAULT_ORGANIZATION": None,
+    # Which clients must use PKCE (RFC 7636): "public" (RFC 9700 §2.1.1's minimum; confidential
+    # clients may keep the seed's plain code flow) or "all".
+    "PKCE_REQUIRED_FOR": "public",
+}
+
+#: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
+#: Django's swappable-model machinery only reads top-level settings.
+ORGANIZATION_MODEL_SETTING = "PERSCOM_OAUTH_ORGANIZATION_MODEL"
+DEFAULT_ORGANIZATION_MODEL = "perscom_oauth.Organization"
+
+
+def organization_model_label() -> str:
+    """The ``app_label.ModelName`` of the organization model in use."""
+    return getattr(settings, ORGANIZATION_MODEL_SETTING, DEFAULT_ORGANIZATION_MODEL)
+
+
+# Django's migration autodetector reads a swappable model's setting straight from
+# ``settings`` (there is no default for it anywhere but here), so give it one, as
+# ``global_settings`` does for AUTH_USER_MODEL. Runs once, when the models are imported.
+if settings.configured and not hasattr(settings, ORGANIZATION_MODEL_SETTING):
+    setattr(settings, ORGANIZATION_MODEL_SETTING, DEFAULT_ORGANIZATION_MODEL)
+
+
+class OAuthSettings:
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown perscom-oauth setting: {name!r}")
+        return self.user_settings.get(name, DEFAULTS[name])
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, "PERSCOM_OAUTH", {})
+        # A broken PERSCOM_OAUTH is reported by system check E001; run on defaults meanwhile.
+        return value if isinstance(value, dict) else {}
+
+
+oauth_settings = OAuthSettings()

@@ -1,0 +1,3 @@
+from .authentication import OAuth2Authentication
+
+__all__ = ["OAuth2Authentication"]

@@ -1,0 +1,34 @@
+"""DRF authentication by bearer token, for the organization of the request's host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from oauth2_provider.contrib.rest_framework import authentication
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+
+def presents_bearer_token(request: Request) -> bool:
+    scheme, _sep, _credentials = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer"
+
+
+class OAuth2Authentication(authentication.OAuth2Authentication):
+    """django-oauth-toolkit's DRF authentication, stricter about bad tokens.
+
+    A request that presents a bearer token which fails validation is refused with 401 and the
+    RFC 6750 §3.1 ``WWW-Authenticate`` error, instead of going on as an anonymous request.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is None and presents_bearer_token(request):
+            error = getattr(request, "oauth2_error", None) or {}
+            if "error" not in error:
+                error = request.oauth2_error = {"error": "invalid_token"}
+            raise exceptions.AuthenticationFailed(
+                error.get("error_description") or _("The access token is invalid.")
+            )
+        return result

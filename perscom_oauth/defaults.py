@@ -1,0 +1,32 @@
+"""Django-oauth-toolkit settings that perscom-oauth needs, for the host's ``OAUTH2_PROVIDER``.
+
+This module imports nothing from Django, so a settings module can use it::
+
+    from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+    OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS, "ACCESS_TOKEN_EXPIRE_SECONDS": 1800}
+
+System check ``perscom_oauth.E003`` reports a required entry that is missing or changed.
+"""
+
+#: Entries perscom-oauth cannot work without (our hooks into django-oauth-toolkit).
+REQUIRED = {
+    "OAUTH2_VALIDATOR_CLASS": "perscom_oauth.validators.OAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "perscom_oauth.backends.OAuthLibCore",
+}
+
+OAUTH2_PROVIDER_DEFAULTS = {
+    **REQUIRED,
+    # PERSCOM left tokens at the library default; one hour is today's norm (RFC 9700 §2.2).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    # RFC 9700 gates of the base library, all on: S256 only (§2.1.1), bearer tokens only in
+    # the Authorization header (§4.3.2), `iss` in authorization responses (RFC 9207, §4.4),
+    # tokens stored as checksums (§4.14).
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+}

@@ -1,0 +1,140 @@
+"""Organizations (tenants) with plans, their dashboard domains, memberships, and OAuth clients."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractApplication
+
+from .conf import organization_model_label
+from .tenancy import organization_of
+
+
+class Organization(models.Model):
+    """A tenant: one PERSCOM-style dashboard with its own plan.
+
+    Swappable through ``PERSCOM_OAUTH_ORGANIZATION_MODEL``; see ``adapter.OrganizationAdapter``.
+    """
+
+    class Plan(models.TextChoices):
+        BASIC = "basic", _("Basic")
+        PRO = "pro", _("Pro")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    plan = models.CharField(_("plan"), max_length=32, choices=Plan.choices, default=Plan.BASIC)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        swappable = "PERSCOM_OAUTH_ORGANIZATION_MODEL"
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(models.Model):
+    """A host name (no port) at which an organization's dashboard answers."""
+
+    organization = models.ForeignKey(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        related_name="domains",
+        verbose_name=_("organization"),
+    )
+    hostname = models.CharField(_("host name"), max_length=253, unique=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "hostname"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.hostname
+
+    def save(self, *args, **kwargs) -> None:
+        # Host names are case-insensitive (RFC 4343); lookups use the lower-cased form.
+        self.hostname = self.hostname.strip().lower().rstrip(".")
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    """A user's membership of an organization."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="perscom_memberships",
+        verbose_name=_("user"),
+    )
+    organization = models.ForeignKey(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organization"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="perscom_oauth_unique_membership")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+
+class Application(AbstractApplication):
+    """An OAuth client, owned by one organization (django-oauth-toolkit's swappable model).
+
+    Set ``OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"``.
+    """
+
+    #: ``allowed_scopes`` value meaning "every scope, including ones added later".
+    ALL_SCOPES = "*"
+
+    organization = models.ForeignKey(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        related_name="oauth_applications",
+        verbose_name=_("organization"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    enabled = models.BooleanField(
+        _("enabled"), default=True, help_text=_("A suspended application can neither get nor use tokens.")
+    )
+    allowed_scopes = models.TextField(
+        _("allowed scopes"),
+        default=ALL_SCOPES,
+        blank=True,
+        help_text=_('Space-separated scopes this client may request, or "*" for all scopes.'),
+    )
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def save(self, *args, **kwargs) -> None:
+        if self.client_type == self.CLIENT_PUBLIC:
+            # A public client cannot keep a secret (RFC 6749 §2.1), so it is given none.
+            self.client_secret = ""
+            self.hash_client_secret = False
+        super().save(*args, **kwargs)
+
+    def is_usable(self, request) -> bool:
+        """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.
+
+        A client is usable only while enabled, and only on its own organization's host: used on
+        another tenant's host it is an unknown client (RFC 6749 §5.2 ``invalid_client``), and its
+        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``).
+        """
+        organization = organization_of(request)
+        return self.enabled and organization is not None and self.organization_id == organization.pk

@@ -1,0 +1,18 @@
+"""The OAuth endpoints at PERSCOM's paths. Include at the root: ``path("", include(...))``.
+
+Paths take no trailing slash (as PERSCOM documents them) but tolerate one. The namespace is
+django-oauth-toolkit's own, so the base library's views reverse their siblings correctly;
+include this module instead of ``oauth2_provider.urls``, not beside it.
+"""
+
+from django.urls import re_path
+
+from . import views
+
+app_name = "oauth2_provider"
+
+urlpatterns = [
+    re_path(r"^oauth/authorize/?$", views.AuthorizationView.as_view(), name="authorize"),
+    re_path(r"^oauth/token/?$", views.TokenView.as_view(), name="token"),
+    re_path(r"^oauth/revoke/?$", views.RevokeTokenView.as_view(), name="revoke-token"),
+]

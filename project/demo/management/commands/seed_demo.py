@@ -1,0 +1,132 @@
+"""Create the demo's organizations, users and applications (idempotent) and print them.
+
+Secrets are derived from SECRET_KEY, so every run prints the same credentials and each one
+printed keeps working; they are re-stored on each run in case anything changed them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from perscom_oauth.models import Application, Domain, Membership, Organization
+
+PORT = 8000
+CALLBACK = "http://127.0.0.1:8765/callback"
+ORGANIZATIONS = [
+    {"slug": "demo", "name": "Demo Unit", "plan": "enterprise", "hosts": ["localhost", "127.0.0.1"]},
+    {"slug": "basic", "name": "Basic Unit", "plan": "basic", "hosts": ["basic.localhost"]},
+]
+USERS = [
+    {"username": "alice", "organization": "demo", "role": "all"},
+    {"username": "bob", "organization": "demo", "role": "view"},
+    {"username": "carol", "organization": "basic", "role": "view"},
+]
+APPLICATIONS = [
+    {"client_id": "demo-web", "name": "Demo Web App", "organization": "demo", "client_type": "confidential"},
+    {"client_id": "demo-spa", "name": "Demo Single-Page App", "organization": "demo", "client_type": "public"},
+    {"client_id": "basic-web", "name": "Basic Web App", "organization": "basic", "client_type": "confidential"},
+]
+
+
+def demo_secret(purpose: str) -> str:
+    return salted_hmac("perscom_oauth.demo", purpose).hexdigest()[:32]
+
+
+class Command(BaseCommand):
+    help = "Create the demo data (idempotent) and print working credentials."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--json", action="store_true", help="Print the data as JSON (stable shape).")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        data = {
+            "organizations": [self.seed_organization(spec) for spec in ORGANIZATIONS],
+            "users": [self.seed_user(spec) for spec in USERS],
+            "applications": [self.seed_application(spec) for spec in APPLICATIONS],
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(data, indent=2))
+        else:
+            self.print_summary(data)
+
+    def seed_organization(self, spec: dict[str, Any]) -> dict[str, Any]:
+        organization, _ = Organization.objects.update_or_create(
+            slug=spec["slug"], defaults={"name": spec["name"], "plan": spec["plan"]}
+        )
+        for index, host in enumerate(spec["hosts"]):
+            Domain.objects.update_or_create(
+                hostname=host, defaults={"organization": organization, "is_primary": index == 0}
+            )
+        return {
+            "slug": organization.slug,
+            "name": organization.name,
+            "plan": organization.plan,
+            "base_url": f"http://{spec['hosts'][0]}:{PORT}",
+        }
+
+    def seed_user(self, spec: dict[str, Any]) -> dict[str, Any]:
+        user_model = get_user_model()
+        user, _ = user_model.objects.get_or_create(username=spec["username"])
+        password = f"{spec['username']}-{demo_secret('user:' + spec['username'])[:8]}"
+        user.set_password(password)
+        user.email = f"{spec['username']}@example.com"
+        user.is_active = True
+        user.is_staff = user.is_superuser = spec["role"] == "all"
+        user.save()
+        permissions = Permission.objects.all()
+        if spec["role"] == "view":
+            permissions = permissions.filter(codename__startswith="view_")
+        user.user_permissions.set(permissions)
+        organization = Organization.objects.get(slug=spec["organization"])
+        Membership.objects.get_or_create(user=user, organization=organization)
+        return {"username": user.username, "password": password, "organization": organization.slug}
+
+    def seed_application(self, spec: dict[str, Any]) -> dict[str, Any]:
+        confidential = spec["client_type"] == Application.CLIENT_CONFIDENTIAL
+        secret = demo_secret("client:" + spec["client_id"]) if confidential else ""
+        application = Application.objects.filter(client_id=spec["client_id"]).first() or Application(
+            client_id=spec["client_id"]
+        )
+        application.name = spec["name"]
+        application.organization = Organization.objects.get(slug=spec["organization"])
+        application.client_type = spec["client_type"]
+        application.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+        application.redirect_uris = CALLBACK
+        application.client_secret = secret
+        application.hash_client_secret = confidential
+        application.allowed_scopes = Application.ALL_SCOPES
+        application.enabled = True
+        application.save()
+        return {
+            "name": application.name,
+            "organization": application.organization.slug,
+            "client_id": application.client_id,
+            "client_secret": secret or None,
+            "client_type": application.client_type,
+            "grant_type": "authorization_code",
+            "redirect_uris": application.redirect_uris.split(),
+            "allowed_scopes": application.allowed_scopes.split(),
+        }
+
+    def print_summary(self, data: dict[str, Any]) -> None:
+        write = self.stdout.write
+        write(self.style.MIGRATE_HEADING("Organizations"))
+        for org in data["organizations"]:
+            write(f"  {org['slug']:<8} {org['plan']:<11} {org['base_url']}")
+        write(self.style.MIGRATE_HEADING("Users (username / password)"))
+        for user in data["users"]:
+            write(f"  {user['username']:<8} {user['password']:<16} in {user['organization']}")
+        write(self.style.MIGRATE_HEADING("Applications"))
+        for app in data["applications"]:
+            write(f"  {app['name']} ({app['organization']}, {app['client_type']})")
+            write(f"    client_id:     {app['client_id']}")
+            write(f"    client_secret: {app['client_secret'] or '(none: public client, use PKCE)'}")
+            write(f"    redirect_uri:  {' '.join(app['redirect_uris'])}")
