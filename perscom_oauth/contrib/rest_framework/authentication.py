@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import authentication
 from rest_framework import exceptions
@@ -24,6 +25,10 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
+        if result is not None and result[0] is None:
+            # A machine-to-machine token has no user; an AnonymousUser keeps DRF and view code
+            # that reads request.user.is_authenticated working (the token is request.auth).
+            return AnonymousUser(), result[1]
         if result is None and presents_bearer_token(request):
             error = getattr(request, "oauth2_error", None) or {}
             if "error" not in error:

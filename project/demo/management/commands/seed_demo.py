@@ -30,8 +30,18 @@ USERS = [
 ]
 APPLICATIONS = [
     {"client_id": "demo-web", "name": "Demo Web App", "organization": "demo", "client_type": "confidential"},
-    {"client_id": "demo-spa", "name": "Demo Single-Page App", "organization": "demo", "client_type": "public"},
-    {"client_id": "basic-web", "name": "Basic Web App", "organization": "basic", "client_type": "confidential"},
+    {
+        "client_id": "demo-spa",
+        "name": "Demo Single-Page App",
+        "organization": "demo",
+        "client_type": "public",
+    },
+    {
+        "client_id": "basic-web",
+        "name": "Basic Web App",
+        "organization": "basic",
+        "client_type": "confidential",
+    },
 ]
 
 

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from perscom_oauth.adapter import OrganizationAdapter
+
+from .models import Tenant
+
+DOMAIN = ".tenants.test"
+OAUTH_TIER = 3
+
+
+class TenantAdapter(OrganizationAdapter):
+    """Tenants answer at ``<subdomain>.tenants.test``; OAuth comes with tier 3 and up."""
+
+    def organization_for_host(self, hostname: str) -> Tenant | None:
+        hostname = hostname.lower().rstrip(".")
+        if not hostname.endswith(DOMAIN):
+            return None
+        return Tenant.objects.filter(subdomain=hostname.removesuffix(DOMAIN)).first()
+
+    def has_oauth(self, organization: Any) -> bool:
+        return organization.tier >= OAUTH_TIER
+
+    def plan_name(self, organization: Any) -> str:
+        return f"tier {organization.tier}"
+
+    def required_plan_name(self) -> str:
+        return f"tier {OAUTH_TIER}"
+
+    def is_member(self, user: Any, organization: Any) -> bool:
+        return user.is_active

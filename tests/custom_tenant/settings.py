@@ -1,0 +1,16 @@
+"""The demo project with its own tenant model and plans, through PERSCOM_OAUTH's adapter."""
+
+import os
+
+from project.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.custom_tenant"]  # noqa: F405
+PERSCOM_OAUTH_ORGANIZATION_MODEL = "custom_tenant.Tenant"
+# Tiers replace plans: PLANS_WITH_OAUTH is never read by this adapter.
+PERSCOM_OAUTH = {"ADAPTER": "tests.custom_tenant.adapter.TenantAdapter"}
+ROOT_URLCONF = "tests.custom_tenant.urls"
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["TEST"] = {"NAME": "test_perscom_tenant"}  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"perscom-test-tenant-{os.getpid()}"  # noqa: F405
