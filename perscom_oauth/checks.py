@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
@@ -93,8 +94,6 @@ def _check_adapter(path: Any) -> list[Any]:
 @register()
 def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Our hooks into django-oauth-toolkit must be installed, or tenants are not enforced."""
-    from oauth2_provider.models import get_application_model
-
     from .defaults import REQUIRED
     from .models import Application
 
@@ -111,10 +110,10 @@ def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 )
             )
     try:
-        application_model = get_application_model()
-    except Exception as exc:  # the base library raises ImproperlyConfigured or LookupError
-        application_model = exc
-    if not (isinstance(application_model, type) and issubclass(application_model, Application)):
+        application_model = apps.get_model(getattr(settings, "OAUTH2_PROVIDER_APPLICATION_MODEL", ""))
+    except (LookupError, ValueError, TypeError):
+        application_model = None
+    if not (application_model and issubclass(application_model, Application)):
         errors.append(
             Error(
                 "OAUTH2_PROVIDER_APPLICATION_MODEL must be perscom_oauth.Application (or a subclass).",

@@ -6,12 +6,16 @@ endpoint, and an organization whose plan lacks OAuth 2.0 gets nothing issued.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from oauth2_provider import views as base
+from oauth2_provider.models import get_application_model
 
 from .adapter import get_adapter
 from .tenancy import organization_for_request
@@ -25,6 +29,24 @@ def oauth_error(status: int, error: str, description: str) -> JsonResponse:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
+
+
+def has_nul_byte(request: HttpRequest) -> bool:
+    """Whether any parameter or client credential carries a NUL byte.
+
+    PostgreSQL cannot store or compare NUL in text, and no legitimate client_id, code or token
+    has one, so such requests are refused before any lookup (RFC 6749 §5.2 invalid_request).
+    """
+    values = [value for _key, values in (*request.GET.lists(), *request.POST.lists()) for value in values]
+    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        # Credentials are form-encoded inside the base64 (RFC 6749 §2.3.1): %00 is a NUL too.
+        try:
+            decoded = base64.b64decode(credentials + "==").decode("utf-8", "replace")
+        except binascii.Error:
+            decoded = ""  # undecodable: the base library refuses it as invalid_client
+        values.append(unquote_plus(decoded))
+    return any("\x00" in value for value in values)
 
 
 def unknown_host_message(request: HttpRequest) -> str:
@@ -43,6 +65,8 @@ class AuthorizationView(base.AuthorizationView):
         organization = organization_for_request(request)
         if organization is None:
             return error_page(request, 404, _("Unknown organization"), unknown_host_message(request))
+        if has_nul_byte(request):
+            return error_page(request, 400, _("Invalid request"), _("Malformed request parameters."))
         adapter = get_adapter()
         if not adapter.has_oauth(organization):
             # An error page rather than a §4.1.2.1 redirect: nothing about the client is
@@ -54,6 +78,21 @@ class AuthorizationView(base.AuthorizationView):
             message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
             return error_page(request, 403, _("Not a member"), message % {"organization": organization})
         return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The base view looks the (hidden, tamperable) client_id up with .get(): an unknown
+        # one would be a 500. RFC 6749 §4.1.2.1: never redirect for an invalid client.
+        organization = organization_for_request(self.request)
+        client_id = form.cleaned_data["client_id"]
+        if (
+            not get_application_model()
+            .objects.filter(client_id=client_id, organization=organization)
+            .exists()
+        ):
+            return error_page(
+                self.request, 400, _("Invalid request"), _("Invalid client_id parameter value.")
+            )
+        return super().form_valid(form)
 
 
 class TokenView(base.TokenView):
@@ -67,6 +106,8 @@ class TokenView(base.TokenView):
         if not adapter.has_oauth(organization):
             # §5.2 unauthorized_client: the client may not use this grant type (nor any other).
             return oauth_error(400, "unauthorized_client", adapter.plan_refusal_message(organization))
+        if has_nul_byte(request):
+            return oauth_error(400, "invalid_request", _("Malformed request parameters."))
         if request.POST.get("grant_type") == DEVICE_CODE_GRANT and not request.POST.get("device_code"):
             # The base view would raise KeyError (a 500) on this malformed request.
             return oauth_error(400, "invalid_request", _("Missing device_code parameter."))
@@ -83,4 +124,6 @@ class RevokeTokenView(base.RevokeTokenView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if organization_for_request(request) is None:
             return oauth_error(404, "invalid_request", unknown_host_message(request))
+        if has_nul_byte(request):
+            return oauth_error(400, "invalid_request", _("Malformed request parameters."))
         return super().post(request, *args, **kwargs)

@@ -29,7 +29,11 @@ class MeView(APIView):
         return Response(
             {
                 "user": {"id": user.pk, "username": user.get_username()} if user.is_authenticated else None,
-                "organization": {"slug": organization.slug, "name": organization.name, "plan": organization.plan}
+                "organization": {
+                    "slug": organization.slug,
+                    "name": organization.name,
+                    "plan": organization.plan,
+                }
                 if organization
                 else None,
                 "client_id": token.application.client_id if token and token.application else None,

@@ -38,7 +38,9 @@ class OAuthClient:
     def client(self) -> Client:
         return Client(HTTP_HOST=self.host)
 
-    def authorize(self, user: Any, application: Any, scope: str = "view:user", **extra: str) -> dict[str, str]:
+    def authorize(
+        self, user: Any, application: Any, scope: str = "view:user", **extra: str
+    ) -> dict[str, str]:
         """Log the user in, approve, and return the redirect's query parameters."""
         browser = self.client()
         browser.force_login(user)
@@ -57,7 +59,9 @@ class OAuthClient:
     def code_flow(self, user: Any, application: Any, scope: str = "view:user") -> Any:
         """Authorization code + PKCE, client secret in the body; returns the token response."""
         verifier, challenge = pkce_pair()
-        query = self.authorize(user, application, scope, code_challenge=challenge, code_challenge_method="S256")
+        query = self.authorize(
+            user, application, scope, code_challenge=challenge, code_challenge_method="S256"
+        )
         return self.token(
             grant_type="authorization_code",
             code=query["code"],

@@ -36,14 +36,20 @@ def test_code_flow_with_http_basic_client_authentication(
     query = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")
     response = oauth.client().post(
         "/oauth/token",
-        {"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT_URI,
-         "code_verifier": verifier},
+        {
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
         HTTP_AUTHORIZATION=basic_auth(app.client_id),
     )
     assert response.status_code == 200, response.content
 
 
-def test_authorization_response_carries_state_and_issuer(oauth: OAuthClient, member: Any, app: Application) -> None:
+def test_authorization_response_carries_state_and_issuer(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
     query = oauth.authorize(member, app)
     assert query["state"] == "state-1"
     assert query["iss"] == f"http://{oauth.host}"  # RFC 9207
@@ -55,8 +61,11 @@ def test_seed_flow_without_pkce_works_for_a_confidential_client(
     """The seed's curl examples send no PKCE; RFC 9700 §2.1.1 allows that for confidential clients."""
     query = oauth.authorize(member, app)
     response = oauth.token(
-        grant_type="authorization_code", code=query["code"], redirect_uri=REDIRECT_URI,
-        client_id=app.client_id, client_secret=SECRET,
+        grant_type="authorization_code",
+        code=query["code"],
+        redirect_uri=REDIRECT_URI,
+        client_id=app.client_id,
+        client_secret=SECRET,
     )
     assert response.status_code == 200, response.content
 
@@ -79,8 +88,11 @@ def test_public_client_has_no_secret_and_must_use_pkce(oauth: OAuthClient, membe
     verifier, challenge = pkce_pair()
     query = oauth.authorize(member, spa, code_challenge=challenge, code_challenge_method="S256")
     response = oauth.token(
-        grant_type="authorization_code", code=query["code"], redirect_uri=REDIRECT_URI,
-        client_id=spa.client_id, code_verifier=verifier,
+        grant_type="authorization_code",
+        code=query["code"],
+        redirect_uri=REDIRECT_URI,
+        client_id=spa.client_id,
+        code_verifier=verifier,
     )
     assert response.status_code == 200, response.content
 
@@ -90,8 +102,16 @@ def test_plain_pkce_method_is_refused(oauth: OAuthClient, member: Any, app: Appl
     browser.force_login(member)
     response = browser.post(
         "/oauth/authorize",
-        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI, "state": "s",
-         "scope": "view:user", "code_challenge": "a" * 43, "code_challenge_method": "plain", "allow": "1"},
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": REDIRECT_URI,
+            "state": "s",
+            "scope": "view:user",
+            "code_challenge": "a" * 43,
+            "code_challenge_method": "plain",
+            "allow": "1",
+        },
     )
     assert response.status_code == 302
     assert "error=" in response["Location"]  # RFC 9700 §2.1.1: S256 only
@@ -102,8 +122,12 @@ def test_wrong_code_verifier_is_invalid_grant(oauth: OAuthClient, member: Any, a
     _verifier, challenge = pkce_pair()
     query = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")
     response = oauth.token(
-        grant_type="authorization_code", code=query["code"], redirect_uri=REDIRECT_URI,
-        client_id=app.client_id, client_secret=SECRET, code_verifier=pkce_pair()[0],
+        grant_type="authorization_code",
+        code=query["code"],
+        redirect_uri=REDIRECT_URI,
+        client_id=app.client_id,
+        client_secret=SECRET,
+        code_verifier=pkce_pair()[0],
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -113,8 +137,11 @@ def test_refresh_then_revoke(oauth: OAuthClient, member: Any, app: Application) 
     first = oauth.code_flow(member, app).json()
 
     refreshed = oauth.token(
-        grant_type="refresh_token", refresh_token=first["refresh_token"], client_id=app.client_id,
-        client_secret=SECRET, scope="view:user",
+        grant_type="refresh_token",
+        refresh_token=first["refresh_token"],
+        client_id=app.client_id,
+        client_secret=SECRET,
+        scope="view:user",
     )
     assert refreshed.status_code == 200, refreshed.content
     second = refreshed.json()
@@ -122,7 +149,8 @@ def test_refresh_then_revoke(oauth: OAuthClient, member: Any, app: Application) 
     assert oauth.api(second["access_token"]).status_code == 200
 
     revoked = oauth.client().post(
-        "/oauth/revoke", {"token": second["access_token"], "token_type_hint": "access_token"},
+        "/oauth/revoke",
+        {"token": second["access_token"], "token_type_hint": "access_token"},
         HTTP_AUTHORIZATION=basic_auth(app.client_id),
     )
     assert revoked.status_code == 200  # RFC 7009 §2.2
@@ -131,13 +159,18 @@ def test_refresh_then_revoke(oauth: OAuthClient, member: Any, app: Application) 
     assert 'error="invalid_token"' in refused["WWW-Authenticate"]
 
 
-def test_revoking_a_refresh_token_stops_it_refreshing(oauth: OAuthClient, member: Any, app: Application) -> None:
+def test_revoking_a_refresh_token_stops_it_refreshing(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
     token = oauth.code_flow(member, app).json()
     oauth.client().post(
-        "/oauth/revoke", {"token": token["refresh_token"], "client_id": app.client_id, "client_secret": SECRET}
+        "/oauth/revoke",
+        {"token": token["refresh_token"], "client_id": app.client_id, "client_secret": SECRET},
     )
     response = oauth.token(
-        grant_type="refresh_token", refresh_token=token["refresh_token"], client_id=app.client_id,
+        grant_type="refresh_token",
+        refresh_token=token["refresh_token"],
+        client_id=app.client_id,
         client_secret=SECRET,
     )
     assert response.status_code == 400
@@ -150,13 +183,21 @@ def test_paths_take_no_trailing_slash_but_tolerate_one(
 ) -> None:
     query = oauth.authorize(member, app)
     response = oauth.client().post(
-        path, {"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT_URI,
-               "client_id": app.client_id, "client_secret": SECRET},
+        path,
+        {
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": REDIRECT_URI,
+            "client_id": app.client_id,
+            "client_secret": SECRET,
+        },
     )
     assert response.status_code == 200
 
 
-def test_bearer_token_in_query_string_is_not_accepted(oauth: OAuthClient, member: Any, app: Application) -> None:
+def test_bearer_token_in_query_string_is_not_accepted(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
     response = oauth.client().get("/api/me", {"access_token": token})
     assert response.status_code in (401, 403)  # RFC 9700 §4.3.2: header only
@@ -164,7 +205,8 @@ def test_bearer_token_in_query_string_is_not_accepted(oauth: OAuthClient, member
 
 def test_authorize_requires_login(oauth: OAuthClient, app: Application) -> None:
     response = oauth.client().get(
-        "/oauth/authorize", {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI}
+        "/oauth/authorize",
+        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI},
     )
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -175,7 +217,8 @@ def test_non_member_cannot_authorize(oauth: OAuthClient, app: Application, djang
     browser = oauth.client()
     browser.force_login(outsider)
     response = browser.get(
-        "/oauth/authorize", {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI}
+        "/oauth/authorize",
+        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI},
     )
     assert response.status_code == 403
     assert b"not a member of Alpha Unit" in response.content

@@ -37,7 +37,9 @@ def client_credentials_token(oauth: OAuthClient, machine: Application) -> str:
     return response.json()["access_token"]
 
 
-def test_authorize_shows_the_plan_error(oauth: OAuthClient, org: Organization, member: Any, app: Application) -> None:
+def test_authorize_shows_the_plan_error(
+    oauth: OAuthClient, org: Organization, member: Any, app: Application
+) -> None:
     set_plan(org, "pro")
     browser = oauth.client()
     browser.force_login(member)
@@ -68,7 +70,9 @@ def test_token_endpoint_refuses_every_grant_type(
     oauth: OAuthClient, org: Organization, app: Application, grant: dict[str, str]
 ) -> None:
     set_plan(org, "pro")
-    response = oauth.client().post("/oauth/token", {**grant, "client_id": app.client_id, "client_secret": SECRET})
+    response = oauth.client().post(
+        "/oauth/token", {**grant, "client_id": app.client_id, "client_secret": SECRET}
+    )
 
     assert response.status_code == 400  # RFC 6749 §5.2
     assert response.json() == {"error": "unauthorized_client", "error_description": PLAN_MESSAGE}
@@ -101,8 +105,12 @@ def test_downgrade_then_upgrade_restores_tokens_and_deletes_nothing(
 
     set_plan(org, "pro")
     assert oauth.api(token["access_token"]).status_code == 401
-    refresh = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
-               "client_id": app.client_id, "client_secret": SECRET}
+    refresh = {
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+        "client_id": app.client_id,
+        "client_secret": SECRET,
+    }
     assert oauth.token(**refresh).status_code == 400
     assert (get_access_token_model().objects.count(), get_refresh_token_model().objects.count()) == counts
     assert Application.objects.filter(pk=app.pk, enabled=True).exists()
@@ -127,9 +135,16 @@ def test_revocation_still_works_without_the_plan(
     assert oauth.api(token["access_token"]).status_code == 401
 
 
-def test_plans_with_oauth_is_a_setting(oauth: OAuthClient, org: Organization, settings: Any, app: Application) -> None:
+def test_plans_with_oauth_is_a_setting(
+    oauth: OAuthClient, org: Organization, settings: Any, app: Application
+) -> None:
     set_plan(org, "pro")
     settings.PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["pro", "enterprise"]}
-    response = oauth.token(grant_type="authorization_code", code="nope", redirect_uri=REDIRECT_URI,
-                           client_id=app.client_id, client_secret=SECRET)
+    response = oauth.token(
+        grant_type="authorization_code",
+        code="nope",
+        redirect_uri=REDIRECT_URI,
+        client_id=app.client_id,
+        client_secret=SECRET,
+    )
     assert response.json()["error"] == "invalid_grant"  # gate passed; the made-up code is refused

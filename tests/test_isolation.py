@@ -32,13 +32,22 @@ def test_code_and_refresh_token_cannot_be_redeemed_on_another_host(
     oauth: OAuthClient, bravo: OAuthClient, member: Any, app: Application
 ) -> None:
     code = oauth.authorize(member, app)["code"]
-    response = bravo.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
-                           client_id=app.client_id, client_secret=SECRET)
+    response = bravo.token(
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT_URI,
+        client_id=app.client_id,
+        client_secret=SECRET,
+    )
     assert response.json()["error"] == "invalid_client"
 
     token = oauth.code_flow(member, app).json()
-    response = bravo.token(grant_type="refresh_token", refresh_token=token["refresh_token"],
-                           client_id=app.client_id, client_secret=SECRET)
+    response = bravo.token(
+        grant_type="refresh_token",
+        refresh_token=token["refresh_token"],
+        client_id=app.client_id,
+        client_secret=SECRET,
+    )
     assert response.json()["error"] == "invalid_client"
 
 
@@ -49,7 +58,8 @@ def test_authorize_with_another_organizations_client_is_refused(
     browser = bravo.client()
     browser.force_login(member)
     response = browser.get(
-        "/oauth/authorize", {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI}
+        "/oauth/authorize",
+        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI},
     )
     assert response.status_code == 400  # never redirected to the foreign client's URI
     assert "Invalid client_id parameter value." in response.content.decode()
@@ -69,7 +79,9 @@ def test_revoking_from_another_organizations_host_is_refused(
     oauth: OAuthClient, bravo: OAuthClient, member: Any, app: Application
 ) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
-    response = bravo.client().post("/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    response = bravo.client().post(
+        "/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
+    )
     assert response.status_code == 401
     assert oauth.api(token).status_code == 200
 
@@ -78,8 +90,11 @@ def test_member_of_one_organization_cannot_authorize_for_another(
     bravo: OAuthClient, other_org: Organization, member: Any
 ) -> None:
     foreign_app = Application.objects.create(
-        organization=other_org, name="Bravo app", client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE, redirect_uris=REDIRECT_URI,
+        organization=other_org,
+        name="Bravo app",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=REDIRECT_URI,
     )
     browser = bravo.client()
     browser.force_login(member)
@@ -92,13 +107,20 @@ def test_member_of_one_organization_cannot_authorize_for_another(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/oauth/authorize"), ("post", "/oauth/authorize"), ("post", "/oauth/token"), ("post", "/oauth/revoke")],
+    [
+        ("get", "/oauth/authorize"),
+        ("post", "/oauth/authorize"),
+        ("post", "/oauth/token"),
+        ("post", "/oauth/revoke"),
+    ],
 )
 def test_unknown_host_is_404_on_every_oauth_endpoint(
     member: Any, app: Application, method: str, path: str, client: Any
 ) -> None:
     client.force_login(member)
-    response = getattr(client, method)(path, {"client_id": app.client_id}, HTTP_HOST="nobody.example.test:8443")
+    response = getattr(client, method)(
+        path, {"client_id": app.client_id}, HTTP_HOST="nobody.example.test:8443"
+    )
     assert response.status_code == 404
     assert "nobody.example.test" in response.content.decode()
 
@@ -110,7 +132,9 @@ def test_token_on_unknown_host_is_invalid_token(oauth: OAuthClient, member: Any,
     assert "No organization answers at this host" in response["WWW-Authenticate"]
 
 
-def test_port_is_ignored_when_resolving_the_organization(member: Any, app: Application, org: Organization) -> None:
+def test_port_is_ignored_when_resolving_the_organization(
+    member: Any, app: Application, org: Organization
+) -> None:
     token = OAuthClient(f"{host_of(org)}:8443").code_flow(member, app)
     assert token.status_code == 200
     assert OAuthClient(host_of(org).upper()).api(token.json()["access_token"]).status_code == 200

@@ -1,8 +1,7 @@
 """The demo project with its own tenant model and plans, through PERSCOM_OAUTH's adapter."""
 
-import os
-
 from project.settings import *  # noqa: F403
+from tests.settings_support import separate_test_storage
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.custom_tenant"]  # noqa: F405
 PERSCOM_OAUTH_ORGANIZATION_MODEL = "custom_tenant.Tenant"
@@ -12,5 +11,4 @@ ROOT_URLCONF = "tests.custom_tenant.urls"
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES["default"]["TEST"] = {"NAME": "test_perscom_tenant"}  # noqa: F405
-CACHES["default"]["KEY_PREFIX"] = f"perscom-test-tenant-{os.getpid()}"  # noqa: F405
+separate_test_storage(DATABASES, CACHES, "tenant")  # noqa: F405

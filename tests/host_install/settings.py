@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+from tests.settings_support import separate_test_storage
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -71,20 +72,18 @@ STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The block is the README's, verbatim (a test compares the two): neither reformatted nor wrapped.
-# ruff: noqa: E501
-# fmt: off
 # --- perscom-oauth ---
 INSTALLED_APPS += ["rest_framework", "oauth2_provider", "perscom_oauth"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS, "SCOPES": {"view:user": "Can view user"}}
 PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"]}
-REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["perscom_oauth.contrib.rest_framework.OAuth2Authentication"]}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["perscom_oauth.contrib.rest_framework.OAuth2Authentication"],
+}
 # --- end perscom-oauth ---
-# fmt: on
 
 # Test-only: any Host (organizations are told apart by host), a fast hasher, and a test
 # database and cache prefix of its own so it never collides with the other suites.
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES["default"]["TEST"] = {"NAME": "test_perscom_host"}
-CACHES["default"]["KEY_PREFIX"] = f"perscom-test-host-{os.getpid()}"
+separate_test_storage(DATABASES, CACHES, "host")

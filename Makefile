@@ -1,0 +1,36 @@
+# Shortcuts for contributors. The README's two commands need nothing but Python.
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL := postgres://postgres@127.0.0.1:5432/test
+REDIS_URL := redis://127.0.0.1:6379/0
+
+.PHONY: install demo test test-production lint format ci
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements.txt
+
+install: $(PY)
+
+demo: $(PY)
+	$(PY) manage.py migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver localhost:8000
+
+test: $(PY)
+	$(PY) -m pytest
+
+test-production: $(PY)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(PY) -m pytest
+
+lint: $(PY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(PY)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+ci:
+	bash .ci/run

@@ -1,0 +1,14 @@
+"""Keeps the suites that run side by side (tests/test_host_setups.py) off each other's data."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def separate_test_storage(databases: dict[str, Any], caches: dict[str, Any], name: str) -> None:
+    """Give a settings module its own test database (server databases only) and cache prefix."""
+    if "sqlite" not in databases["default"]["ENGINE"]:
+        # SQLite test databases are in memory already; a TEST NAME would put one on disk.
+        databases["default"]["TEST"] = {"NAME": f"test_perscom_{name}"}
+    caches["default"]["KEY_PREFIX"] = f"perscom-test-{name}-{os.getpid()}"

@@ -1,0 +1,57 @@
+"""System checks: one test per id, and `manage.py check` runs them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+
+
+def ids() -> list[str]:
+    return [message.id for message in run_checks() if message.id and message.id.startswith("perscom_oauth.")]
+
+
+def test_the_demo_configuration_is_clean() -> None:
+    assert ids() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("not a dict", "perscom_oauth.E001"),
+        ({"PLANS_WITH_OAUTH": ["enterprise"], "PLAN_WITH_OAUTH": []}, "perscom_oauth.E001"),
+        ({"ADAPTER": "no.such.Adapter"}, "perscom_oauth.E002"),
+        ({"ADAPTER": "django.contrib.auth.models.User"}, "perscom_oauth.E002"),
+        ({"PLANS_WITH_OAUTH": "enterprise"}, "perscom_oauth.E004"),
+        ({"PLANS_WITH_OAUTH": []}, "perscom_oauth.W001"),
+        ({"DEFAULT_ORGANIZATION": 7}, "perscom_oauth.E005"),
+        ({"PKCE_REQUIRED_FOR": "confidential"}, "perscom_oauth.E006"),
+    ],
+)
+def test_perscom_oauth_setting_checks(settings: Any, value: Any, expected: str) -> None:
+    settings.PERSCOM_OAUTH = value
+    assert ids() == [expected]
+
+
+@pytest.mark.parametrize("key", ["OAUTH2_VALIDATOR_CLASS", "OAUTH2_BACKEND_CLASS"])
+def test_our_hooks_into_the_base_library_are_required(settings: Any, key: str) -> None:
+    settings.OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS, key: f"oauth2_provider.{'x'}"}
+    assert ids() == ["perscom_oauth.E003"]
+    settings.OAUTH2_PROVIDER = {k: v for k, v in OAUTH2_PROVIDER_DEFAULTS.items() if k != key}
+    assert ids() == ["perscom_oauth.E003"]
+
+
+def test_application_model_must_be_ours(settings: Any) -> None:
+    settings.OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+    assert "perscom_oauth.E007" in ids()
+
+
+def test_manage_py_check_reports_them(settings: Any) -> None:
+    settings.PERSCOM_OAUTH = {"ADAPTER": "no.such.Adapter"}
+    with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E002.*\n\s+HINT: Name a subclass"):
+        call_command("check")

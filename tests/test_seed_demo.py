@@ -1,0 +1,121 @@
+"""`seed_demo`: idempotent, a stable JSON contract, and credentials that work."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from perscom_oauth.models import Application
+from tests.oauth import OAuthClient, pkce_pair
+
+pytestmark = pytest.mark.django_db
+CALLBACK = "http://127.0.0.1:8765/callback"
+
+
+def seed() -> dict[str, Any]:
+    out = io.StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_json_matches_the_contract() -> None:
+    data = seed()
+
+    assert set(data) == {"organizations", "users", "applications"}
+    assert data["organizations"] == [
+        {"slug": "demo", "name": "Demo Unit", "plan": "enterprise", "base_url": "http://localhost:8000"},
+        {"slug": "basic", "name": "Basic Unit", "plan": "basic", "base_url": "http://basic.localhost:8000"},
+    ]
+    assert [(u["username"], u["organization"]) for u in data["users"]] == [
+        ("alice", "demo"),
+        ("bob", "demo"),
+        ("carol", "basic"),
+    ]
+    assert all(set(u) == {"username", "password", "organization"} for u in data["users"])
+    keys = {
+        "name",
+        "organization",
+        "client_id",
+        "client_secret",
+        "client_type",
+        "grant_type",
+        "redirect_uris",
+        "allowed_scopes",
+    }
+    apps = {a["client_id"]: a for a in data["applications"]}
+    assert all(set(a) == keys for a in apps.values())
+    assert apps["demo-web"]["client_type"] == "confidential" and apps["demo-web"]["client_secret"]
+    assert apps["demo-spa"]["client_type"] == "public" and apps["demo-spa"]["client_secret"] is None
+    assert apps["basic-web"]["organization"] == "basic"
+    assert all(
+        a["redirect_uris"] == [CALLBACK] and a["grant_type"] == "authorization_code" for a in apps.values()
+    )
+
+
+def test_rerunning_is_idempotent_and_keeps_printed_secrets_valid() -> None:
+    first = seed()
+    second = seed()
+    assert first == second
+    assert Application.objects.count() == 3
+    secret = first["applications"][0]["client_secret"]
+    assert Application.objects.get(client_id="demo-web").client_secret != secret  # hashed at rest
+
+
+def test_printed_credentials_work() -> None:
+    data = seed()
+    users = {u["username"]: u for u in data["users"]}
+    apps = {a["client_id"]: a for a in data["applications"]}
+    for user in users.values():
+        assert Client().login(username=user["username"], password=user["password"])
+
+    from django.contrib.auth import get_user_model
+
+    alice = get_user_model().objects.get(username="alice")
+    demo = OAuthClient("localhost:8000")
+    web = Application.objects.get(client_id="demo-web")
+    verifier, challenge = pkce_pair()
+    code = demo.authorize(alice, web, code_challenge=challenge, code_challenge_method="S256")["code"]
+    response = demo.token(
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=CALLBACK,
+        client_id="demo-web",
+        client_secret=apps["demo-web"]["client_secret"],
+        code_verifier=verifier,
+    )
+    assert response.status_code == 200, response.content
+    assert demo.api(response.json()["access_token"]).json()["user"]["username"] == "alice"
+
+    spa = Application.objects.get(client_id="demo-spa")
+    verifier, challenge = pkce_pair()
+    code = OAuthClient("127.0.0.1").authorize(
+        alice, spa, code_challenge=challenge, code_challenge_method="S256"
+    )
+    response = demo.token(
+        grant_type="authorization_code",
+        code=code["code"],
+        redirect_uri=CALLBACK,
+        client_id="demo-spa",
+        code_verifier=verifier,
+    )
+    assert response.status_code == 200, response.content
+
+    response = OAuthClient("basic.localhost").token(
+        grant_type="client_credentials",
+        client_id="basic-web",
+        client_secret=apps["basic-web"]["client_secret"],
+    )
+    assert response.json()["error"] == "unauthorized_client"
+    assert "requires the Enterprise plan" in response.json()["error_description"]
+
+
+def test_human_output_lists_the_credentials() -> None:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "demo-web" in text and "alice" in text and "http://localhost:8000" in text
