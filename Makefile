@@ -26,6 +26,7 @@ test-production: $(PY)
 lint: $(PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy perscom_oauth
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(PY)

@@ -11,7 +11,7 @@ from .conf import organization_model_label
 from .tenancy import organization_of
 
 
-class Organization(models.Model):
+class Organization(models.Model):  # type: ignore[django-manager-missing]  # swappable FK target
     """A tenant: one PERSCOM-style dashboard with its own plan.
 
     Swappable through ``PERSCOM_OAUTH_ORGANIZATION_MODEL``; see ``adapter.OrganizationAdapter``.

@@ -146,3 +146,24 @@ def test_default_organization_answers_on_unclaimed_hosts(
     settings.PERSCOM_OAUTH = {"DEFAULT_ORGANIZATION": org.slug}
     token = OAuthClient("dashboard.single-tenant.test").code_flow(member, app)
     assert token.status_code == 200
+
+
+def test_suspended_application_neither_gets_nor_uses_tokens(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    token = oauth.code_flow(member, app).json()
+    app.enabled = False
+    app.save()
+
+    assert oauth.api(token["access_token"]).status_code == 401
+    refreshed = oauth.token(
+        grant_type="refresh_token",
+        refresh_token=token["refresh_token"],
+        client_id=app.client_id,
+        client_secret=SECRET,
+    )
+    assert refreshed.json()["error"] == "invalid_client"
+
+    app.enabled = True
+    app.save()
+    assert oauth.api(token["access_token"]).status_code == 200

@@ -32,7 +32,9 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
         if result is None and presents_bearer_token(request):
             error = getattr(request, "oauth2_error", None) or {}
             if "error" not in error:
-                error = request.oauth2_error = {"error": "invalid_token"}
+                # authenticate_header() reads it back for the WWW-Authenticate challenge.
+                error = {"error": "invalid_token"}
+                setattr(request, "oauth2_error", error)  # noqa: B010
             raise exceptions.AuthenticationFailed(
                 error.get("error_description") or _("The access token is invalid.")
             )
