@@ -10,6 +10,10 @@ differs in your project:
 - ``plan_name(organization)``: the plan's display name, used in error messages.
 - ``is_member(user, organization)``: whether the user may authorize apps for it (default:
   a ``Membership`` row; superusers are members everywhere).
+- ``get_permissions(user, organization)``: the ``app_label.codename`` permissions the user
+  holds there (default: for members, Django's own ``user.get_all_permissions()`` plus the
+  permissions of the membership's roles, which are groups that apply in that organization
+  only). Scopes are derived from these on every request.
 
 Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model.
 """
@@ -73,6 +77,19 @@ class OrganizationAdapter:
         if user.is_superuser:
             return True
         return Membership.objects.filter(user=user, organization=organization).exists()
+
+    def get_permissions(self, user: Any, organization: Any) -> set[str]:
+        from django.contrib.auth.models import Permission
+
+        from .models import Membership
+
+        membership = Membership.objects.filter(user=user, organization=organization).first()
+        if membership is None:
+            return set()
+        roles = Permission.objects.filter(group__memberships=membership).values_list(
+            "content_type__app_label", "codename"
+        )
+        return set(user.get_all_permissions()) | {f"{app_label}.{codename}" for app_label, codename in roles}
 
 
 @lru_cache(maxsize=4)

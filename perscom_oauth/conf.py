@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 #: Every key of ``PERSCOM_OAUTH`` with its default. The README documents each one.
 DEFAULTS: dict[str, Any] = {
@@ -21,6 +22,16 @@ DEFAULTS: dict[str, Any] = {
     # Which clients must use PKCE (RFC 7636): "public" (RFC 9700 §2.1.1's minimum; confidential
     # clients may keep the seed's plain code flow) or "all".
     "PKCE_REQUIRED_FOR": "public",
+    # Apps ("app_label") and models ("app_label.Model") whose permissions are scopes.
+    "SCOPE_MODELS": [],
+    # Scopes that are no permission, with their descriptions (OpenID Connect's by default).
+    "EXTRA_SCOPES": {
+        "openid": _("Sign you in with your account"),
+        "profile": _("View your name and username"),
+        "email": _("View your email address"),
+    },
+    # Scopes granted when a client asks for none (RFC 6749 §3.3); none: the request fails.
+    "DEFAULT_SCOPES": [],
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:

@@ -12,6 +12,7 @@ System check ``perscom_oauth.E003`` reports a required entry that is missing or 
 REQUIRED = {
     "OAUTH2_VALIDATOR_CLASS": "perscom_oauth.validators.OAuth2Validator",
     "OAUTH2_BACKEND_CLASS": "perscom_oauth.backends.OAuthLibCore",
+    "SCOPES_BACKEND_CLASS": "perscom_oauth.scopes.PermissionScopes",
 }
 
 OAUTH2_PROVIDER_DEFAULTS = {

@@ -78,6 +78,13 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("organization"),
     )
+    roles = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("roles"),
+        help_text=_("Groups whose permissions the user holds in this organization only."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

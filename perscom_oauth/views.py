@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from oauth2_provider import views as base
 from oauth2_provider.models import get_application_model
 
+from .access import consent_groups, grantable_scopes
 from .adapter import get_adapter
+from .forms import ConsentForm
 from .tenancy import organization_for_request
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -59,7 +61,14 @@ def error_page(request: HttpRequest, status: int, title: str, description: str) 
 
 
 class AuthorizationView(base.AuthorizationView):
-    """RFC 6749 §4.1.1: the consent screen, for members of an organization with OAuth 2.0."""
+    """RFC 6749 §4.1.1: the consent screen, for members of an organization with OAuth 2.0.
+
+    It lists the requested scopes grouped by resource; the user may untick any, and scopes
+    whose permission the user lacks are shown but cannot be granted.
+    """
+
+    template_name = "perscom_oauth/authorize.html"
+    form_class = ConsentForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         organization = organization_for_request(request)
@@ -84,15 +93,29 @@ class AuthorizationView(base.AuthorizationView):
         # one would be a 500. RFC 6749 §4.1.2.1: never redirect for an invalid client.
         organization = organization_for_request(self.request)
         client_id = form.cleaned_data["client_id"]
-        if (
-            not get_application_model()
-            .objects.filter(client_id=client_id, organization=organization)
-            .exists()
-        ):
-            return error_page(
-                self.request, 400, _("Invalid request"), _("Invalid client_id parameter value.")
-            )
+        applications = get_application_model().objects.filter(organization=organization)
+        application = applications.filter(client_id=client_id).first()
+        if application is None:
+            message = _("Invalid client_id parameter value.")
+            return error_page(self.request, 400, _("Invalid request"), message)
+        # RFC 6749 §3.3: the user may narrow the scope; approving none is a refusal (§4.1.2.1).
+        requested = form.cleaned_data["scope"].split()
+        approved = set(form.cleaned_data["approved_scopes"])
+        grantable = grantable_scopes(self.request.user, organization, application, requested)
+        granted = [name for name in grantable if name in approved]
+        form.cleaned_data["scope"] = " ".join(granted)
+        form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
         return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        application = context.get("application")
+        if application is not None:
+            organization = organization_for_request(self.request)
+            requested = context.get("scopes", [])
+            context["organization"] = organization
+            context["scope_groups"] = consent_groups(self.request.user, organization, application, requested)
+        return context
 
 
 class TokenView(base.TokenView):

@@ -1,30 +1,35 @@
-"""The demo's API: what a third-party app reaches with its bearer token."""
+"""The demo's API, in PERSCOM's shape: every endpoint protected by scope in one line."""
 
 from __future__ import annotations
 
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from perscom_oauth.contrib.rest_framework import ScopePermissions
+from perscom_oauth.models import Membership
 from perscom_oauth.tenancy import organization_for_request
 
+from .demo.models import Award, Rank
 
-class HasAccessToken(BasePermission):
-    """A valid bearer token, with or without a user (machine-to-machine tokens have none)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return hasattr(request.auth, "scope")
+User = get_user_model()
 
 
 class MeView(APIView):
-    """The token's user, organization and scopes (scopes are null for a browser session)."""
+    """The caller: the token's user (null for a machine-to-machine token), organization and
+    effective scopes (null for a browser session)."""
 
-    permission_classes = [IsAuthenticated | HasAccessToken]
+    permission_classes = [ScopePermissions]
+    required_scopes: list[str] = []  # any valid token or signed-in user
 
     def get(self, request: Request) -> Response:
         organization = organization_for_request(request._request)
-        token = request.auth if hasattr(request.auth, "scope") else None
+        token = request.auth if hasattr(request.auth, "effective_scopes") else None
         user = request.user
         return Response(
             {
@@ -33,10 +38,66 @@ class MeView(APIView):
                     "slug": organization.slug,
                     "name": organization.name,
                     "plan": organization.plan,
-                }
-                if organization
-                else None,
-                "client_id": token.application.client_id if token and token.application else None,
-                "scopes": sorted(token.scope.split()) if token else None,
+                },
+                "client_id": token.application.client_id if token else None,
+                "scopes": sorted(token.effective_scopes) if token else None,
             }
         )
+
+
+class OrganizationScopedViewSet(viewsets.ModelViewSet):
+    """CRUD on one model, limited to the organization of the request's host."""
+
+    permission_classes = [ScopePermissions]
+
+    @property
+    def organization(self) -> Any:
+        return organization_for_request(self.request._request)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.queryset.filter(organization=self.organization)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        serializer.save(organization=self.organization)
+
+
+class RankSerializer(serializers.ModelSerializer[Rank]):
+    class Meta:
+        model = Rank
+        fields = ["id", "name", "abbreviation", "order"]
+
+
+class AwardSerializer(serializers.ModelSerializer[Award]):
+    class Meta:
+        model = Award
+        fields = ["id", "name", "description"]
+
+
+class UserSerializer(serializers.ModelSerializer[Any]):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name"]
+
+
+class RankViewSet(OrganizationScopedViewSet):
+    queryset = Rank.objects.all()
+    serializer_class = RankSerializer
+
+
+class AwardViewSet(OrganizationScopedViewSet):
+    queryset = Award.objects.all()
+    serializer_class = AwardSerializer
+
+
+class UserViewSet(OrganizationScopedViewSet):
+    """The organization's members. Creating a user makes them a member; deleting removes the user."""
+
+    queryset = User.objects.all()
+    serializer_class = UserSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return User.objects.filter(perscom_memberships__organization=self.organization).order_by("pk")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        user = serializer.save()
+        Membership.objects.create(user=user, organization=self.organization)

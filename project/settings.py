@@ -86,18 +86,14 @@ REST_FRAMEWORK = {
         "perscom_oauth.contrib.rest_framework.OAuth2Authentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["perscom_oauth.contrib.rest_framework.ScopePermissions"],
+    "EXCEPTION_HANDLER": "perscom_oauth.contrib.rest_framework.exception_handler",
 }
 
-# --- perscom-oauth: the lines the README's "Install into an existing project" adds ---
+# --- perscom-oauth: the README's "Install into an existing project" lines, for the demo ---
+# The default organization model, named explicitly because the demo's own models point at it.
+PERSCOM_OAUTH_ORGANIZATION_MODEL = "perscom_oauth.Organization"
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
-OAUTH2_PROVIDER = {
-    **OAUTH2_PROVIDER_DEFAULTS,
-    "SCOPES": {
-        "view:user": "Can view user",
-        "update:user": "Can change user",
-    },
-    "DEFAULT_SCOPES": ["view:user"],
-}
-PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"]}
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS}
+PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User", "demo"]}
 # --- end of perscom-oauth ---

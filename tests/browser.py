@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -13,18 +14,25 @@ class FormParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.fields: dict[str, str] = {}
+        self.fields: dict[str, Any] = {}
         self.forms_seen = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "form":
             self.forms_seen += 1
         named = dict(attrs)
-        if tag == "input" and self.forms_seen == 1 and named.get("name") and named.get("type") != "submit":
-            self.fields[named["name"] or ""] = named.get("value") or ""
+        name = named.get("name")
+        if tag != "input" or self.forms_seen != 1 or not name or named.get("type") == "submit":
+            return
+        if named.get("type") == "checkbox":
+            # Like a browser: only ticked, enabled boxes are sent, each name possibly many times.
+            if "checked" in named and "disabled" not in named:
+                self.fields.setdefault(name, []).append(named.get("value") or "on")
+        else:
+            self.fields[name] = named.get("value") or ""
 
 
-def form_fields(html: str) -> dict[str, str]:
+def form_fields(html: str) -> dict[str, Any]:
     parser = FormParser()
     parser.feed(html)
     return parser.fields
@@ -46,7 +54,7 @@ class Browser:
     def open(self, url: str) -> requests.Response:
         return self.session.get(url, timeout=10)
 
-    def submit(self, page: requests.Response, data: dict[str, str]) -> requests.Response:
+    def submit(self, page: requests.Response, data: dict[str, Any]) -> requests.Response:
         """Submit the page's first form with these values; redirects are not followed."""
         fields = {**form_fields(page.text), **data}
         # Django's CSRF check wants a Referer on https only; plain http needs the token alone.

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 from perscom_oauth.models import Application
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
@@ -19,9 +21,39 @@ def other_org(db: Any) -> Any:
     return OrganizationFactory(slug="bravo", name="Bravo Unit")
 
 
+def role(name: str, *codenames: str) -> Group:
+    """A group of permissions of the exposed models (``view`` matches every view_* codename)."""
+    group, _ = Group.objects.get_or_create(name=name)
+    permissions = Permission.objects.filter(content_type__app_label__in=["auth", "demo"])
+    if codenames != ("*",):
+        query = Q()
+        for codename in codenames:
+            query |= Q(codename__startswith=f"{codename}_") if "_" not in codename else Q(codename=codename)
+        permissions = permissions.filter(query)
+    group.permissions.set(permissions)
+    return group
+
+
 @pytest.fixture
-def member(org: Any) -> Any:
-    return MembershipFactory(organization=org, user=UserFactory(username="member")).user
+def admin_role(db: Any) -> Group:
+    return role("Administrator", "*")
+
+
+@pytest.fixture
+def viewer_role(db: Any) -> Group:
+    return role("Viewer", "view")
+
+
+def make_member(org: Any, username: str, *roles: Group) -> Any:
+    membership = MembershipFactory(organization=org, user=UserFactory(username=username))
+    membership.roles.set(roles)
+    return membership.user
+
+
+@pytest.fixture
+def member(org: Any, admin_role: Group) -> Any:
+    """A member of ``org`` holding every permission there through a role."""
+    return make_member(org, "member", admin_role)
 
 
 @pytest.fixture

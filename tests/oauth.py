@@ -44,7 +44,7 @@ class OAuthClient:
         """Log the user in, approve, and return the redirect's query parameters."""
         browser = self.client()
         browser.force_login(user)
-        params = {
+        params: dict[str, Any] = {
             "response_type": "code",
             "client_id": application.client_id,
             "redirect_uri": REDIRECT_URI,
@@ -52,7 +52,10 @@ class OAuthClient:
             "state": "state-1",
             **extra,
         }
-        response = browser.post("/oauth/authorize", {**params, "allow": "Authorize"})
+        approved = extra.pop("approved_scopes", scope).split()
+        response = browser.post(
+            "/oauth/authorize", {**params, "approved_scopes": approved, "allow": "Authorize"}
+        )
         assert response.status_code == 302, response.content
         return {k: v[0] for k, v in parse_qs(urlparse(response["Location"]).query).items()}
 

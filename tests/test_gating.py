@@ -31,7 +31,9 @@ def machine(org: Organization) -> Application:
 
 def client_credentials_token(oauth: OAuthClient, machine: Application) -> str:
     response = oauth.client().post(
-        "/oauth/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic_auth(machine.client_id)
+        "/oauth/token",
+        {"grant_type": "client_credentials", "scope": "view:user"},
+        HTTP_AUTHORIZATION=basic_auth(machine.client_id),
     )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
@@ -139,7 +141,7 @@ def test_plans_with_oauth_is_a_setting(
     oauth: OAuthClient, org: Organization, settings: Any, app: Application
 ) -> None:
     set_plan(org, "pro")
-    settings.PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["pro", "enterprise"]}
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "PLANS_WITH_OAUTH": ["pro", "enterprise"]}
     response = oauth.token(
         grant_type="authorization_code",
         code="nope",

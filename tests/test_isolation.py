@@ -143,7 +143,7 @@ def test_port_is_ignored_when_resolving_the_organization(
 def test_default_organization_answers_on_unclaimed_hosts(
     settings: Any, member: Any, app: Application, org: Organization
 ) -> None:
-    settings.PERSCOM_OAUTH = {"DEFAULT_ORGANIZATION": org.slug}
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "DEFAULT_ORGANIZATION": org.slug}
     token = OAuthClient("dashboard.single-tenant.test").code_flow(member, app)
     assert token.status_code == 200
 

@@ -30,3 +30,7 @@ class TenantAdapter(OrganizationAdapter):
 
     def is_member(self, user: Any, organization: Any) -> bool:
         return user.is_active
+
+    def get_permissions(self, user: Any, organization: Any) -> set[str]:
+        # No per-tenant roles here: the user's own Django permissions apply in every tenant.
+        return set(user.get_all_permissions())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -46,8 +47,10 @@ def test_migrations_point_perscom_oauth_at_the_tenant_model() -> None:
 @pytest.mark.django_db
 def test_tier_3_tenant_completes_the_code_flow() -> None:
     _obj, app, oauth = tenant("alpha", tier=3)
-    # No Membership row: the adapter's is_member lets any active user authorize.
+    # No Membership row: the adapter's is_member lets any active user authorize, and its
+    # get_permissions reads the user's own Django permissions.
     user = UserFactory(username="someone")
+    user.user_permissions.add(Permission.objects.get(codename="view_user"))
     response = oauth.code_flow(user, app)
     assert response.status_code == 200, response.content
     response = oauth.api(response.json()["access_token"])

@@ -7,7 +7,9 @@ from perscom_oauth.tenancy import organization_for_request
 
 
 class MeView(APIView):
-    # The project's REST_FRAMEWORK defaults apply: bearer token (or session), authenticated only.
+    # The project's REST_FRAMEWORK defaults apply: ScopePermissions, here needing no scope.
+    required_scopes: list[str] = []
+
     def get(self, request: Request) -> Response:
         tenant = organization_for_request(request._request)
         return Response({"username": request.user.get_username(), "tenant": tenant and tenant.subdomain})

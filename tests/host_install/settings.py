@@ -75,10 +75,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- perscom-oauth ---
 INSTALLED_APPS += ["rest_framework", "oauth2_provider", "perscom_oauth"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
-OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS, "SCOPES": {"view:user": "Can view user"}}
-PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"]}
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS}
+PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User"]}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["perscom_oauth.contrib.rest_framework.OAuth2Authentication"],
+    "EXCEPTION_HANDLER": "perscom_oauth.contrib.rest_framework.exception_handler",
 }
 # --- end perscom-oauth ---
 

@@ -1,3 +1,7 @@
-from .authentication import OAuth2Authentication
+"""DRF integration: authentication by bearer token, permissions by scope."""
 
-__all__ = ["OAuth2Authentication"]
+from .authentication import OAuth2Authentication
+from .exceptions import exception_handler
+from .permissions import ScopePermissions
+
+__all__ = ["OAuth2Authentication", "ScopePermissions", "exception_handler"]

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import authentication
+from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework import exceptions
 from rest_framework.request import Request
 
@@ -39,3 +40,10 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
                 error.get("error_description") or _("The access token is invalid.")
             )
         return result
+
+    def authenticate_header(self, request: Request) -> str:
+        # The base class does not escape quotes; an organization's name appears in plan errors.
+        error = getattr(request, "oauth2_error", None) or {}
+        return build_bearer_challenge(
+            request, oauth2_error=error, realm=self.www_authenticate_realm, resource_metadata_url=None
+        )

@@ -1,0 +1,58 @@
+"""What a user, an application and a token may do right now, in scopes.
+
+A token never exceeds its user: its effective scopes are recomputed on every request as
+(scopes granted) ∩ (scopes the application may use) ∩ (scopes the user holds now). Scopes
+that are no permission (``openid``, ...) are held by every member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .adapter import get_adapter
+from .scopes import allowed_scope_names, registry
+
+
+def held_scopes(user: Any, organization: Any) -> set[str]:
+    """The scopes whose permission the user holds in this organization (superusers: all)."""
+    if user is None or not user.is_active or organization is None:
+        return set()
+    scopes = registry()
+    if user.is_superuser:
+        return set(scopes)
+    permissions = get_adapter().get_permissions(user, organization)
+    return {
+        name for name, scope in scopes.items() if scope.permission is None or scope.permission in permissions
+    }
+
+
+def grantable_scopes(user: Any, organization: Any, application: Any, requested: Iterable[str]) -> list[str]:
+    """The requested scopes this user may grant this application, in request order."""
+    allowed = allowed_scope_names(application) & held_scopes(user, organization)
+    return [name for name in requested if name in allowed]
+
+
+def effective_scopes(token: Any, organization: Any) -> frozenset[str]:
+    """What an access token allows on this request. Machine-to-machine tokens (no user) are
+    bounded by the application's allowed scopes alone."""
+    granted = set(token.scope.split()) & allowed_scope_names(token.application)
+    if token.user_id is None:
+        return frozenset(granted)
+    return frozenset(granted & held_scopes(token.user, organization))
+
+
+def consent_groups(
+    user: Any, organization: Any, application: Any, requested: Iterable[str]
+) -> list[dict[str, Any]]:
+    """The requested scopes for the consent screen, grouped by resource, each marked grantable
+    or not (the user lacks the permission)."""
+    grantable = set(grantable_scopes(user, organization, application, requested))
+    scopes = registry()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for name in requested:
+        scope = scopes[name]
+        groups.setdefault(scope.resource, []).append(
+            {"name": name, "description": scope.description, "grantable": name in grantable}
+        )
+    return [{"resource": resource, "scopes": items} for resource, items in groups.items()]

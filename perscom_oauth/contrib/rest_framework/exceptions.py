@@ -1,0 +1,27 @@
+"""DRF exception handler adding the RFC 6750 §3.1 challenge to insufficient-scope 403s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oauth2_provider.www_authenticate import build_bearer_challenge
+from rest_framework.response import Response
+
+from .permissions import INSUFFICIENT_SCOPE
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Set as ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; wraps DRF's default handler."""
+    # Imported here: rest_framework.views imports the authentication classes named in
+    # settings, which import this package.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    required = getattr(getattr(request, "_request", None), INSUFFICIENT_SCOPE, None)
+    if response is not None and response.status_code == 403 and required:
+        error = {"error": "insufficient_scope", "scope": " ".join(required)}
+        response["WWW-Authenticate"] = build_bearer_challenge(
+            request, oauth2_error=error, realm="api", resource_metadata_url=None
+        )
+    return response
