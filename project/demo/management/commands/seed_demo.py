@@ -10,12 +10,14 @@ import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
 from perscom_oauth.models import Application, Domain, Membership, Organization
+from perscom_oauth.scopes import registry
+from project.demo.models import Award, Rank
 
 PORT = 8000
 CALLBACK = "http://127.0.0.1:8765/callback"
@@ -45,6 +47,10 @@ APPLICATIONS = [
 ]
 
 
+RANKS = [("Private", "PVT"), ("Corporal", "CPL"), ("Sergeant", "SGT"), ("Lieutenant", "LT")]
+AWARDS = ["Good Conduct Medal", "Army Achievement Medal"]
+
+
 def demo_secret(purpose: str) -> str:
     return salted_hmac("perscom_oauth.demo", purpose).hexdigest()[:32]
 
@@ -62,6 +68,7 @@ class Command(BaseCommand):
             "users": [self.seed_user(spec) for spec in USERS],
             "applications": [self.seed_application(spec) for spec in APPLICATIONS],
         }
+        self.seed_content()
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2))
         else:
@@ -91,13 +98,32 @@ class Command(BaseCommand):
         user.is_active = True
         user.is_staff = user.is_superuser = spec["role"] == "all"
         user.save()
-        permissions = Permission.objects.all()
-        if spec["role"] == "view":
-            permissions = permissions.filter(codename__startswith="view_")
-        user.user_permissions.set(permissions)
         organization = Organization.objects.get(slug=spec["organization"])
-        Membership.objects.get_or_create(user=user, organization=organization)
+        membership, _ = Membership.objects.get_or_create(user=user, organization=organization)
+        membership.roles.set([self.role(spec["role"])])
         return {"username": user.username, "password": password, "organization": organization.slug}
+
+    def role(self, kind: str) -> Group:
+        """Administrator: every permission that is a scope; Viewer: every view_* one."""
+        group, _ = Group.objects.get_or_create(name="Administrator" if kind == "all" else "Viewer")
+        scopes = [scope for scope in registry().values() if scope.permission]
+        if kind != "all":
+            scopes = [scope for scope in scopes if scope.name.startswith("view:")]
+        permissions = Permission.objects.none()
+        for scope in scopes:
+            app_label, codename = (scope.permission or "").split(".")
+            permissions |= Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(permissions)
+        return group
+
+    def seed_content(self) -> None:
+        demo = Organization.objects.get(slug="demo")
+        for order, (name, abbreviation) in enumerate(RANKS):
+            Rank.objects.update_or_create(
+                organization=demo, name=name, defaults={"abbreviation": abbreviation, "order": order}
+            )
+        for name in AWARDS:
+            Award.objects.get_or_create(organization=demo, name=name)
 
     def seed_application(self, spec: dict[str, Any]) -> dict[str, Any]:
         confidential = spec["client_type"] == Application.CLIENT_CONFIDENTIAL
