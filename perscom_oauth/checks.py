@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
@@ -131,3 +132,46 @@ def _is_subclass(value: Any, expected_path: str) -> bool:
         return False
     expected = import_string(expected_path)
     return isinstance(value_class, type) and issubclass(value_class, expected)
+
+
+@register()
+def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The permission <-> scope mapping must be one-to-one: collisions fail at startup."""
+    from .scopes import codename_for_scope, collect_scopes
+
+    try:
+        scopes = collect_scopes()
+    except (LookupError, ValueError, TypeError) as exc:
+        return [
+            Error(
+                f"The scope registry cannot be built: {exc}",
+                hint='PERSCOM_OAUTH["SCOPE_MODELS"] lists "app_label" or "app_label.Model" entries, and '
+                "every exposed permission codename reads verb_object.",
+                id="perscom_oauth.E008",
+            )
+        ]
+    errors: list[Any] = []
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for scope in scopes:
+        by_name[scope.name].append(scope.permission or "EXTRA_SCOPES")
+        if scope.permission and codename_for_scope(scope.name) != scope.permission.partition(".")[2]:
+            errors.append(
+                Error(
+                    f"Permission {scope.permission} becomes scope {scope.name!r}, which reads back as "
+                    f"{codename_for_scope(scope.name)!r}: the mapping would be ambiguous.",
+                    hint="Name custom permissions with a verb other than create/update (add_x and change_x "
+                    "already map to create:x and update:x).",
+                    id="perscom_oauth.E009",
+                )
+            )
+    for name, sources in sorted(by_name.items()):
+        if len(sources) > 1:
+            errors.append(
+                Error(
+                    f"Scope {name!r} would stand for several permissions: {', '.join(sources)}.",
+                    hint='Expose only one of these models in PERSCOM_OAUTH["SCOPE_MODELS"], or rename the '
+                    "custom permission or extra scope.",
+                    id="perscom_oauth.E010",
+                )
+            )
+    return errors

@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.forms import AllowForm
 
 
+class ApprovedScopesField(forms.MultipleChoiceField):
+    def validate(self, value: Any) -> None:
+        # Values outside the request are not an error to show the user: the view keeps only
+        # requested, grantable scopes, so a tampered value simply grants nothing.
+        pass
+
+
 class ConsentForm(AllowForm):
-    approved_scopes = forms.MultipleChoiceField(
+    approved_scopes = ApprovedScopesField(
         label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple
     )
 

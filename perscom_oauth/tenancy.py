@@ -20,7 +20,9 @@ def organization_for_request(request: HttpRequest) -> Any | None:
     """The organization whose dashboard answers at this request's host (port ignored), or None.
 
     ``request.get_host()`` enforces ``ALLOWED_HOSTS``: a disallowed host is a 400 from Django.
+    A DRF ``Request`` is unwrapped, so the answer is cached once per HTTP request.
     """
+    request = getattr(request, "_request", request)
     try:
         return getattr(request, _CACHE_ATTRIBUTE)
     except AttributeError:

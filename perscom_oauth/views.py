@@ -107,6 +107,13 @@ class AuthorizationView(base.AuthorizationView):
         form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
         return super().form_valid(form)
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).
+        message = _("Malformed authorization request: %(fields)s.") % {
+            "fields": ", ".join(sorted(form.errors))
+        }
+        return error_page(self.request, 400, _("Invalid request"), message)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         application = context.get("application")

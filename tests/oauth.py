@@ -59,11 +59,11 @@ class OAuthClient:
         assert response.status_code == 302, response.content
         return {k: v[0] for k, v in parse_qs(urlparse(response["Location"]).query).items()}
 
-    def code_flow(self, user: Any, application: Any, scope: str = "view:user") -> Any:
+    def code_flow(self, user: Any, application: Any, scope: str = "view:user", **extra: str) -> Any:
         """Authorization code + PKCE, client secret in the body; returns the token response."""
         verifier, challenge = pkce_pair()
         query = self.authorize(
-            user, application, scope, code_challenge=challenge, code_challenge_method="S256"
+            user, application, scope, code_challenge=challenge, code_challenge_method="S256", **extra
         )
         return self.token(
             grant_type="authorization_code",

@@ -5,6 +5,8 @@ from tests.settings_support import separate_test_storage
 
 # Anyone may send any Host: the unknown-host tests must reach our 404, not Django's 400.
 ALLOWED_HOSTS = ["*"]
+# Models that are never exposed unless a test names them in SCOPE_MODELS (test_scopes.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.scope_collisions"]  # noqa: F405
 # Client secrets and passwords hashed with a fast hasher: the suite checks behaviour, and
 # bench/ measures the production hashers.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,49 @@
+"""``@scopes_required`` protects a plain Django view the way ScopePermissions protects DRF ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from perscom_oauth.models import Application, Organization
+from tests.conftest import make_member
+from tests.oauth import OAuthClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
+
+
+def test_token_with_the_scope(oauth: OAuthClient, member: Any, app: Application) -> None:
+    token = oauth.code_flow(member, app, scope="view:rank").json()["access_token"]
+    response = oauth.api(token, "/plain/ranks")
+    assert response.status_code == 200
+    assert response.json() == {"user": "member"}
+
+
+def test_token_without_the_scope(oauth: OAuthClient, member: Any, app: Application) -> None:
+    token = oauth.code_flow(member, app, scope="view:user").json()["access_token"]
+    response = oauth.api(token, "/plain/ranks")
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert 'scope="view:rank"' in response["WWW-Authenticate"]
+
+
+def test_bad_token_and_no_credentials(oauth: OAuthClient) -> None:
+    response = oauth.api("not-a-token", "/plain/ranks")
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    response = oauth.client().get("/plain/ranks")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_session_falls_back_to_the_users_permissions(
+    oauth: OAuthClient, org: Organization, viewer_role: Group
+) -> None:
+    browser = oauth.client()
+    browser.force_login(make_member(org, "viewer", viewer_role))
+    assert browser.get("/plain/ranks").status_code == 200
+    outsider = oauth.client()
+    outsider.force_login(make_member(org, "nobody"))
+    assert outsider.get("/plain/ranks").status_code == 403
