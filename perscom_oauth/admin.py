@@ -14,6 +14,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+    filter_horizontal = ["roles"]
 
 
 @admin.register(Organization)

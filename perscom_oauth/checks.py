@@ -175,3 +175,23 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 )
             )
     return errors
+
+
+@register()
+def check_rest_framework(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Without our exception handler, insufficient-scope 403s lack RFC 6750 §3.1's challenge."""
+    if not apps.is_installed("rest_framework"):
+        return []
+    expected = "perscom_oauth.contrib.rest_framework.exception_handler"
+    configured = getattr(settings, "REST_FRAMEWORK", {}).get("EXCEPTION_HANDLER")
+    if configured == expected:
+        return []
+    return [
+        Warning(
+            "REST_FRAMEWORK['EXCEPTION_HANDLER'] is not perscom-oauth's: a 403 for a token that lacks "
+            "a scope will carry no WWW-Authenticate insufficient_scope challenge.",
+            hint=f'Set REST_FRAMEWORK["EXCEPTION_HANDLER"] = "{expected}", or call it from your own handler '
+            "(then silence perscom_oauth.W002).",
+            id="perscom_oauth.W002",
+        )
+    ]

@@ -51,6 +51,11 @@ def test_application_model_must_be_ours(settings: Any) -> None:
     assert "perscom_oauth.E007" in ids()
 
 
+def test_rest_framework_exception_handler_is_recommended(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "myproject.handler"}
+    assert ids() == ["perscom_oauth.W002"]
+
+
 def test_manage_py_check_reports_them(settings: Any) -> None:
     settings.PERSCOM_OAUTH = {"ADAPTER": "no.such.Adapter"}
     with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E002.*\n\s+HINT: Name a subclass"):
