@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,3 +11,8 @@ class PerscomOAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+
+        if find_spec("drf_spectacular") is not None:
+            # drf-spectacular registers an extension when its class is defined; importing
+            # here, once, needs no query and works whichever URLconf serves the schema.
+            from .contrib.rest_framework import openapi  # noqa: F401

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +29,7 @@ class MeView(APIView):
     permission_classes = [ScopePermissions]
     required_scopes: list[str] = []  # any valid token or signed-in user
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         organization = organization_for_request(request._request)
         token = request.auth if hasattr(request.auth, "effective_scopes") else None

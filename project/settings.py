@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "perscom_oauth",
     "project.demo",
@@ -88,6 +90,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["perscom_oauth.contrib.rest_framework.ScopePermissions"],
     "EXCEPTION_HANDLER": "perscom_oauth.contrib.rest_framework.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI schema at /api/schema, Swagger UI at /api/docs, its assets served from this server
+# (the sidecar package). Swagger UI signs in as the seed's public client "demo-swagger",
+# with PKCE (RFC 7636; RFC 9700 §2.1.1 requires it of public clients).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PERSCOM demo API",
+    "DESCRIPTION": "The demo organization's API. Authorize with OAuth 2.0 to try it.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True},
+    "SWAGGER_UI_OAUTH2_CONFIG": {
+        "clientId": "demo-swagger",
+        "appName": "Swagger UI",
+        "usePkceWithAuthorizationCodeGrant": True,
+    },
 }
 
 # --- perscom-oauth: the README's "Install into an existing project" lines, for the demo ---

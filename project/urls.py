@@ -1,6 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.html import format_html
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from .api import AwardViewSet, MeView, RankViewSet, UserViewSet
@@ -10,11 +18,38 @@ router.register("users", UserViewSet, basename="user")
 router.register("ranks", RankViewSet, basename="rank")
 router.register("awards", AwardViewSet, basename="award")
 
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI under the site's own Cross-Origin-Opener-Policy.
+
+    Swagger UI signs in through a popup that calls back into this page via ``window.opener``.
+    drf-spectacular sends ``unsafe-none`` here (for identity providers on another origin), but
+    our login and consent pages carry Django's ``same-origin``: the popup would be moved to
+    another browsing context group and lose its opener. Same policy on every page instead.
+    """
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        del response["Cross-Origin-Opener-Policy"]  # SecurityMiddleware sets the site's policy
+        return response
+
+
+def swagger_oauth2_redirect(request: HttpRequest) -> HttpResponse:
+    """Swagger UI's ``oauth2-redirect.html`` (its default redirect_uri, beside /api/docs),
+    served by Django so it carries the same COOP as the pages before it in the popup."""
+    script = static("drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.js")
+    page = '<!doctype html><html lang="en-US"><body><script src="{}"></script></body></html>'
+    return HttpResponse(format_html(page, script))
+
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/me", MeView.as_view(), name="api-me"),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/oauth2-redirect.html", swagger_oauth2_redirect, name="swagger-oauth2-redirect"),
     path("api/", include(router.urls)),
     path("", include("perscom_oauth.urls")),
 ]

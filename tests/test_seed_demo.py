@@ -15,6 +15,10 @@ from tests.oauth import OAuthClient, pkce_pair
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "http://127.0.0.1:8765/callback"
+SWAGGER_CALLBACKS = [
+    "http://localhost:8000/api/oauth2-redirect.html",
+    "http://127.0.0.1:8000/api/oauth2-redirect.html",
+]
 
 
 def seed() -> dict[str, Any]:
@@ -47,11 +51,23 @@ def test_json_matches_the_contract() -> None:
         "redirect_uris",
         "allowed_scopes",
     }
+    assert [a["client_id"] for a in data["applications"]] == [
+        "demo-web",
+        "demo-spa",
+        "basic-web",
+        "demo-swagger",
+    ]
     apps = {a["client_id"]: a for a in data["applications"]}
     assert all(set(a) == keys for a in apps.values())
     assert apps["demo-web"]["client_type"] == "confidential" and apps["demo-web"]["client_secret"]
     assert apps["demo-spa"]["client_type"] == "public" and apps["demo-spa"]["client_secret"] is None
     assert apps["basic-web"]["organization"] == "basic"
+    swagger = apps.pop("demo-swagger")
+    assert (swagger["name"], swagger["organization"]) == ("Swagger UI", "demo")
+    assert swagger["client_type"] == "public" and swagger["client_secret"] is None
+    # Swagger UI's default redirect_uri: oauth2-redirect.html beside /api/docs, on both demo hosts.
+    assert swagger["redirect_uris"] == SWAGGER_CALLBACKS
+    assert swagger["grant_type"] == "authorization_code"
     assert all(
         a["redirect_uris"] == [CALLBACK] and a["grant_type"] == "authorization_code" for a in apps.values()
     )
@@ -61,7 +77,7 @@ def test_rerunning_is_idempotent_and_keeps_printed_secrets_valid() -> None:
     first = seed()
     second = seed()
     assert first == second
-    assert Application.objects.count() == 3
+    assert Application.objects.count() == 4
     secret = first["applications"][0]["client_secret"]
     assert Application.objects.get(client_id="demo-web").client_secret != secret  # hashed at rest
 
@@ -101,6 +117,21 @@ def test_printed_credentials_work() -> None:
         code=code["code"],
         redirect_uri=CALLBACK,
         client_id="demo-spa",
+        code_verifier=verifier,
+    )
+    assert response.status_code == 200, response.content
+
+    swagger = Application.objects.get(client_id="demo-swagger")
+    verifier, challenge = pkce_pair()
+    redirect_uri = SWAGGER_CALLBACKS[0]
+    code = demo.authorize(
+        alice, swagger, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+    )
+    response = demo.token(
+        grant_type="authorization_code",
+        code=code["code"],
+        redirect_uri=redirect_uri,
+        client_id="demo-swagger",
         code_verifier=verifier,
     )
     assert response.status_code == 200, response.content

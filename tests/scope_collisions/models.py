@@ -1,4 +1,5 @@
 """Models whose permissions would make an ambiguous scope registry if exposed (see test_scopes)."""
+# ruff: noqa: DJ008  (never displayed: these models exist only for their permissions)
 
 from django.db import models
 

@@ -18,13 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         scopes = sorted(registry().values(), key=lambda scope: (scope.resource, scope.name))
-        rows = [
+        rows: list[dict[str, str | None]] = [
             {"scope": s.name, "description": str(s.description), "permission": s.permission} for s in scopes
         ]
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        width = max((len(row["scope"]) for row in rows), default=5)
+        width = max((len(scope.name) for scope in scopes), default=5)
         for row in rows:
             permission = row["permission"] or "-"
             self.stdout.write(f"{row['scope']:<{width}}  {row['description']}  [{permission}]")

@@ -21,6 +21,8 @@ from project.demo.models import Award, Rank
 
 PORT = 8000
 CALLBACK = "http://127.0.0.1:8765/callback"
+#: Swagger UI's redirect_uri: "oauth2-redirect.html" beside /api/docs, on each demo host.
+SWAGGER_CALLBACKS = [f"http://{host}:{PORT}/api/oauth2-redirect.html" for host in ("localhost", "127.0.0.1")]
 ORGANIZATIONS = [
     {"slug": "demo", "name": "Demo Unit", "plan": "enterprise", "hosts": ["localhost", "127.0.0.1"]},
     {"slug": "basic", "name": "Basic Unit", "plan": "basic", "hosts": ["basic.localhost"]},
@@ -43,6 +45,13 @@ APPLICATIONS = [
         "name": "Basic Web App",
         "organization": "basic",
         "client_type": "confidential",
+    },
+    {
+        "client_id": "demo-swagger",
+        "name": "Swagger UI",
+        "organization": "demo",
+        "client_type": "public",
+        "redirect_uris": SWAGGER_CALLBACKS,
     },
 ]
 
@@ -135,7 +144,7 @@ class Command(BaseCommand):
         application.organization = Organization.objects.get(slug=spec["organization"])
         application.client_type = spec["client_type"]
         application.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
-        application.redirect_uris = CALLBACK
+        application.redirect_uris = " ".join(spec.get("redirect_uris", [CALLBACK]))
         application.client_secret = secret
         application.hash_client_secret = confidential
         application.allowed_scopes = Application.ALL_SCOPES

@@ -1,0 +1,120 @@
+"""Swagger UI's Authorize button, in a real browser: authorization code + PKCE against the demo."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from django.core.management import call_command
+
+from perscom_oauth.models import Application
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "swagger-authorized.png"
+TIMEOUT_MS = 20_000
+
+
+def browser_missing(reason: str) -> NoReturn:
+    """CI must run this test: there a missing browser is a failure, elsewhere a skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI installs it: apt-get install chromium)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def demo(live_server: Any) -> dict[str, Any]:
+    out = io.StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    # The seed registers port 8000; Swagger UI sends the redirect_uri of the page's own origin.
+    swagger = Application.objects.get(client_id="demo-swagger")
+    swagger.redirect_uris += f" {live_server.url}/api/oauth2-redirect.html"
+    swagger.save()
+    data["base"] = live_server.url  # http://localhost:<port>: the demo organization's host
+    return data
+
+
+@pytest.fixture
+def page(demo: dict[str, Any]) -> Iterator[Any]:
+    """A Chromium page. Launched after the seed: while Playwright's event loop lives in this
+    thread, Django refuses ORM calls (SynchronousOnlyOperation)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_missing("Playwright for Python is not installed")
+    if not CHROMIUM.exists():
+        browser_missing(f"no Chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def test_authorize_button_logs_in_and_calls_the_api(demo: dict[str, Any], page: Any) -> None:
+    base = demo["base"]
+    alice = next(u for u in demo["users"] if u["username"] == "alice")
+    page.goto(f"{base}/api/docs")
+
+    page.locator(".auth-wrapper button.authorize").click()
+    dialog = page.locator(".auth-container", has_text="authorizationCode with PKCE")
+    assert f"{base}/oauth/authorize" in dialog.inner_text()
+    assert dialog.locator("#client_id_authorizationCode").input_value() == "demo-swagger"
+    dialog.locator('label[for="view:user-authorizationCode-checkbox-oauth2"]').click()
+    with page.expect_popup() as popup_info:
+        dialog.locator("button.authorize").click()
+
+    # The popup: authorization request (with S256 PKCE), login, consent, redirect, close.
+    popup = popup_info.value
+    popup.set_default_timeout(TIMEOUT_MS)
+    popup.wait_for_load_state()
+    assert "/accounts/login/" in popup.url
+    assert "code_challenge_method%3DS256" in popup.url
+    popup.fill("#id_username", alice["username"])
+    popup.fill("#id_password", alice["password"])
+    popup.get_by_role("button", name="Sign in").click()
+    popup.wait_for_url("**/oauth/authorize?**")
+    assert popup.locator('input[name="approved_scopes"][value="view:user"]').is_checked()
+    with popup.expect_event("close"):
+        popup.get_by_role("button", name="Authorize").click()
+
+    # Swagger UI exchanged the code for a token: its dialog now offers to log out.
+    dialog.locator("button", has_text="Logout").wait_for()
+    dialog.locator("button.btn-done").click()
+
+    operation = page.locator("#operations-me-me_retrieve")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    with page.expect_request(f"{base}/api/me") as request_info:
+        operation.get_by_role("button", name="Execute").click()
+    assert request_info.value.headers["authorization"].startswith("Bearer ")
+
+    response = operation.locator(".live-responses-table tr.response")
+    response.locator(".response-col_status", has_text="200").wait_for()
+    body = json.loads(response.locator(".response-col_description pre.microlight").first.inner_text())
+    # client_id and scopes are only set for a bearer token (the popup's session cookie would not).
+    assert body["user"]["username"] == "alice"
+    assert body["client_id"] == "demo-swagger"
+    assert body["scopes"] == ["view:user"]
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
