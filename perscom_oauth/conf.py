@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     },
     # Scopes granted when a client asks for none (RFC 6749 §3.3); none: the request fails.
     "DEFAULT_SCOPES": [],
+    # Refresh tokens (RFC 9700 §4.14): unused this long, or this long after consent, they expire.
+    "REFRESH_TOKEN_IDLE_SECONDS": 14 * 24 * 3600,
+    "REFRESH_TOKEN_ABSOLUTE_SECONDS": 90 * 24 * 3600,
+    # Audit events older than this are deleted by `manage.py cleanup_oauth`.
+    "AUDIT_RETENTION_DAYS": 365,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:

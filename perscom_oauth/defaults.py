@@ -8,6 +8,14 @@ This module imports nothing from Django, so a settings module can use it::
 System check ``perscom_oauth.E003`` reports a required entry that is missing or changed.
 """
 
+def access_token_lifetime(request: object) -> int:
+    """Seconds an access token lives: the application's own lifetime, else the setting."""
+    from oauth2_provider.settings import oauth2_settings
+
+    client = getattr(request, "client", None)
+    return getattr(client, "access_token_lifetime", None) or oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+
+
 #: Entries perscom-oauth cannot work without (our hooks into django-oauth-toolkit).
 REQUIRED = {
     "OAUTH2_VALIDATOR_CLASS": "perscom_oauth.validators.OAuth2Validator",
@@ -20,7 +28,9 @@ OAUTH2_PROVIDER_DEFAULTS = {
     # PERSCOM left tokens at the library default; one hour is today's norm (RFC 9700 §2.2).
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
-    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    # The base library's own refresh-token expiry (it also drives `cleartokens`); our idle and
+    # absolute limits (PERSCOM_OAUTH) are checked on top of it.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     # RFC 9700 gates of the base library, all on: S256 only (§2.1.1), bearer tokens only in
     # the Authorization header (§4.3.2), `iss` in authorization responses (RFC 9207, §4.4),
@@ -30,4 +40,10 @@ OAUTH2_PROVIDER_DEFAULTS = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "REQUEST_APPROVAL_PROMPT": "force",
+    # oauthlib calls token_expires_in(request) for every token: per-application lifetimes.
+    "EXTRA_SERVER_KWARGS": {"token_expires_in": access_token_lifetime},
+    # Reuse of a rotated refresh token revokes its whole family (RFC 9700 §4.14.2), except
+    # within this grace period, for a client that retries after losing the response.
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 10,
 }

@@ -123,6 +123,29 @@ class Application(AbstractApplication):
         blank=True,
         help_text=_('Space-separated scopes this client may request, or "*" for all scopes.'),
     )
+    # Per-application lifetimes; empty means the OAUTH2_PROVIDER / PERSCOM_OAUTH setting.
+    access_token_lifetime = models.PositiveIntegerField(_("access token lifetime (s)"), null=True, blank=True)
+    refresh_token_idle_lifetime = models.PositiveIntegerField(
+        _("refresh token idle lifetime (s)"),
+        null=True,
+        blank=True,
+        help_text=_("A refresh token unused for this long expires."),
+    )
+    refresh_token_absolute_lifetime = models.PositiveIntegerField(
+        _("refresh token absolute lifetime (s)"),
+        null=True,
+        blank=True,
+        help_text=_("No refresh keeps a sign-in alive longer than this after the user approved."),
+    )
+    # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify with the JWKS.
+    algorithm = models.CharField(
+        _("algorithm"),
+        max_length=5,
+        choices=AbstractApplication.ALGORITHM_TYPES,
+        default=AbstractApplication.RS256_ALGORITHM,
+        blank=True,
+    )
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -145,3 +168,90 @@ class Application(AbstractApplication):
         """
         organization = organization_of(request)
         return self.enabled and organization is not None and self.organization_id == organization.pk
+
+
+class AuditEvent(models.Model):
+    """An append-only record of what happened to an organization's OAuth: who, what, when.
+
+    Written by ``audit.record()`` (which also sends ``signals.audit_event``); never updated.
+    Old entries are purged by ``manage.py cleanup_oauth`` after ``AUDIT_RETENTION_DAYS``.
+    """
+
+    class Event(models.TextChoices):
+        AUTHORIZATION_GRANTED = "authorization_granted", _("Authorization granted")
+        AUTHORIZATION_DENIED = "authorization_denied", _("Authorization denied")
+        TOKEN_ISSUED = "token_issued", _("Token issued")
+        TOKEN_REFRESHED = "token_refreshed", _("Token refreshed")
+        REFRESH_TOKEN_REUSED = "refresh_token_reused", _("Refresh token reuse detected")
+        CODE_REPLAYED = "code_replayed", _("Authorization code replay detected")
+        TOKENS_REVOKED = "tokens_revoked", _("Tokens revoked")
+        APPLICATION_CREATED = "application_created", _("Application created")
+        SECRET_ROTATED = "secret_rotated", _("Client secret rotated")
+        APPLICATION_SUSPENDED = "application_suspended", _("Application suspended")
+        APPLICATION_ENABLED = "application_enabled", _("Application enabled")
+        PLAN_REFUSED = "plan_refused", _("Refused: plan without OAuth 2.0")
+
+    class Actor(models.TextChoices):
+        USER = "user", _("User")
+        ADMIN = "admin", _("Administrator")
+        CLIENT = "client", _("Client application")
+        SYSTEM = "system", _("System")
+
+    created = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices, db_index=True)
+    organization = models.ForeignKey(
+        organization_model_label(),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    actor_type = models.CharField(_("actor"), max_length=16, choices=Actor.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting user"),
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("application"),
+    )
+    # Kept as text too, so the trail still names the client after the application is deleted.
+    client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    subject = models.CharField(_("user concerned"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} ({self.created:%Y-%m-%d %H:%M:%S})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class AuthorizationCodeUse(models.Model):
+    """A redeemed authorization code, remembered so that a replay can revoke what it issued
+    (RFC 6749 §4.1.2). Purged with expired tokens by ``cleanup_oauth``."""
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    access_token_checksum = models.CharField(max_length=64)
+    token_family = models.UUIDField(null=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"code used {self.created:%Y-%m-%d %H:%M:%S}"

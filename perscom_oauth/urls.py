@@ -5,9 +5,9 @@ django-oauth-toolkit's own, so the base library's views reverse their siblings c
 include this module instead of ``oauth2_provider.urls``, not beside it.
 """
 
-from django.urls import re_path
+from django.urls import include, re_path
 
-from . import views
+from . import account_urls, views
 
 app_name = "oauth2_provider"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     re_path(r"^oauth/authorize/?$", views.AuthorizationView.as_view(), name="authorize"),
     re_path(r"^oauth/token/?$", views.TokenView.as_view(), name="token"),
     re_path(r"^oauth/revoke/?$", views.RevokeTokenView.as_view(), name="revoke-token"),
+    re_path(r"^oauth/", include(account_urls)),
 ]

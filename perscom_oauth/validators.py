@@ -1,22 +1,36 @@
 """The django-oauth-toolkit validator (``OAUTH2_VALIDATOR_CLASS``).
 
 ``validate_bearer_token`` is the one place where a presented access token is checked, for
-every resource server path (DRF, plain views, userinfo).
+every resource server path (DRF, plain views, userinfo, introspection). Every token the base
+library saves passes ``save_bearer_token`` (audit, code-replay bookkeeping), and every
+revocation goes through ``revocation.revoke``.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
 from .access import effective_scopes, grantable_scopes
 from .adapter import get_adapter
+from .audit import Actor, Event, record
 from .conf import oauth_settings
+from .models import AuthorizationCodeUse
+from .revocation import revoke
 from .scopes import allowed_scope_names
 from .tenancy import organization_of
+
+
+def checksum(value: str) -> str:
+    # The base library's token_checksum: tokens are stored only as SHA-256 (RFC 9700 §4.14).
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def refuse(request: Any, error: str, description: str) -> bool:
@@ -26,6 +40,8 @@ def refuse(request: Any, error: str, description: str) -> bool:
 
 
 class OAuth2Validator(oauth2_validators.OAuth2Validator):
+    # --- resource server: the one place a presented token is checked -------------------------
+
     def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
         organization = organization_of(request)
         if organization is None:
@@ -36,7 +52,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         if not adapter.has_oauth(organization):
             return refuse(request, "invalid_token", adapter.plan_refusal_message(organization))
         if not super().validate_bearer_token(token, [], request):
-            return False
+            return bool(token) and self.explain_refusal(token, organization, request)
         # A token never exceeds its user: what it may do is recomputed now, from the user's
         # current permissions and the application's current allowed scopes.
         access_token = request.access_token
@@ -46,6 +62,22 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             # RFC 6750 §3.1 insufficient_scope
             return refuse(request, "insufficient_scope", _("The access token lacks a required scope."))
         return True
+
+    def explain_refusal(self, token: str, organization: Any, request: Any) -> bool:
+        """Say why a known token of this organization is refused when the base library only
+        says "invalid" (one query, on the failure path only)."""
+        access_token = (
+            get_access_token_model()
+            .objects.select_related("application")
+            .filter(token_checksum=checksum(token), application__organization=organization)
+            .first()
+        )
+        if access_token is not None and not access_token.application.enabled:
+            message = _("The application '%(name)s' is suspended.") % {"name": access_token.application}
+            return refuse(request, "invalid_token", message)
+        return False
+
+    # --- authorization endpoint ---------------------------------------------------------------
 
     def validate_scopes(
         self, client_id: str, scopes: list[str], client: Any, request: Any, *args: Any, **kwargs: Any
@@ -82,3 +114,126 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             return True
         client = request.client
         return client is None or client.client_type == client.CLIENT_PUBLIC
+
+    # --- token endpoint -----------------------------------------------------------------------
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        use = AuthorizationCodeUse.objects.filter(code_checksum=checksum(code), application=client).first()
+        if use is not None:
+            # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+            revoke(
+                organization=client.organization,
+                access_tokens=get_access_token_model().objects.filter(
+                    token_checksum=use.access_token_checksum
+                ),
+                refresh_tokens=get_refresh_token_model().objects.filter(token_family=use.token_family)
+                if use.token_family
+                else None,
+                actor_type=Actor.SYSTEM,
+                application=client,
+                request=request,
+                reason="authorization code replayed",
+            )
+            record(
+                Event.CODE_REPLAYED,
+                organization=client.organization,
+                actor_type=Actor.CLIENT,
+                application=client,
+                request=request,
+            )
+        return False
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            self.record_reuse(refresh_token, client, request)
+            return False
+        # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
+        # outlive the absolute limit however often it is refreshed.
+        token = request.refresh_token_instance
+        now = timezone.now()
+        idle = client.refresh_token_idle_lifetime or oauth_settings.REFRESH_TOKEN_IDLE_SECONDS
+        if token.created + timedelta(seconds=idle) <= now:
+            return False
+        absolute = client.refresh_token_absolute_lifetime or oauth_settings.REFRESH_TOKEN_ABSOLUTE_SECONDS
+        started = token.created
+        if token.token_family:
+            first = (
+                get_refresh_token_model().objects.filter(token_family=token.token_family).order_by("created")
+            )
+            started = first.values_list("created", flat=True).first() or token.created
+        return started + timedelta(seconds=absolute) > now
+
+    def record_reuse(self, refresh_token: str, client: Any, request: Any) -> None:
+        """A revoked refresh token presented again: the base library has revoked its family
+        (RFC 9700 §4.14.2); leave a trace of it."""
+        reused = (
+            get_refresh_token_model()
+            .objects.filter(token_checksum=checksum(refresh_token), application=client, revoked__isnull=False)
+            .select_related("user")
+            .first()
+        )
+        if reused is not None:
+            record(
+                Event.REFRESH_TOKEN_REUSED,
+                organization=client.organization,
+                actor_type=Actor.CLIENT,
+                application=client,
+                subject=reused.user,
+                request=request,
+            )
+
+    def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        super().save_bearer_token(token, request, *args, **kwargs)
+        client = request.client
+        refreshed = request.grant_type == "refresh_token"
+        if request.grant_type == "authorization_code":
+            family = (
+                get_refresh_token_model()
+                .objects.filter(token_checksum=checksum(token.get("refresh_token") or ""))
+                .values_list("token_family", flat=True)
+                .first()
+            )
+            AuthorizationCodeUse.objects.create(
+                code_checksum=checksum(request.code),
+                application=client,
+                access_token_checksum=checksum(token["access_token"]),
+                token_family=family,
+            )
+        type(client).objects.filter(pk=client.pk).update(last_used=timezone.now())
+        record(
+            Event.TOKEN_REFRESHED if refreshed else Event.TOKEN_ISSUED,
+            organization=client.organization,
+            actor_type=Actor.CLIENT,
+            application=client,
+            subject=request.user,
+            request=request,
+            grant_type=request.grant_type or "implicit",
+            scope=token.get("scope", ""),
+        )
+
+    # --- revocation endpoint ------------------------------------------------------------------
+
+    def revoke_token(
+        self, token: str, token_type_hint: str | None, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        # RFC 7009 §2.1: only tokens issued to the authenticated client; both kinds are looked
+        # up (the hint is only an optimisation), and an unknown token is not an error (§2.2).
+        client = request.client
+        if getattr(client, "pk", None) is None:
+            return
+        lookup = {"token_checksum": checksum(token), "application": client}
+        revoke(
+            organization=client.organization,
+            access_tokens=get_access_token_model().objects.filter(**lookup),
+            refresh_tokens=get_refresh_token_model().objects.filter(**lookup),
+            actor_type=Actor.CLIENT,
+            application=client,
+            request=request,
+            reason="RFC 7009",
+        )

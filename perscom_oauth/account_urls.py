@@ -1,0 +1,3 @@
+"""The signed-in user's own pages (see ``account_views``)."""
+
+urlpatterns: list = []

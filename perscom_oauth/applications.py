@@ -1,0 +1,80 @@
+"""Domain actions on client applications, shared by the admin and any other UI.
+
+A confidential client's secret is generated here, returned once in plain text, and stored
+hashed (the base library hashes on save): it can never be shown again, only rotated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from oauth2_provider.generators import generate_client_secret
+
+from .audit import Actor, Event, record
+from .revocation import Revoked, revoke_application
+
+
+def issue_secret(application: Any) -> str:
+    """Give a confidential application a new secret; return it (the only time it is readable)."""
+    secret = generate_client_secret()
+    application.client_secret = secret
+    application.hash_client_secret = True
+    return secret
+
+
+@transaction.atomic
+def create_application(application: Any, *, actor: Any = None, request: Any = None) -> str | None:
+    """Save a new application; return its one-time secret (None for a public client)."""
+    secret = issue_secret(application) if application.client_type == application.CLIENT_CONFIDENTIAL else None
+    application.save()
+    record(
+        Event.APPLICATION_CREATED,
+        organization=application.organization,
+        actor_type=Actor.ADMIN,
+        actor=actor,
+        application=application,
+        request=request,
+    )
+    return secret
+
+
+@transaction.atomic
+def rotate_secret(application: Any, *, actor: Any = None, request: Any = None) -> str:
+    """Replace the secret: the old one stops working at once. Returns the new one."""
+    secret = issue_secret(application)
+    application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    record(
+        Event.SECRET_ROTATED,
+        organization=application.organization,
+        actor_type=Actor.ADMIN,
+        actor=actor,
+        application=application,
+        request=request,
+    )
+    return secret
+
+
+def set_enabled(application: Any, enabled: bool, *, actor: Any = None, request: Any = None) -> None:
+    """Suspend or re-enable: a suspended application neither gets nor uses tokens (they are kept,
+    and work again once it is re-enabled)."""
+    if application.enabled == enabled:
+        return
+    application.enabled = enabled
+    application.save(update_fields=["enabled", "updated"])
+    event = Event.APPLICATION_ENABLED if enabled else Event.APPLICATION_SUSPENDED
+    record(
+        event,
+        organization=application.organization,
+        actor_type=Actor.ADMIN,
+        actor=actor,
+        application=application,
+        request=request,
+    )
+
+
+def revoke_all(application: Any, *, actor: Any = None, request: Any = None) -> Revoked:
+    """Revoke every token, refresh token and unused code of the application."""
+    return revoke_application(
+        application, actor_type=Actor.ADMIN, actor=actor, request=request, reason="revoke all"
+    )

@@ -1,0 +1,44 @@
+"""The audit trail: ``record()`` writes one append-only ``AuditEvent`` and sends ``audit_event``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import AuditEvent
+from .signals import audit_event
+
+Event = AuditEvent.Event
+Actor = AuditEvent.Actor
+
+
+def client_ip(request: Any) -> str | None:
+    """REMOTE_ADDR of a Django or oauthlib request (behind a proxy, set it with middleware)."""
+    meta = getattr(request, "META", None) or getattr(request, "headers", None) or {}
+    return meta.get("REMOTE_ADDR") or None
+
+
+def record(
+    event: str,
+    *,
+    organization: Any,
+    actor_type: str,
+    actor: Any = None,
+    application: Any = None,
+    subject: Any = None,
+    request: Any = None,
+    **details: Any,
+) -> AuditEvent:
+    """Write one audit event; ``subject`` is the user the event concerns (their username)."""
+    entry = AuditEvent.objects.create(
+        event=event,
+        organization=organization,
+        actor_type=actor_type,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        application=application,
+        client_id=getattr(application, "client_id", "") or "",
+        subject=subject.get_username() if subject is not None else "",
+        ip_address=client_ip(request) if request is not None else None,
+        details=details,
+    )
+    audit_event.send(sender=AuditEvent, event=entry)
+    return entry
