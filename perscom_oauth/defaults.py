@@ -8,6 +8,7 @@ This module imports nothing from Django, so a settings module can use it::
 System check ``perscom_oauth.E003`` reports a required entry that is missing or changed.
 """
 
+
 def access_token_lifetime(request: object) -> int:
     """Seconds an access token lives: the application's own lifetime, else the setting."""
     from oauth2_provider.settings import oauth2_settings
