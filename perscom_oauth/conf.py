@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # Refresh tokens (RFC 9700 §4.14): unused this long, or this long after consent, they expire.
     "REFRESH_TOKEN_IDLE_SECONDS": 14 * 24 * 3600,
     "REFRESH_TOKEN_ABSOLUTE_SECONDS": 90 * 24 * 3600,
+    # Skip the consent screen when the user already granted the same or wider scopes to the
+    # application and has not revoked them (OIDC `prompt=consent` always asks).
+    "REMEMBER_CONSENT": True,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,
 }

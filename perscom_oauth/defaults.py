@@ -47,4 +47,19 @@ OAUTH2_PROVIDER_DEFAULTS = {
     # within this grace period, for a client that retries after losing the response.
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 10,
+    # What the metadata documents advertise: exactly what the endpoints accept (RFC 8414 §2).
+    # Implicit and password work only for applications of that type (RFC 9700 §2.1.2, §2.4).
+    "OAUTH2_GRANT_TYPES_SUPPORTED": [
+        "authorization_code",
+        "implicit",
+        "password",
+        "client_credentials",
+        "refresh_token",
+    ],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code", "token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code", "token", "id_token", "id_token token"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    # OpenID Connect is opt-in: set OIDC_ENABLED and OIDC_RSA_PRIVATE_KEY (check E011).
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
 }

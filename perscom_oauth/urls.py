@@ -7,7 +7,7 @@ include this module instead of ``oauth2_provider.urls``, not beside it.
 
 from django.urls import include, re_path
 
-from . import account_urls, views
+from . import account_urls, discovery, views
 
 app_name = "oauth2_provider"
 
@@ -15,5 +15,19 @@ urlpatterns = [
     re_path(r"^oauth/authorize/?$", views.AuthorizationView.as_view(), name="authorize"),
     re_path(r"^oauth/token/?$", views.TokenView.as_view(), name="token"),
     re_path(r"^oauth/revoke/?$", views.RevokeTokenView.as_view(), name="revoke-token"),
+    re_path(r"^oauth/introspect/?$", views.IntrospectTokenView.as_view(), name="introspect"),
+    re_path(r"^oauth/userinfo/?$", views.UserInfoView.as_view(), name="user-info"),
+    re_path(r"^oauth/logout/?$", views.LogoutView.as_view(), name="rp-initiated-logout"),
+    re_path(r"^oauth/jwks/?$", discovery.JwksView.as_view(), name="jwks-info"),
+    re_path(
+        r"^\.well-known/openid-configuration/?$",
+        discovery.OpenIDConfigurationView.as_view(),
+        name="oidc-connect-discovery-info",
+    ),
+    re_path(
+        r"^\.well-known/oauth-authorization-server/?$",
+        discovery.ServerMetadataView.as_view(),
+        name="oauth-server-metadata",
+    ),
     re_path(r"^oauth/", include(account_urls)),
 ]

@@ -40,6 +40,20 @@ def refuse(request: Any, error: str, description: str) -> bool:
 
 
 class OAuth2Validator(oauth2_validators.OAuth2Validator):
+    # OpenID Connect Core §5.4: which scope releases which claim; the organization (tenant
+    # context of the token) comes with `openid` itself.
+    oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, "organization": "openid"}
+
+    def get_additional_claims(self, request: Any) -> dict[str, Any]:
+        user = request.user
+        organization = organization_of(request)
+        return {
+            "name": user.get_full_name() or user.get_username(),
+            "preferred_username": user.get_username(),
+            "email": user.email,
+            "organization": getattr(organization, "slug", None),
+        }
+
     # --- resource server: the one place a presented token is checked -------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:

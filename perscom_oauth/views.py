@@ -1,92 +1,104 @@
 """The OAuth endpoints at PERSCOM's paths: django-oauth-toolkit's views behind tenant gates.
 
-Each view resolves the organization from the host first: an unknown host is a 404 on every
-endpoint, and an organization whose plan lacks OAuth 2.0 gets nothing issued.
+Every view starts with ``gates.TenantGateMixin``: an unknown host is a 404 on every endpoint,
+and an organization whose plan lacks OAuth 2.0 gets nothing issued.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import calendar
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs, urlparse
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as base
-from oauth2_provider.models import get_application_model
+from oauth2_provider.compat import login_not_required
+from oauth2_provider.models import get_access_token_model, get_application_model
 
-from .access import consent_groups, grantable_scopes
+from .access import consent_groups, effective_scopes, grantable_scopes, previously_granted
 from .adapter import get_adapter
+from .audit import Actor, Event, record
+from .conf import oauth_settings
 from .forms import ConsentForm
+from .gates import TenantGateMixin, error_page, oauth_error
 from .tenancy import organization_for_request
+from .validators import checksum
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
-
-def oauth_error(status: int, error: str, description: str) -> JsonResponse:
-    """An RFC 6749 §5.2 error body; like every token response, never cached (§5.1)."""
-    response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["Cache-Control"] = "no-store"
-    response["Pragma"] = "no-cache"
-    return response
+# View.as_view() takes csrf_exempt / login_required from the first dispatch() in the MRO, the
+# gate's: each view restates the base library's choice. Client endpoints authenticate the
+# client, not a browser session, so CSRF does not apply to them.
+PUBLIC = method_decorator(login_not_required, name="dispatch")
+CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
 
 
-def has_nul_byte(request: HttpRequest) -> bool:
-    """Whether any parameter or client credential carries a NUL byte.
+class MemberRequiredMixin:
+    """Only members of the organization may authorize apps for it."""
 
-    PostgreSQL cannot store or compare NUL in text, and no legitimate client_id, code or token
-    has one, so such requests are refused before any lookup (RFC 6749 §5.2 invalid_request).
-    """
-    values = [value for _key, values in (*request.GET.lists(), *request.POST.lists()) for value in values]
-    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        # Credentials are form-encoded inside the base64 (RFC 6749 §2.3.1): %00 is a NUL too.
-        try:
-            decoded = base64.b64decode(credentials + "==").decode("utf-8", "replace")
-        except binascii.Error:
-            decoded = ""  # undecodable: the base library refuses it as invalid_client
-        values.append(unquote_plus(decoded))
-    return any("\x00" in value for value in values)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        organization = organization_for_request(request)
+        user = request.user
+        if user.is_authenticated and not get_adapter().is_member(user, organization):
+            message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
+            return error_page(request, 403, _("Not a member"), message % {"organization": organization})
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
-def unknown_host_message(request: HttpRequest) -> str:
-    return _("No organization answers at host '%(host)s'.") % {"host": request.get_host()}
-
-
-def error_page(request: HttpRequest, status: int, title: str, description: str) -> HttpResponse:
-    context = {"title": title, "description": description}
-    return render(request, "perscom_oauth/error.html", context, status=status)
-
-
-class AuthorizationView(base.AuthorizationView):
+@PUBLIC
+class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.AuthorizationView):
     """RFC 6749 §4.1.1: the consent screen, for members of an organization with OAuth 2.0.
 
     It lists the requested scopes grouped by resource; the user may untick any, and scopes
-    whose permission the user lacks are shown but cannot be granted.
+    whose permission the user lacks are shown but cannot be granted. Without the plan: an error
+    page rather than a §4.1.2.1 redirect, since nothing about the client is validated (or
+    revealed) for an organization that cannot use OAuth at all.
     """
 
     template_name = "perscom_oauth/authorize.html"
     form_class = ConsentForm
+    page = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = organization_for_request(request)
-        if organization is None:
-            return error_page(request, 404, _("Unknown organization"), unknown_host_message(request))
-        if has_nul_byte(request):
-            return error_page(request, 400, _("Invalid request"), _("Malformed request parameters."))
-        adapter = get_adapter()
-        if not adapter.has_oauth(organization):
-            # An error page rather than a §4.1.2.1 redirect: nothing about the client is
-            # validated (or revealed) for an organization that cannot use OAuth at all.
-            message = adapter.plan_refusal_message(organization)
-            return error_page(request, 403, _("OAuth 2.0 is not available"), message)
-        user = request.user
-        if user.is_authenticated and not adapter.is_member(user, organization):
-            message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
-            return error_page(request, 403, _("Not a member"), message % {"organization": organization})
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # The consent screen must never be framed (clickjacking, RFC 9700 §4.16).
+        response["X-Frame-Options"] = "DENY"
+        response["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Whether to ask is ours to decide, never the client's (the base library would read a
+        # client-sent approval_prompt=auto): always render, then skip below when allowed.
+        query = request.GET.copy()
+        query["approval_prompt"] = "force"
+        request.GET = query
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 200 and self.may_skip_consent():
+            return self.approve_without_asking()
+        return response
+
+    def may_skip_consent(self) -> bool:
+        """Trusted (first-party) apps skip the screen; others when the user already granted the
+        same or wider scopes and has not revoked them. OIDC ``prompt=consent`` always asks."""
+        if "consent" in self.request.GET.get("prompt", "").split():
+            return False
+        application = self.oauth2_data["application"]
+        if application.skip_authorization:
+            return True
+        if not oauth_settings.REMEMBER_CONSENT:
+            return False
+        granted = previously_granted(self.request.user, application)
+        return set(self.oauth2_data["scopes"]) <= granted
+
+    def approve_without_asking(self) -> HttpResponse:
+        initial = self.get_initial()
+        data = {key: value for key, value in initial.items() if value is not None}
+        data.update(approved_scopes=initial["scope"].split(), allow=True)
+        form = self.get_form_class()(data=data)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         # The base view looks the (hidden, tamperable) client_id up with .get(): an unknown
@@ -105,13 +117,31 @@ class AuthorizationView(base.AuthorizationView):
         granted = [name for name in grantable if name in approved]
         form.cleaned_data["scope"] = " ".join(granted)
         form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        self.record_decision(response, organization, application, granted, asked=self.request.method == "POST")
+        return response
+
+    def record_decision(
+        self, response: HttpResponse, organization: Any, application: Any, granted: list[str], asked: bool
+    ) -> None:
+        location = response.get("Location", "")
+        parsed = urlparse(location)
+        params = parse_qs(parsed.query) | parse_qs(parsed.fragment)
+        if response.status_code != 302 or not params:
+            return
+        if "error" in params:
+            if params["error"] == ["access_denied"]:
+                record(Event.AUTHORIZATION_DENIED, organization=organization, actor_type=Actor.USER,
+                       actor=self.request.user, application=application, subject=self.request.user,
+                       request=self.request)
+            return
+        record(Event.AUTHORIZATION_GRANTED, organization=organization, actor_type=Actor.USER,
+               actor=self.request.user, application=application, subject=self.request.user,
+               request=self.request, scope=" ".join(granted), consent_screen=asked)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).
-        message = _("Malformed authorization request: %(fields)s.") % {
-            "fields": ", ".join(sorted(form.errors))
-        }
+        message = _("Malformed authorization request: %(fields)s.") % {"fields": ", ".join(sorted(form.errors))}
         return error_page(self.request, 400, _("Invalid request"), message)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -125,35 +155,85 @@ class AuthorizationView(base.AuthorizationView):
         return context
 
 
-class TokenView(base.TokenView):
-    """RFC 6749 §3.2: the token endpoint, refusing every grant type without the plan."""
+@CLIENT_ENDPOINT
+class TokenView(TenantGateMixin, base.TokenView):
+    """RFC 6749 §3.2: the token endpoint. Without the plan every grant type is refused with
+    §5.2 ``unauthorized_client``: the client may not use this grant type (nor any other)."""
+
+    plan_refusal = (400, "unauthorized_client")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = organization_for_request(request)
-        if organization is None:
-            return oauth_error(404, "invalid_request", unknown_host_message(request))
-        adapter = get_adapter()
-        if not adapter.has_oauth(organization):
-            # §5.2 unauthorized_client: the client may not use this grant type (nor any other).
-            return oauth_error(400, "unauthorized_client", adapter.plan_refusal_message(organization))
-        if has_nul_byte(request):
-            return oauth_error(400, "invalid_request", _("Malformed request parameters."))
         if request.POST.get("grant_type") == DEVICE_CODE_GRANT and not request.POST.get("device_code"):
             # The base view would raise KeyError (a 500) on this malformed request.
             return oauth_error(400, "invalid_request", _("Missing device_code parameter."))
         return super().post(request, *args, **kwargs)
 
 
-class RevokeTokenView(base.RevokeTokenView):
-    """RFC 7009: token revocation.
+@CLIENT_ENDPOINT
+class RevokeTokenView(TenantGateMixin, base.RevokeTokenView):
+    """RFC 7009: token revocation, through ``revocation.revoke`` (see the validator).
 
     Not plan-gated on purpose: revoking only ever reduces access, and an organization that
     downgraded must still be able to cut off the tokens it issued.
     """
 
+    plan_gated = False
+
+
+@CLIENT_ENDPOINT
+class IntrospectTokenView(TenantGateMixin, base.IntrospectTokenView):
+    """RFC 7662, for the organization's own clients, about the organization's own tokens.
+
+    ``scope`` is what the token may do now (its effective scopes), not what was once granted.
+    """
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.introspect(request.GET.get("token"))
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if organization_for_request(request) is None:
-            return oauth_error(404, "invalid_request", unknown_host_message(request))
-        if has_nul_byte(request):
-            return oauth_error(400, "invalid_request", _("Malformed request parameters."))
-        return super().post(request, *args, **kwargs)
+        return self.introspect(request.POST.get("token"))
+
+    def introspect(self, value: str | None) -> HttpResponse:
+        if not value:
+            return oauth_error(400, "invalid_request", _("Token parameter is missing."))
+        organization = organization_for_request(self.request)
+        token = (
+            get_access_token_model()
+            .objects.select_related("application", "user")
+            .filter(token_checksum=checksum(value), application__organization=organization)
+            .first()
+        )
+        # §2.2: anything unknown, expired, revoked or suspended is simply not active.
+        if token is None or token.is_expired() or not token.application.enabled:
+            return JsonResponse({"active": False})
+        data = {
+            "active": True,
+            "scope": " ".join(sorted(effective_scopes(token, organization))),
+            "client_id": token.application.client_id,
+            "token_type": "Bearer",
+            "exp": calendar.timegm(token.expires.utctimetuple()),
+            "organization": organization.slug,
+        }
+        if token.user is not None:
+            data["username"] = token.user.get_username()
+        return JsonResponse(data)
+
+    def unauthenticated_response(self, request: HttpRequest, oauthlib_request: Any = None) -> HttpResponse:
+        # §2.1: the caller must be a client of this organization (RFC 6749 §5.2 invalid_client).
+        return oauth_error(401, "invalid_client", _("Client authentication failed."))
+
+
+@CLIENT_ENDPOINT
+class UserInfoView(TenantGateMixin, base.UserInfoView):
+    """OpenID Connect Core §5.3. The bearer token is checked by the validator, which refuses it
+    with RFC 6750 ``invalid_token`` when the plan lacks OAuth (so no gate here)."""
+
+    plan_gated = False
+
+
+@PUBLIC
+class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
+    """OpenID Connect RP-Initiated Logout 1.0: signing out is never refused for want of a plan."""
+
+    page = True
+    plan_gated = False

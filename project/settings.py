@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+from project.oidc_key import demo_signing_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,10 @@ SPECTACULAR_SETTINGS = {
 # The default organization model, named explicitly because the demo's own models point at it.
 PERSCOM_OAUTH_ORGANIZATION_MODEL = "perscom_oauth.Organization"
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
-OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS}
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER_DEFAULTS,
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": demo_signing_key(BASE_DIR),
+}
 PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User", "demo"]}
 # --- end of perscom-oauth ---

@@ -1,0 +1,62 @@
+"""Per-organization discovery: RFC 8414 metadata, OpenID Connect Discovery 1.0, the JWKS.
+
+Each organization is its own issuer, its dashboard URL (the host of the request), so each
+document is served on that host, behind the tenant and plan gate. What they advertise comes
+from ``defaults.OAUTH2_PROVIDER_DEFAULTS``: exactly what the endpoints accept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from oauth2_provider import views as base
+from oauth2_provider.compat import login_not_required
+
+from .gates import TenantGateMixin
+
+
+def amend(response: HttpResponse, **changes: Any) -> HttpResponse:
+    """Change fields of the base library's JSON document, keeping its headers."""
+    data = {**json.loads(response.content), **changes}
+    amended = JsonResponse(data, status=response.status_code)
+    for header in ("Access-Control-Allow-Origin", "Cache-Control"):
+        if header in response:
+            amended[header] = response[header]
+    return amended
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
+    """RFC 8414 §3, at ``/.well-known/oauth-authorization-server`` of the organization's host."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        # The base library lists every configured scope; the registry is the truth here.
+        from .scopes import registry
+
+        return amend(response, scopes_supported=sorted(registry()))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
+    """OpenID Connect Discovery 1.0 §4, at ``/.well-known/openid-configuration``."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        from .scopes import registry
+
+        # Only RS256: PERSCOM's HS256-only ID tokens are what this project set out to fix.
+        return amend(
+            response,
+            scopes_supported=sorted(registry()),
+            id_token_signing_alg_values_supported=["RS256"],
+            prompt_values_supported=["none", "login", "consent"],
+        )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JwksView(TenantGateMixin, base.JwksInfoView):
+    """The public keys that verify ID tokens (RFC 7517), referenced by both documents."""

@@ -1,0 +1,92 @@
+"""What every OAuth endpoint checks first: the organization of the host, then its plan.
+
+``TenantGateMixin`` goes first in a view's bases. An unknown host is a 404 on every endpoint;
+an organization whose plan lacks OAuth 2.0 is refused (and audited) on every endpoint that
+issues or honours a token; a NUL byte anywhere is refused before it reaches the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import unquote_plus
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .adapter import get_adapter
+from .audit import Actor, Event, record
+from .tenancy import organization_for_request
+
+
+def oauth_error(status: int, error: str, description: str) -> JsonResponse:
+    """An RFC 6749 §5.2 error body; like every token response, never cached (§5.1)."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def error_page(request: HttpRequest, status: int, title: str, description: str) -> HttpResponse:
+    context = {"title": title, "description": description}
+    return render(request, "perscom_oauth/error.html", context, status=status)
+
+
+def has_nul_byte(request: HttpRequest) -> bool:
+    """Whether any parameter or client credential carries a NUL byte.
+
+    PostgreSQL cannot store or compare NUL in text, and no legitimate client_id, code or token
+    has one, so such requests are refused before any lookup (RFC 6749 §5.2 invalid_request).
+    """
+    values = [value for _key, values in (*request.GET.lists(), *request.POST.lists()) for value in values]
+    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        # Credentials are form-encoded inside the base64 (RFC 6749 §2.3.1): %00 is a NUL too.
+        try:
+            decoded = base64.b64decode(credentials + "==").decode("utf-8", "replace")
+        except binascii.Error:
+            decoded = ""  # undecodable: the base library refuses it as invalid_client
+        values.append(unquote_plus(decoded))
+    return any("\x00" in value for value in values)
+
+
+def unknown_host_message(request: HttpRequest) -> str:
+    return _("No organization answers at host '%(host)s'.") % {"host": request.get_host()}
+
+
+def record_plan_refusal(organization: Any, request: Any, endpoint: str) -> None:
+    record(Event.PLAN_REFUSED, organization=organization, actor_type=Actor.CLIENT, request=request,
+           endpoint=endpoint)
+
+
+class TenantGateMixin:
+    """Checks the host's organization (and, when ``plan_gated``, its plan) before the view runs.
+
+    ``page`` views answer with an HTML error page, the others with an RFC 6749 §5.2 JSON body;
+    ``plan_refusal`` is the (status, error code) of a refusal for want of the plan.
+    """
+
+    page = False
+    plan_gated = True
+    plan_refusal = (403, "access_denied")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        organization = organization_for_request(request)
+        if organization is None:
+            return self.refuse(404, "invalid_request", _("Unknown organization"), unknown_host_message(request))
+        if has_nul_byte(request):
+            return self.refuse(400, "invalid_request", _("Invalid request"), _("Malformed request parameters."))
+        adapter = get_adapter()
+        if self.plan_gated and not adapter.has_oauth(organization):
+            record_plan_refusal(organization, request, request.path)
+            status, error = self.plan_refusal
+            message = adapter.plan_refusal_message(organization)
+            return self.refuse(status, error, _("OAuth 2.0 is not available"), message)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def refuse(self, status: int, error: str, title: str, description: str) -> HttpResponse:
+        if self.page:
+            return error_page(self.request, status, title, description)  # type: ignore[attr-defined]
+        return oauth_error(status, error, description)
