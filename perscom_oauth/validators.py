@@ -202,7 +202,25 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
                 request=request,
             )
 
+    def validate_user(
+        self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        # Password grant (RFC 6749 §4.3): same rule as the consent screen, members only.
+        return super().validate_user(
+            username, password, client, request, *args, **kwargs
+        ) and get_adapter().is_member(request.user, organization_of(request))
+
     def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        if request.grant_type == "password":
+            # No consent screen: grant only what the user holds (the response says so, §5.1).
+            request.scopes = grantable_scopes(
+                request.user, organization_of(request), request.client, request.scopes
+            )
+            if not request.scopes:
+                raise errors.InvalidScopeError(
+                    description=_("No requested scope can be granted."), request=request
+                )
+            token["scope"] = " ".join(request.scopes)
         super().save_bearer_token(token, request, *args, **kwargs)
         client = request.client
         refreshed = request.grant_type == "refresh_token"

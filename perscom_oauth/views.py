@@ -25,6 +25,7 @@ from .conf import oauth_settings
 from .forms import ConsentForm
 from .gates import TenantGateMixin, error_page, oauth_error
 from .tenancy import organization_for_request
+from .throttle import ClientAuthThrottleMixin
 from .validators import checksum
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -118,7 +119,9 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         form.cleaned_data["scope"] = " ".join(granted)
         form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
         response = super().form_valid(form)
-        self.record_decision(response, organization, application, granted, asked=self.request.method == "POST")
+        self.record_decision(
+            response, organization, application, granted, asked=self.request.method == "POST"
+        )
         return response
 
     def record_decision(
@@ -131,17 +134,33 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             return
         if "error" in params:
             if params["error"] == ["access_denied"]:
-                record(Event.AUTHORIZATION_DENIED, organization=organization, actor_type=Actor.USER,
-                       actor=self.request.user, application=application, subject=self.request.user,
-                       request=self.request)
+                record(
+                    Event.AUTHORIZATION_DENIED,
+                    organization=organization,
+                    actor_type=Actor.USER,
+                    actor=self.request.user,
+                    application=application,
+                    subject=self.request.user,
+                    request=self.request,
+                )
             return
-        record(Event.AUTHORIZATION_GRANTED, organization=organization, actor_type=Actor.USER,
-               actor=self.request.user, application=application, subject=self.request.user,
-               request=self.request, scope=" ".join(granted), consent_screen=asked)
+        record(
+            Event.AUTHORIZATION_GRANTED,
+            organization=organization,
+            actor_type=Actor.USER,
+            actor=self.request.user,
+            application=application,
+            subject=self.request.user,
+            request=self.request,
+            scope=" ".join(granted),
+            consent_screen=asked,
+        )
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).
-        message = _("Malformed authorization request: %(fields)s.") % {"fields": ", ".join(sorted(form.errors))}
+        message = _("Malformed authorization request: %(fields)s.") % {
+            "fields": ", ".join(sorted(form.errors))
+        }
         return error_page(self.request, 400, _("Invalid request"), message)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -156,7 +175,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
 
 
 @CLIENT_ENDPOINT
-class TokenView(TenantGateMixin, base.TokenView):
+class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
     """RFC 6749 §3.2: the token endpoint. Without the plan every grant type is refused with
     §5.2 ``unauthorized_client``: the client may not use this grant type (nor any other)."""
 
@@ -170,7 +189,7 @@ class TokenView(TenantGateMixin, base.TokenView):
 
 
 @CLIENT_ENDPOINT
-class RevokeTokenView(TenantGateMixin, base.RevokeTokenView):
+class RevokeTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.RevokeTokenView):
     """RFC 7009: token revocation, through ``revocation.revoke`` (see the validator).
 
     Not plan-gated on purpose: revoking only ever reduces access, and an organization that
@@ -181,7 +200,7 @@ class RevokeTokenView(TenantGateMixin, base.RevokeTokenView):
 
 
 @CLIENT_ENDPOINT
-class IntrospectTokenView(TenantGateMixin, base.IntrospectTokenView):
+class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
     """RFC 7662, for the organization's own clients, about the organization's own tokens.
 
     ``scope`` is what the token may do now (its effective scopes), not what was once granted.

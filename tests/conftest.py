@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db.models import Q
 
 from perscom_oauth.models import Application
@@ -19,6 +20,12 @@ def org(db: Any) -> Any:
 @pytest.fixture
 def other_org(db: Any) -> Any:
     return OrganizationFactory(slug="bravo", name="Bravo Unit")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Throttle counters and cached lookups never leak from one test into the next."""
+    cache.clear()
 
 
 def role(name: str, *codenames: str) -> Group:
