@@ -64,9 +64,14 @@ def previously_granted(user: Any, application: Any) -> set[str]:
     from django.utils import timezone
     from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-    live = get_access_token_model().objects.filter(user=user, application=application, expires__gt=timezone.now())
+    live = get_access_token_model().objects.filter(
+        user=user, application=application, expires__gt=timezone.now()
+    )
     refreshable = get_refresh_token_model().objects.filter(
         user=user, application=application, revoked__isnull=True, access_token__isnull=False
     )
-    scopes = [*live.values_list("scope", flat=True), *refreshable.values_list("access_token__scope", flat=True)]
+    scopes = [
+        *live.values_list("scope", flat=True),
+        *refreshable.values_list("access_token__scope", flat=True),
+    ]
     return {name for scope in scopes for name in scope.split()}

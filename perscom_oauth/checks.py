@@ -110,7 +110,11 @@ def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="perscom_oauth.E003",
                 )
             )
-    if isinstance(configured, dict) and configured.get("OIDC_ENABLED") and not configured.get("OIDC_RSA_PRIVATE_KEY"):
+    if (
+        isinstance(configured, dict)
+        and configured.get("OIDC_ENABLED")
+        and not configured.get("OIDC_RSA_PRIVATE_KEY")
+    ):
         errors.append(
             Error(
                 'OAUTH2_PROVIDER["OIDC_ENABLED"] is on but OIDC_RSA_PRIVATE_KEY is empty: ID tokens cannot be '

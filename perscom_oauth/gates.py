@@ -57,8 +57,13 @@ def unknown_host_message(request: HttpRequest) -> str:
 
 
 def record_plan_refusal(organization: Any, request: Any, endpoint: str) -> None:
-    record(Event.PLAN_REFUSED, organization=organization, actor_type=Actor.CLIENT, request=request,
-           endpoint=endpoint)
+    record(
+        Event.PLAN_REFUSED,
+        organization=organization,
+        actor_type=Actor.CLIENT,
+        request=request,
+        endpoint=endpoint,
+    )
 
 
 class TenantGateMixin:
@@ -75,9 +80,13 @@ class TenantGateMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         organization = organization_for_request(request)
         if organization is None:
-            return self.refuse(404, "invalid_request", _("Unknown organization"), unknown_host_message(request))
+            return self.refuse(
+                404, "invalid_request", _("Unknown organization"), unknown_host_message(request)
+            )
         if has_nul_byte(request):
-            return self.refuse(400, "invalid_request", _("Invalid request"), _("Malformed request parameters."))
+            return self.refuse(
+                400, "invalid_request", _("Invalid request"), _("Malformed request parameters.")
+            )
         adapter = get_adapter()
         if self.plan_gated and not adapter.has_oauth(organization):
             record_plan_refusal(organization, request, request.path)

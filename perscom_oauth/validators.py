@@ -135,6 +135,13 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            if request.code_verifier and not self.get_code_challenge(code, request):
+                # RFC 9700 §4.8.2: a code_verifier for a code issued without a code_challenge
+                # is a PKCE downgrade attempt.
+                raise errors.InvalidGrantError(
+                    description=_("code_verifier sent, but the authorization request had no code_challenge."),
+                    request=request,
+                )
             return True
         use = AuthorizationCodeUse.objects.filter(code_checksum=checksum(code), application=client).first()
         if use is not None:
@@ -164,8 +171,9 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
+        started = timezone.now()
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            self.record_reuse(refresh_token, client, request)
+            self.record_reuse(refresh_token, client, request, since=started)
             return False
         # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
         # outlive the absolute limit however often it is refreshed.
@@ -183,16 +191,21 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             started = first.values_list("created", flat=True).first() or token.created
         return started + timedelta(seconds=absolute) > now
 
-    def record_reuse(self, refresh_token: str, client: Any, request: Any) -> None:
-        """A revoked refresh token presented again: the base library has revoked its family
-        (RFC 9700 §4.14.2); leave a trace of it."""
+    def record_reuse(self, refresh_token: str, client: Any, request: Any, since: Any) -> None:
+        """A revoked refresh token presented again made the base library revoke its family
+        (RFC 9700 §4.14.2) during this call: leave one trace of it (failure path only)."""
+        model = get_refresh_token_model()
         reused = (
-            get_refresh_token_model()
-            .objects.filter(token_checksum=checksum(refresh_token), application=client, revoked__isnull=False)
+            model.objects.filter(
+                token_checksum=checksum(refresh_token), application=client, revoked__isnull=False
+            )
             .select_related("user")
             .first()
         )
-        if reused is not None:
+        if (
+            reused is not None
+            and model.objects.filter(token_family=reused.token_family, revoked__gte=since).exists()
+        ):
             record(
                 Event.REFRESH_TOKEN_REUSED,
                 organization=client.organization,
@@ -211,6 +224,9 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         ) and get_adapter().is_member(request.user, organization_of(request))
 
     def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type == "refresh_token" and previous is not None and previous.revoked is not None:
+            self.replace_lost_pair(previous, request)
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
             request.scopes = grantable_scopes(
@@ -247,6 +263,20 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             request=request,
             grant_type=request.grant_type or "implicit",
             scope=token.get("scope", ""),
+        )
+
+    def replace_lost_pair(self, previous: Any, request: Any) -> None:
+        """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library
+        validated it): the client lost the response. Tokens are stored only as checksums, so
+        that pair cannot be sent again; revoke it, and the base library mints a fresh one in
+        the same family. Only one pair of a family is ever live."""
+        revoke(
+            organization=request.client.organization,
+            access_tokens=get_access_token_model().objects.filter(source_refresh_token=previous),
+            actor_type=Actor.SYSTEM,
+            application=request.client,
+            request=request,
+            reason="refresh retried within the grace period",
         )
 
     # --- revocation endpoint ------------------------------------------------------------------
