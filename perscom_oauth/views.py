@@ -37,6 +37,10 @@ PUBLIC = method_decorator(login_not_required, name="dispatch")
 CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
 
 
+class ConsentScreenRequired(Exception):
+    """Raised inside the base view to stop its own consent shortcuts (see AuthorizationView)."""
+
+
 class MemberRequiredMixin:
     """Only members of the organization may authorize apps for it."""
 
@@ -72,14 +76,24 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Whether to ask is ours to decide, never the client's (the base library would read a
-        # client-sent approval_prompt=auto): always render, then skip below when allowed.
+        # client-sent approval_prompt=auto): the base view always renders the screen, and
+        # may_skip_consent() decides below, auditing and narrowing like a submitted form.
         query = request.GET.copy()
         query["approval_prompt"] = "force"
         request.GET = query
-        response = super().get(request, *args, **kwargs)
+        try:
+            response = super().get(request, *args, **kwargs)
+        except ConsentScreenRequired:
+            response = self.render_to_response(self.get_context_data(**self.oauth2_data))
         if response.status_code == 200 and self.may_skip_consent():
             return self.approve_without_asking()
         return response
+
+    def create_authorization_response(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "GET" and not getattr(self, "approving", False):
+            # The base view's skip_authorization shortcut: decided in get() instead.
+            raise ConsentScreenRequired
+        return super().create_authorization_response(request, *args, **kwargs)
 
     def may_skip_consent(self) -> bool:
         """Trusted (first-party) apps skip the screen; others when the user already granted the
@@ -95,6 +109,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return set(self.oauth2_data["scopes"]) <= granted
 
     def approve_without_asking(self) -> HttpResponse:
+        self.approving = True
         initial = self.get_initial()
         data = {key: value for key, value in initial.items() if value is not None}
         data.update(approved_scopes=initial["scope"].split(), allow=True)

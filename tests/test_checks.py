@@ -60,3 +60,8 @@ def test_manage_py_check_reports_them(settings: Any) -> None:
     settings.PERSCOM_OAUTH = {"ADAPTER": "no.such.Adapter"}
     with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E002.*\n\s+HINT: Name a subclass"):
         call_command("check")
+
+
+def test_oidc_needs_a_signing_key(settings: Any) -> None:
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}
+    assert ids() == ["perscom_oauth.E011"]
