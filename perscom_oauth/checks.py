@@ -117,8 +117,8 @@ def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     ):
         errors.append(
             Error(
-                'OAUTH2_PROVIDER["OIDC_ENABLED"] is on but OIDC_RSA_PRIVATE_KEY is empty: ID tokens cannot be '
-                "signed (RS256).",
+                'OAUTH2_PROVIDER["OIDC_ENABLED"] is on but OIDC_RSA_PRIVATE_KEY is empty: '
+                "ID tokens cannot be signed (RS256).",
                 hint="Generate a key with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` and "
                 'set OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] to its PEM text (from a secret store).',
                 id="perscom_oauth.E011",

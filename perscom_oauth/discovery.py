@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
+from oauth2_provider.settings import oauth2_settings
 
 from .gates import TenantGateMixin
 
@@ -54,6 +55,8 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
             scopes_supported=sorted(registry()),
             id_token_signing_alg_values_supported=["RS256"],
             prompt_values_supported=["none", "login", "consent"],
+            # Discovery 1.0 §3 defaults an omitted list to code + implicit: state the real one.
+            grant_types_supported=oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED,
         )
 
 

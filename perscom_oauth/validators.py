@@ -57,6 +57,11 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
     # --- resource server: the one place a presented token is checked -------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
+        scheme = (request.headers.get("Authorization") or "").partition(" ")[0]
+        if scheme.lower() != "bearer":
+            # RFC 9700 §4.3.2: only the Authorization header (RFC 6750 §2.1). oauthlib would also
+            # read a form body or query parameter when the header is absent.
+            return refuse(request, "invalid_request", _("Send the access token in the Authorization header."))
         organization = organization_of(request)
         if organization is None:
             return refuse(request, "invalid_token", _("No organization answers at this host."))
