@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
+from oauth2_provider.settings import oauth2_settings
 
 from .conf import organization_model_label
 from .tenancy import organization_of
@@ -85,6 +86,14 @@ class Membership(models.Model):
         verbose_name=_("roles"),
         help_text=_("Groups whose permissions the user holds in this organization only."),
     )
+    is_admin = models.BooleanField(
+        _("administrator"),
+        default=False,
+        help_text=_(
+            "A staff user who administers this organization manages its OAuth applications, "
+            "authorizations, tokens and audit trail in the admin."
+        ),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -137,14 +146,6 @@ class Application(AbstractApplication):
         blank=True,
         help_text=_("No refresh keeps a sign-in alive longer than this after the user approved."),
     )
-    # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify with the JWKS.
-    algorithm = models.CharField(
-        _("algorithm"),
-        max_length=5,
-        choices=AbstractApplication.ALGORITHM_TYPES,
-        default=AbstractApplication.RS256_ALGORITHM,
-        blank=True,
-    )
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
@@ -153,6 +154,10 @@ class Application(AbstractApplication):
         verbose_name_plural = _("applications")
 
     def save(self, *args, **kwargs) -> None:
+        if not self.algorithm and oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY:
+            # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify them
+            # with the organization's JWKS, without sharing the client secret.
+            self.algorithm = self.RS256_ALGORITHM
         if self.client_type == self.CLIENT_PUBLIC:
             # A public client cannot keep a secret (RFC 6749 §2.1), so it is given none.
             self.client_secret = ""

@@ -105,6 +105,11 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         # issue a token that can do nothing. Both errors say which scopes are the problem.
         if not scopes:
             raise errors.InvalidScopeError(description=_("No scope requested."), request=request)
+        if "openid" in scopes and not client.algorithm:
+            # No signing algorithm, no ID token (the base library would fail with a 500).
+            raise errors.InvalidScopeError(
+                description=_("This application is not set up for OpenID Connect."), request=request
+            )
         refused = sorted(set(scopes) - allowed_scope_names(client))
         if refused:
             description = _("Scopes not allowed for this application: %(scopes)s.") % {

@@ -146,3 +146,25 @@ def test_invalid_host_header_is_a_400(client: Any) -> None:
 def test_wrong_methods(oauth: OAuthClient) -> None:
     assert oauth.client().get("/oauth/token").status_code == 405
     assert oauth.client().get("/oauth/revoke").status_code == 405
+
+
+def test_openid_for_an_application_without_a_signing_algorithm(
+    oauth: OAuthClient, member: Any, org: Any
+) -> None:
+    from tests.factories import ApplicationFactory
+
+    app = ApplicationFactory(organization=org)
+    Application.objects.filter(pk=app.pk).update(algorithm="")
+    browser = oauth.client()
+    browser.force_login(member)
+    response = browser.get(
+        "/oauth/authorize",
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid",
+        },
+    )
+    assert response.status_code == 302
+    assert "error=invalid_scope" in response["Location"]  # not a 500 when the ID token is signed

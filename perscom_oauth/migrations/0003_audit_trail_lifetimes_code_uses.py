@@ -33,11 +33,6 @@ class Migration(migrations.Migration):
             name='refresh_token_idle_lifetime',
             field=models.PositiveIntegerField(blank=True, help_text='A refresh token unused for this long expires.', null=True, verbose_name='refresh token idle lifetime (s)'),
         ),
-        migrations.AlterField(
-            model_name='application',
-            name='algorithm',
-            field=models.CharField(blank=True, choices=[('', 'No OIDC support'), ('RS256', 'RSA with SHA-2 256'), ('HS256', 'HMAC with SHA-2 256')], default='RS256', max_length=5, verbose_name='algorithm'),
-        ),
         migrations.CreateModel(
             name='AuditEvent',
             fields=[

@@ -148,6 +148,7 @@ class Command(BaseCommand):
         application.client_secret = secret
         application.hash_client_secret = confidential
         application.allowed_scopes = Application.ALL_SCOPES
+        application.algorithm = Application.RS256_ALGORITHM  # ID tokens for `openid`
         application.enabled = True
         application.save()
         return {
