@@ -1,3 +1,9 @@
-"""The signed-in user's own pages (see ``account_views``)."""
+"""The signed-in user's own pages (see ``account_views``), under ``/oauth/``."""
 
-urlpatterns: list = []
+from django.urls import re_path
+
+from . import account_views
+
+urlpatterns = [
+    re_path(r"^authorized-apps/?$", account_views.AuthorizedAppsView.as_view(), name="authorized-apps"),
+]

@@ -14,6 +14,9 @@ differs in your project:
   holds there (default: for members, Django's own ``user.get_all_permissions()`` plus the
   permissions of the membership's roles, which are groups that apply in that organization
   only). Scopes are derived from these on every request.
+- ``administered_organization_ids(user)``: the organizations a staff user runs in the admin
+  (default: memberships with ``is_admin``; superusers: all, ``None``).
+- ``primary_hostname(organization)``: the host its clients use (default: its primary ``Domain``).
 
 Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model.
 """
@@ -90,6 +93,22 @@ class OrganizationAdapter:
             "content_type__app_label", "codename"
         )
         return set(user.get_all_permissions()) | {f"{app_label}.{codename}" for app_label, codename in roles}
+
+    def administered_organization_ids(self, user: Any) -> frozenset[Any] | None:
+        from .models import Membership
+
+        if not (user.is_active and user.is_staff):
+            return frozenset()
+        if user.is_superuser:
+            return None
+        ids = Membership.objects.filter(user=user, is_admin=True).values_list("organization_id", flat=True)
+        return frozenset(ids)
+
+    def primary_hostname(self, organization: Any) -> str | None:
+        from .models import Domain
+
+        domains = Domain.objects.filter(organization=organization).order_by("-is_primary", "hostname")
+        return domains.values_list("hostname", flat=True).first()
 
 
 @lru_cache(maxsize=4)

@@ -154,7 +154,8 @@ class Application(AbstractApplication):
         verbose_name_plural = _("applications")
 
     def save(self, *args, **kwargs) -> None:
-        if not self.algorithm and oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY:
+        signing_key = oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY
+        if signing_key and not self.algorithm:  # type: ignore[has-type]
             # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify them
             # with the organization's JWKS, without sharing the client secret.
             self.algorithm = self.RS256_ALGORITHM
@@ -163,6 +164,12 @@ class Application(AbstractApplication):
             self.client_secret = ""
             self.hash_client_secret = False
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        # The base library points at its own management views, which perscom-oauth does not serve.
+        from django.urls import reverse
+
+        return reverse("admin:perscom_oauth_application_change", args=[self.pk])
 
     def is_usable(self, request) -> bool:
         """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.

@@ -35,6 +35,14 @@ def organization_for_request(request: HttpRequest) -> Any | None:
     return organization
 
 
+def gated_organization(request: HttpRequest) -> Any:
+    """The organization of a request that passed ``gates.TenantGateMixin`` (so never None)."""
+    organization = organization_for_request(request)
+    if organization is None:
+        raise LookupError("gated_organization() outside a tenant-gated view")
+    return organization
+
+
 def organization_of(oauthlib_request: Any) -> Any | None:
     """The organization attached to an oauthlib request by our backend, or None."""
     headers = getattr(oauthlib_request, "headers", None) or {}

@@ -28,7 +28,7 @@ from .conf import oauth_settings
 from .forms import ConsentForm
 from .gates import TenantGateMixin, error_page, oauth_error
 from .revocation import revoke
-from .tenancy import organization_for_request
+from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .validators import checksum
 
@@ -84,7 +84,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         # may_skip_consent() decides below, auditing and narrowing like a submitted form.
         query = request.GET.copy()
         query["approval_prompt"] = "force"
-        request.GET = query
+        request.GET = query  # type: ignore[assignment]  # a mutable copy, on purpose
         try:
             response = super().get(request, *args, **kwargs)
         except ConsentScreenRequired:
@@ -242,7 +242,7 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
     def introspect(self, value: str | None) -> HttpResponse:
         if not value:
             return oauth_error(400, "invalid_request", _("Token parameter is missing."))
-        organization = organization_for_request(self.request)
+        organization = gated_organization(self.request)
         token = (
             get_access_token_model()
             .objects.select_related("application", "user")
@@ -289,7 +289,7 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
     plan_gated = False
 
     def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
-        organization = organization_for_request(self.request)
+        organization = gated_organization(self.request)
         if client_id:
             application = get_application_model().objects.filter(
                 client_id=client_id, organization=organization

@@ -1,0 +1,69 @@
+"""The signed-in user's own pages: "Authorized applications" (/oauth/authorized-apps).
+
+Each application of the host's organization that the user authorized and that still holds
+consent or tokens, its scopes in words, when it was granted and last used, and a Revoke button
+that ends it at once (``revocation.revoke_authorization``; audited with the user as actor).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+from oauth2_provider.models import get_application_model
+
+from . import authorizations
+from .audit import Actor
+from .gates import error_page, unknown_host_message
+from .revocation import revoke_authorization
+from .tenancy import organization_for_request
+
+
+class AuthorizedAppsView(LoginRequiredMixin, View):
+    template_name = "perscom_oauth/authorized_apps.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # No plan gate: seeing and revoking access only ever reduces it.
+        self.organization = organization_for_request(request)
+        if self.organization is None:
+            return error_page(request, 404, _("Unknown organization"), unknown_host_message(request))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            "organization": self.organization,
+            "authorizations": authorizations.for_user(request.user, self.organization),
+        }
+        response = render(request, self.template_name, context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        value = request.POST.get("application", "")
+        application = (
+            get_application_model()
+            .objects.filter(pk=int(value) if value.isdigit() else None, organization=self.organization)
+            .select_related("organization")
+            .first()
+        )
+        if application is None:
+            messages.error(request, _("No such application."))
+        else:
+            revoke_authorization(
+                request.user,
+                application,
+                actor_type=Actor.USER,
+                actor=request.user,
+                request=request,
+                reason="user",
+            )
+            messages.success(
+                request,
+                _("%(application)s can no longer access your account.") % {"application": application},
+            )
+        return HttpResponseRedirect(request.path)

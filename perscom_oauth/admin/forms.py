@@ -1,0 +1,128 @@
+"""The application form of the admin, in PERSCOM's words.
+
+The grant type is chosen by PERSCOM's client-type labels and fixed after creation, like the
+organization and the client type; the secret is never a field (the server generates it,
+``applications.create_application``). An organization without OAuth in its plan cannot get
+an application, and the refusal is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..adapter import get_adapter
+from ..audit import Actor, Event, record
+from ..models import Application
+from .widgets import AllowedScopesField, UriListField
+
+#: PERSCOM's names for the kinds of client, by the grant type each one uses.
+APPLICATION_TYPES = [
+    (Application.GRANT_AUTHORIZATION_CODE, _("Regular Web Application")),
+    (Application.GRANT_IMPLICIT, _("Single Page Web Applications or Native Applications")),
+    (Application.GRANT_CLIENT_CREDENTIALS, _("Machine-to-Machine")),
+    (Application.GRANT_PASSWORD, _("Resource Owner")),
+]
+APPLICATION_TYPE_LABELS = dict(APPLICATION_TYPES)
+
+
+def application_type_label(application: Any) -> Any:
+    return APPLICATION_TYPE_LABELS.get(
+        application.authorization_grant_type, application.get_authorization_grant_type_display()
+    )
+
+
+class ApplicationForm(forms.ModelForm):
+    #: Set by ``ApplicationAdmin.get_form`` (a new form class per request) for the audit trail.
+    request: Any = None
+
+    redirect_uris = UriListField(
+        label=_("Redirect URIs"),
+        required=False,
+        help_text=_("One per line. Required for Regular Web and Single Page applications."),
+    )
+    post_logout_redirect_uris = UriListField(
+        label=_("Post-logout redirect URIs"), required=False, help_text=_("One per line (OpenID Connect).")
+    )
+    allowed_origins = UriListField(
+        label=_("Allowed origins"), required=False, help_text=_("One per line, for CORS requests.")
+    )
+    allowed_scopes = AllowedScopesField(label=_("Allowed scopes"))
+
+    class Meta:
+        model = Application
+        fields = [
+            "name",
+            "organization",
+            "authorization_grant_type",
+            "client_type",
+            "description",
+            "redirect_uris",
+            "allowed_scopes",
+            "skip_authorization",
+            "post_logout_redirect_uris",
+            "allowed_origins",
+            "access_token_lifetime",
+            "refresh_token_idle_lifetime",
+            "refresh_token_absolute_lifetime",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grant_type = self.fields.get("authorization_grant_type")
+        if isinstance(grant_type, forms.ChoiceField):
+            grant_type.label = _("Application type")
+            grant_type.choices = APPLICATION_TYPES  # the admin's radio_fields render them
+            grant_type.help_text = _("Cannot be changed after creation.")
+        trusted = self.fields.get("skip_authorization")
+        if trusted is not None:
+            trusted.label = _("Trusted (first-party)")
+            trusted.help_text = _(
+                "Users are not asked for consent; they still sign in, and get only scopes they hold."
+            )
+        client_type = self.fields.get("client_type")
+        if client_type is not None:
+            client_type.help_text = _(
+                "Confidential clients get a secret, shown once. Public clients (browser and mobile "
+                "apps) cannot keep one: they get none and must use PKCE."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        grant_type = cleaned.get("authorization_grant_type", self.instance.authorization_grant_type)
+        client_type = cleaned.get("client_type", self.instance.client_type)
+        if "client_type" in self.fields:
+            if (
+                grant_type == Application.GRANT_CLIENT_CREDENTIALS
+                and client_type != Application.CLIENT_CONFIDENTIAL
+            ):
+                self.add_error(
+                    "client_type",
+                    _("A Machine-to-Machine application must be confidential: it signs in with its secret."),
+                )
+            if grant_type == Application.GRANT_IMPLICIT and client_type != Application.CLIENT_PUBLIC:
+                self.add_error(
+                    "client_type",
+                    _("Single Page and Native applications are public: they cannot keep a secret."),
+                )
+        organization = cleaned.get("organization")
+        if "organization" in self.fields and organization is not None:
+            self.refuse_without_plan(organization)
+        return cleaned
+
+    def refuse_without_plan(self, organization: Any) -> None:
+        adapter = get_adapter()
+        if adapter.has_oauth(organization):
+            return
+        self.add_error("organization", adapter.plan_refusal_message(organization))
+        request = self.request
+        record(
+            Event.PLAN_REFUSED,
+            organization=organization,
+            actor_type=Actor.ADMIN,
+            actor=getattr(request, "user", None),
+            request=request,
+            endpoint="admin: create application",
+        )

@@ -1,0 +1,153 @@
+"""What ``manage.py cleanup_oauth`` deletes, and how: dead credentials and old audit entries, in
+small batches, each its own short transaction, so that it can run while the site serves traffic.
+
+Only what can no longer be used is deleted, and each batch re-checks its condition in the
+``DELETE`` itself, so a row that came back to life between two statements is kept:
+
+- refresh tokens that expired (idle lifetime, the base library's age limit, or orphaned), and
+  revoked ones once no live token of their family remains (until then they detect reuse,
+  RFC 9700 §4.14.2, and date the start of the sign-in for its absolute lifetime);
+- access tokens that expired and carry no live refresh token (the base library refuses a
+  refresh token whose access token is gone);
+- ID tokens of deleted access tokens once expired, and expired authorization codes;
+- code-replay records once nothing they issued is alive;
+- audit events older than ``AUDIT_RETENTION_DAYS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+from oauth2_provider.settings import oauth2_settings
+
+from .conf import oauth_settings
+from .models import AuditEvent, AuthorizationCodeUse
+
+
+def refresh_token_expired(now: datetime) -> Q:
+    """Unrevoked refresh tokens that the token endpoint would refuse as expired (one query, for
+    the per-application idle lifetimes in use)."""
+    lifetimes = (
+        get_application_model()
+        .objects.filter(refresh_token_idle_lifetime__gt=0)
+        .order_by()
+        .values_list("refresh_token_idle_lifetime", flat=True)
+        .distinct()
+    )
+    default = timedelta(seconds=oauth_settings.REFRESH_TOKEN_IDLE_SECONDS)
+    idle = Q(
+        Q(application__refresh_token_idle_lifetime__isnull=True)
+        | Q(application__refresh_token_idle_lifetime=0),
+        created__lte=now - default,
+    )
+    for seconds in lifetimes:
+        idle |= Q(
+            application__refresh_token_idle_lifetime=seconds, created__lte=now - timedelta(seconds=seconds)
+        )
+    # The base library's own limits: REFRESH_TOKEN_EXPIRE_SECONDS after its access token
+    # expired, and an unrevoked token whose access token is gone (it refuses both).
+    expired = idle | Q(access_token__isnull=True)
+    if oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS:
+        age = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
+        expired |= Q(access_token__expires__lte=now - age)
+    return Q(expired, revoked__isnull=True)
+
+
+def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
+    model = get_refresh_token_model()
+    live_sibling = model.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
+    # A revoked token stays usable for the grace period (a client retrying a lost response).
+    grace = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS or 0)
+    revoked = Q(revoked__lte=now - grace) & (Q(token_family__isnull=True) | ~Exists(live_sibling))
+    return model.objects.filter(revoked | refresh_token_expired(now))
+
+
+def dead_access_tokens(now: datetime) -> QuerySet[Any]:
+    live_refresh = get_refresh_token_model().objects.filter(access_token=OuterRef("pk"), revoked__isnull=True)
+    return get_access_token_model().objects.filter(~Exists(live_refresh), expires__lte=now)
+
+
+def dead_id_tokens(now: datetime) -> QuerySet[Any]:
+    return get_id_token_model().objects.filter(access_token__isnull=True, expires__lte=now)
+
+
+def dead_codes(now: datetime) -> QuerySet[Any]:
+    return get_grant_model().objects.filter(expires__lte=now)
+
+
+def dead_code_uses(now: datetime) -> QuerySet[Any]:
+    tokens = get_access_token_model().objects.filter(token_checksum=OuterRef("access_token_checksum"))
+    family = get_refresh_token_model().objects.filter(
+        token_family=OuterRef("token_family"), revoked__isnull=True
+    )
+    settled = now - timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)
+    return AuthorizationCodeUse.objects.filter(
+        ~Exists(tokens), Q(token_family__isnull=True) | ~Exists(family), created__lte=settled
+    )
+
+
+def old_audit_events(now: datetime) -> QuerySet[Any]:
+    days = oauth_settings.AUDIT_RETENTION_DAYS
+    if days is None:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(created__lt=now - timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    select: Callable[[datetime], QuerySet[Any]]
+
+
+#: In dependency order: refresh tokens before the access tokens they keep alive.
+STEPS = [
+    Step("refresh tokens", dead_refresh_tokens),
+    Step("access tokens", dead_access_tokens),
+    Step("ID tokens", dead_id_tokens),
+    Step("authorization codes", dead_codes),
+    Step("code-replay records", dead_code_uses),
+    Step("audit events", old_audit_events),
+]
+
+
+def delete_in_batches(queryset: QuerySet[Any], batch_size: int, pause: float = 0.0) -> int:
+    """Delete what ``queryset`` selects, ``batch_size`` rows per transaction; return the count."""
+    label = queryset.model._meta.label
+    total = 0
+    while True:
+        batch = list(queryset.order_by().values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return total
+        # The condition is part of the DELETE: a row that changed since the SELECT is kept.
+        _count, per_model = queryset.filter(pk__in=batch).delete()
+        deleted = per_model.get(label, 0)
+        total += deleted
+        if len(batch) < batch_size or not deleted:
+            return total
+        if pause:
+            time.sleep(pause)
+
+
+def purge(
+    *, batch_size: int = 1000, pause: float = 0.0, dry_run: bool = False, now: datetime | None = None
+) -> dict[str, int]:
+    """Run every step; return how many rows each deleted (or would delete, with ``dry_run``)."""
+    now = now or timezone.now()
+    counts = {}
+    for step in STEPS:
+        queryset = step.select(now)
+        counts[step.name] = queryset.count() if dry_run else delete_in_batches(queryset, batch_size, pause)
+    return counts

@@ -1,0 +1,139 @@
+"""The user's "Authorized applications" page (/oauth/authorized-apps): what they granted in this
+organization, in words, and a Revoke button that takes effect at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from oauth2_provider.models import Grant, RefreshToken
+
+from perscom_oauth.models import Application, AuditEvent, Organization
+from tests.admin_support import events, text
+from tests.conftest import make_member
+from tests.factories import ApplicationFactory
+from tests.oauth import OAuthClient, host_of
+
+pytestmark = pytest.mark.django_db
+URL = "/oauth/authorized-apps"
+
+
+def page_for(user: Any, organization: Organization, **kwargs: Any) -> Client:
+    client = Client(HTTP_HOST=host_of(organization), **kwargs)
+    client.force_login(user)
+    return client
+
+
+def test_sign_in_first(org: Organization) -> None:
+    response = Client(HTTP_HOST=host_of(org)).get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/oauth/authorized-apps")
+
+
+def test_unknown_host_is_404(member: Any) -> None:
+    client = Client(HTTP_HOST="nowhere.example.test")
+    client.force_login(member)
+    assert client.get(URL).status_code == 404
+
+
+def test_lists_what_the_user_authorized_here_in_words(
+    oauth: OAuthClient,
+    member: Any,
+    app: Application,
+    org: Organization,
+    other_org: Organization,
+    admin_role: Any,
+) -> None:
+    app.description = "Keeps the roster in sync."
+    app.save()
+    oauth.code_flow(member, app, scope="view:user view:rank")
+    unused = ApplicationFactory(organization=org, name="Never Used")
+    someone = make_member(org, "someone", admin_role)
+    oauth.code_flow(someone, unused)
+    elsewhere = ApplicationFactory(organization=other_org, name="Bravo App")
+    make_member(other_org, "member", admin_role)  # the same user, member of Bravo too
+    OAuthClient(host_of(other_org)).code_flow(member, elsewhere)
+
+    response = page_for(member, org).get(URL)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    words = text(response)
+    assert app.name in words and "Keeps the roster in sync." in words
+    assert "Can view user" in words and "Can view rank" in words
+    assert "Authorized on" in words and "last used" in words
+    assert "Never Used" not in words  # another user's
+    assert "Bravo App" not in words  # another organization's
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
+
+
+def test_revoke_takes_effect_at_once(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization
+) -> None:
+    token = oauth.code_flow(member, app).json()
+    oauth.authorize(member, app)  # and an unused code
+    client = page_for(member, org)
+
+    response = client.post(URL, {"application": str(app.pk)})
+
+    assert response.status_code == 302 and response["Location"] == URL
+    assert oauth.api(token["access_token"]).status_code == 401
+    refused = oauth.token(
+        grant_type="refresh_token",
+        refresh_token=token["refresh_token"],
+        client_id=app.client_id,
+        client_secret="s3cret-for-tests",
+    )
+    assert refused.status_code == 400
+    assert not Grant.objects.exists()
+    after = client.get(URL)
+    assert f"{app.name} can no longer access your account." in text(after)
+    assert "You have not authorized any application." in text(after)
+    [revoked] = events(AuditEvent.Event.TOKENS_REVOKED, details__reason="user")
+    assert (revoked.actor, revoked.actor_type, revoked.subject, revoked.application) == (
+        member,
+        "user",
+        "member",
+        app,
+    )
+
+
+def test_revoke_needs_csrf(oauth: OAuthClient, member: Any, app: Application, org: Organization) -> None:
+    token = oauth.code_flow(member, app).json()["access_token"]
+    response = page_for(member, org, enforce_csrf_checks=True).post(URL, {"application": str(app.pk)})
+    assert response.status_code == 403
+    assert oauth.api(token).status_code == 200
+
+
+def test_revoke_touches_only_this_user_and_organization(
+    oauth: OAuthClient,
+    member: Any,
+    app: Application,
+    org: Organization,
+    other_org: Organization,
+    admin_role: Any,
+) -> None:
+    someone = make_member(org, "someone", admin_role)
+    theirs = oauth.code_flow(someone, app).json()["access_token"]
+    elsewhere = ApplicationFactory(organization=other_org)
+    client = page_for(member, org)
+
+    client.post(URL, {"application": str(elsewhere.pk)})
+    client.post(URL, {"application": "junk"})
+    client.post(URL, {"application": str(app.pk)})  # the member holds nothing: nothing to revoke
+
+    assert oauth.api(theirs).status_code == 200
+    assert RefreshToken.objects.filter(user=someone, revoked__isnull=True).exists()
+    assert not events(AuditEvent.Event.TOKENS_REVOKED)
+
+
+def test_page_queries_do_not_grow_with_applications(
+    oauth: OAuthClient, member: Any, org: Organization, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(5):
+        oauth.code_flow(member, ApplicationFactory(organization=org, name=f"App {n}"))
+    client = page_for(member, org)
+    with django_assert_max_num_queries(12):
+        response = client.get(URL)
+    assert text(response).count("Revoke") == 5
