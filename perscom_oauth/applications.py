@@ -15,6 +15,17 @@ from .audit import Actor, Event, record
 from .revocation import Revoked, revoke_application
 
 
+def audit(event: str, application: Any, actor: Any, request: Any) -> None:
+    record(
+        event,
+        organization=application.organization,
+        actor_type=Actor.ADMIN,
+        actor=actor,
+        application=application,
+        request=request,
+    )
+
+
 def issue_secret(application: Any) -> str:
     """Give a confidential application a new secret; return it (the only time it is readable)."""
     secret = generate_client_secret()
@@ -28,14 +39,7 @@ def create_application(application: Any, *, actor: Any = None, request: Any = No
     """Save a new application; return its one-time secret (None for a public client)."""
     secret = issue_secret(application) if application.client_type == application.CLIENT_CONFIDENTIAL else None
     application.save()
-    record(
-        Event.APPLICATION_CREATED,
-        organization=application.organization,
-        actor_type=Actor.ADMIN,
-        actor=actor,
-        application=application,
-        request=request,
-    )
+    audit(Event.APPLICATION_CREATED, application, actor, request)
     return secret
 
 
@@ -44,14 +48,7 @@ def rotate_secret(application: Any, *, actor: Any = None, request: Any = None) -
     """Replace the secret: the old one stops working at once. Returns the new one."""
     secret = issue_secret(application)
     application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
-    record(
-        Event.SECRET_ROTATED,
-        organization=application.organization,
-        actor_type=Actor.ADMIN,
-        actor=actor,
-        application=application,
-        request=request,
-    )
+    audit(Event.SECRET_ROTATED, application, actor, request)
     return secret
 
 
@@ -62,15 +59,7 @@ def set_enabled(application: Any, enabled: bool, *, actor: Any = None, request: 
         return
     application.enabled = enabled
     application.save(update_fields=["enabled", "updated"])
-    event = Event.APPLICATION_ENABLED if enabled else Event.APPLICATION_SUSPENDED
-    record(
-        event,
-        organization=application.organization,
-        actor_type=Actor.ADMIN,
-        actor=actor,
-        application=application,
-        request=request,
-    )
+    audit(Event.APPLICATION_ENABLED if enabled else Event.APPLICATION_SUSPENDED, application, actor, request)
 
 
 def revoke_all(application: Any, *, actor: Any = None, request: Any = None) -> Revoked:

@@ -151,28 +151,19 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         params = parse_qs(parsed.query) | parse_qs(parsed.fragment)
         if response.status_code != 302 or not params:
             return
-        if "error" in params:
-            if params["error"] == ["access_denied"]:
-                record(
-                    Event.AUTHORIZATION_DENIED,
-                    organization=organization,
-                    actor_type=Actor.USER,
-                    actor=self.request.user,
-                    application=application,
-                    subject=self.request.user,
-                    request=self.request,
-                )
-            return
+        if "error" in params and params["error"] != ["access_denied"]:
+            return  # a protocol error, not a decision of the user
+        denied = "error" in params
+        details = {} if denied else {"scope": " ".join(granted), "consent_screen": asked}
         record(
-            Event.AUTHORIZATION_GRANTED,
+            Event.AUTHORIZATION_DENIED if denied else Event.AUTHORIZATION_GRANTED,
             organization=organization,
             actor_type=Actor.USER,
             actor=self.request.user,
             application=application,
             subject=self.request.user,
             request=self.request,
-            scope=" ".join(granted),
-            consent_screen=asked,
+            **details,
         )
 
     def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
