@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,20 +19,19 @@ from oauth2_provider.models import get_application_model
 
 from . import authorizations
 from .audit import Actor
-from .gates import error_page, unknown_host_message
+from .gates import TenantGateMixin
 from .revocation import revoke_authorization
-from .tenancy import organization_for_request
+from .tenancy import gated_organization
 
 
-class AuthorizedAppsView(LoginRequiredMixin, View):
+class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
     template_name = "perscom_oauth/authorized_apps.html"
+    page = True
+    plan_gated = False  # seeing and revoking access only ever reduces it
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # No plan gate: seeing and revoking access only ever reduces it.
-        self.organization = organization_for_request(request)
-        if self.organization is None:
-            return error_page(request, 404, _("Unknown organization"), unknown_host_message(request))
-        return super().dispatch(request, *args, **kwargs)
+    @property
+    def organization(self) -> Any:
+        return gated_organization(self.request)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         context = {
@@ -47,7 +46,10 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
         value = request.POST.get("application", "")
         application = (
             get_application_model()
-            .objects.filter(pk=int(value) if value.isdigit() else None, organization=self.organization)
+            # A primary key is at most a 64-bit integer: anything else matches nothing.
+            .objects.filter(
+                pk=int(value) if value.isdigit() and len(value) < 19 else None, organization=self.organization
+            )
             .select_related("organization")
             .first()
         )
