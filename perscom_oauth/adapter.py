@@ -82,17 +82,17 @@ class OrganizationAdapter:
         return Membership.objects.filter(user=user, organization=organization).exists()
 
     def get_permissions(self, user: Any, organization: Any) -> set[str]:
-        from django.contrib.auth.models import Permission
-
         from .models import Membership
 
-        membership = Membership.objects.filter(user=user, organization=organization).first()
-        if membership is None:
-            return set()
-        roles = Permission.objects.filter(group__memberships=membership).values_list(
-            "content_type__app_label", "codename"
+        # One query: a row per permission of the membership's roles, or one row of NULLs for a
+        # membership without roles, or no row at all for a non-member.
+        rows = Membership.objects.filter(user=user, organization=organization).values_list(
+            "roles__permissions__content_type__app_label", "roles__permissions__codename"
         )
-        return set(user.get_all_permissions()) | {f"{app_label}.{codename}" for app_label, codename in roles}
+        roles = {f"{app_label}.{codename}" for app_label, codename in rows if codename}
+        if not rows:
+            return set()
+        return set(user.get_all_permissions()) | roles
 
     def administered_organization_ids(self, user: Any) -> frozenset[Any] | None:
         from .models import Membership
