@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 
 from perscom_oauth.models import Application, Organization
 from tests.conftest import make_member
@@ -47,3 +48,29 @@ def test_session_falls_back_to_the_users_permissions(
     outsider = oauth.client()
     outsider.force_login(make_member(org, "nobody"))
     assert outsider.get("/plain/ranks").status_code == 403
+
+
+def test_scope_permissions_compose_with_or(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization
+) -> None:
+    with_scope = oauth.code_flow(member, app, scope="clear:cache").json()["access_token"]
+    without = oauth.code_flow(member, app, scope="view:user").json()["access_token"]
+    post = oauth.client().post
+    assert post("/composed/clear-cache", HTTP_AUTHORIZATION=f"Bearer {with_scope}").status_code == 200
+    assert post("/composed/clear-cache", HTTP_AUTHORIZATION=f"Bearer {without}").status_code == 403
+    staff = make_member(org, "staff")
+    staff.is_staff = True
+    staff.save()
+    browser = oauth.client()
+    browser.force_login(staff)
+    assert browser.post("/composed/clear-cache").status_code == 200  # IsAdminUser grants it
+
+
+def test_a_view_without_queryset_or_required_scopes_is_misconfigured(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    token = oauth.code_flow(member, app).json()["access_token"]
+    with pytest.raises(
+        ImproperlyConfigured, match="needs a .queryset, a .get_queryset\\(\\) or a .required_scopes"
+    ):
+        oauth.api(token, "/misconfigured")

@@ -163,10 +163,12 @@ def test_revoking_a_refresh_token_stops_it_refreshing(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     token = oauth.code_flow(member, app).json()
+    assert oauth.api(token["access_token"]).status_code == 200
     oauth.client().post(
         "/oauth/revoke",
         {"token": token["refresh_token"], "client_id": app.client_id, "client_secret": SECRET},
     )
+    assert oauth.api(token["access_token"]).status_code == 401  # its access token goes too
     response = oauth.token(
         grant_type="refresh_token",
         refresh_token=token["refresh_token"],
