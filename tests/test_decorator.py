@@ -71,6 +71,6 @@ def test_a_view_without_queryset_or_required_scopes_is_misconfigured(
 ) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
     with pytest.raises(
-        ImproperlyConfigured, match="needs a .queryset, a .get_queryset\\(\\) or a .required_scopes"
+        ImproperlyConfigured, match=r"needs a \.queryset, a \.get_queryset\(\) or a \.required_scopes"
     ):
         oauth.api(token, "/misconfigured")
