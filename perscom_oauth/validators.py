@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
@@ -234,38 +235,38 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         ) and get_adapter().is_member(request.user, organization_of(request))
 
     def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        # One transaction: a refused step (a code claimed concurrently, nothing grantable)
+        # leaves no token behind.
+        with transaction.atomic():
+            self._save_with_bookkeeping(token, request, *args, **kwargs)
+
+    def _save_with_bookkeeping(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        client = request.client
+        code_use = self.claim_code(request) if request.grant_type == "authorization_code" else None
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type == "refresh_token" and previous is not None and previous.revoked is not None:
             self.replace_lost_pair(previous, request)
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
-            request.scopes = grantable_scopes(
-                request.user, organization_of(request), request.client, request.scopes
-            )
+            request.scopes = grantable_scopes(request.user, organization_of(request), client, request.scopes)
             if not request.scopes:
                 raise errors.InvalidScopeError(
                     description=_("No requested scope can be granted."), request=request
                 )
             token["scope"] = " ".join(request.scopes)
         super().save_bearer_token(token, request, *args, **kwargs)
-        client = request.client
-        refreshed = request.grant_type == "refresh_token"
-        if request.grant_type == "authorization_code":
-            family = (
+        if code_use is not None:
+            code_use.access_token_checksum = checksum(token["access_token"])
+            code_use.token_family = (
                 get_refresh_token_model()
                 .objects.filter(token_checksum=checksum(token.get("refresh_token") or ""))
                 .values_list("token_family", flat=True)
                 .first()
             )
-            AuthorizationCodeUse.objects.create(
-                code_checksum=checksum(request.code),
-                application=client,
-                access_token_checksum=checksum(token["access_token"]),
-                token_family=family,
-            )
+            code_use.save(update_fields=["access_token_checksum", "token_family"])
         type(client).objects.filter(pk=client.pk).update(last_used=timezone.now())
         record(
-            Event.TOKEN_REFRESHED if refreshed else Event.TOKEN_ISSUED,
+            Event.TOKEN_REFRESHED if request.grant_type == "refresh_token" else Event.TOKEN_ISSUED,
             organization=client.organization,
             actor_type=Actor.CLIENT,
             application=client,
@@ -274,6 +275,19 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             grant_type=request.grant_type or "implicit",
             scope=token.get("scope", ""),
         )
+
+    def claim_code(self, request: Any) -> AuthorizationCodeUse:
+        """Record the code as used before any token is minted: the unique row serializes two
+        concurrent exchanges of one code, and the second gets invalid_grant (RFC 6749 §4.1.2)."""
+        try:
+            with transaction.atomic():
+                return AuthorizationCodeUse.objects.create(
+                    code_checksum=checksum(request.code), application=request.client, access_token_checksum=""
+                )
+        except IntegrityError:
+            raise errors.InvalidGrantError(
+                description=_("The authorization code was already used."), request=request
+            ) from None
 
     def replace_lost_pair(self, previous: Any, request: Any) -> None:
         """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library
