@@ -7,34 +7,28 @@ event loop lives in this thread, Django refuses ORM calls (SynchronousOnlyOperat
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
-from django.core.management import call_command
 
 from perscom_oauth.models import Application, AuditEvent
 from tests.browser import Browser
+from tests.chromium import TIMEOUT_MS, chromium_context, screenshot
+from tests.demo import seed_demo
 from tests.oauth import pkce_pair
-from tests.test_swagger_ui import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, browser_missing
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CALLBACK = "http://127.0.0.1:8765/callback"
 
 
 @pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
-    out = io.StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    data = json.loads(out.getvalue())
+    data = seed_demo()
     data["base"] = live_server.url  # http://localhost:<port>: the demo organization's host
     data["password"] = {user["username"]: user["password"] for user in data["users"]}
     data["secret"] = {app["client_id"]: app["client_secret"] for app in data["applications"]}
@@ -43,27 +37,11 @@ def demo(live_server: Any) -> dict[str, Any]:
 
 @contextmanager
 def chromium(base: str) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        browser_missing("Playwright for Python is not installed")
-    if not CHROMIUM.exists():
-        browser_missing(f"no Chromium at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    with chromium_context(viewport={"width": 1400, "height": 1000}) as context:
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
 
 
 def admin_login(page: Any, base: str, username: str, password: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,9 +9,9 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from django.core.management import call_command
 
 from tests.browser import Browser
+from tests.demo import seed_demo
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 CALLBACK = "http://127.0.0.1:8765/callback"
@@ -30,9 +28,7 @@ def sessions() -> Iterator[list[OAuth2Session]]:
 
 @pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
-    out = io.StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    data = json.loads(out.getvalue())
+    data = seed_demo()
     data["base"] = live_server.url  # http://localhost:<port>: the demo organization's host
     return data
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from perscom_oauth.models import Application
+from tests.demo import seed_demo
 from tests.oauth import OAuthClient, pkce_pair
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,7 @@ SWAGGER_CALLBACKS = [
 
 
 def seed() -> dict[str, Any]:
-    out = io.StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    return json.loads(out.getvalue())
+    return seed_demo()
 
 
 def test_json_matches_the_contract() -> None:

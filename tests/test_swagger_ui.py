@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from perscom_oauth.models import Application
+from tests.chromium import TIMEOUT_MS, chromium_context, screenshot
+from tests.demo import seed_demo
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOT = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "swagger-authorized.png"
-TIMEOUT_MS = 20_000
-
-
-def browser_missing(reason: str) -> NoReturn:
-    """CI must run this test: there a missing browser is a failure, elsewhere a skip."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI installs it: apt-get install chromium)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
-    out = io.StringIO()
-    call_command("seed_demo", "--json", stdout=out)
-    data = json.loads(out.getvalue())
+    data = seed_demo()
     # The seed registers port 8000; Swagger UI sends the redirect_uri of the page's own origin.
     swagger = Application.objects.get(client_id="demo-swagger")
     swagger.redirect_uris += f" {live_server.url}/api/oauth2-redirect.html"
@@ -54,20 +30,10 @@ def demo(live_server: Any) -> dict[str, Any]:
 def page(demo: dict[str, Any]) -> Iterator[Any]:
     """A Chromium page. Launched after the seed: while Playwright's event loop lives in this
     thread, Django refuses ORM calls (SynchronousOnlyOperation)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        browser_missing("Playwright for Python is not installed")
-    if not CHROMIUM.exists():
-        browser_missing(f"no Chromium at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
+    with chromium_context(viewport={"width": 1280, "height": 1000}) as context:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
 
 
 def test_authorize_button_logs_in_and_calls_the_api(demo: dict[str, Any], page: Any) -> None:
@@ -116,5 +82,4 @@ def test_authorize_button_logs_in_and_calls_the_api(demo: dict[str, Any], page: 
     assert body["client_id"] == "demo-swagger"
     assert body["scopes"] == ["view:user"]
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "swagger-authorized")
