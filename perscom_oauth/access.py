@@ -14,17 +14,27 @@ from .adapter import get_adapter
 from .scopes import allowed_scope_names, registry
 
 
-def held_scopes(user: Any, organization: Any) -> set[str]:
-    """The scopes whose permission the user holds in this organization (superusers: all)."""
-    if user is None or not user.is_active or organization is None:
-        return set()
+def member_scopes(user: Any, organization: Any) -> set[str] | None:
+    """The scopes the user holds in this organization, or None when the user is not an active
+    member (or superuser) there. Scopes that are no permission (``openid``, ``profile``) are
+    held by members only: a removed member keeps no identity either."""
+    if user is None or organization is None:
+        return None
+    adapter = get_adapter()
+    if not adapter.is_member(user, organization):
+        return None
     scopes = registry()
     if user.is_superuser:
         return set(scopes)
-    permissions = get_adapter().get_permissions(user, organization)
+    permissions = adapter.get_permissions(user, organization)
     return {
         name for name, scope in scopes.items() if scope.permission is None or scope.permission in permissions
     }
+
+
+def held_scopes(user: Any, organization: Any) -> set[str]:
+    """The scopes the user holds in this organization (none for a non-member)."""
+    return member_scopes(user, organization) or set()
 
 
 def grantable_scopes(user: Any, organization: Any, application: Any, requested: Iterable[str]) -> list[str]:
@@ -33,13 +43,12 @@ def grantable_scopes(user: Any, organization: Any, application: Any, requested: 
     return [name for name in requested if name in allowed]
 
 
-def effective_scopes(token: Any, organization: Any) -> frozenset[str]:
-    """What an access token allows on this request. Machine-to-machine tokens (no user) are
-    bounded by the application's allowed scopes alone."""
+def token_scopes(token: Any, held: set[str] | None) -> frozenset[str]:
+    """What an access token allows now: granted ∩ still allowed to the application ∩ ``held``
+    by its user. Machine-to-machine tokens (no user, ``held`` None) are bounded by the
+    application's allowed scopes alone."""
     granted = set(token.scope.split()) & allowed_scope_names(token.application)
-    if token.user_id is None:
-        return frozenset(granted)
-    return frozenset(granted & held_scopes(token.user, organization))
+    return frozenset(granted if token.user_id is None else granted & (held or set()))
 
 
 def consent_groups(

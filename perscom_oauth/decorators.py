@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_status
 
-from .access import held_scopes
+from .access import member_scopes
+from .http_auth import presents_bearer
 from .tenancy import organization_for_request
 
 
@@ -34,7 +35,7 @@ def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Cal
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.headers.get("Authorization", "").lower().startswith("bearer"):
+            if presents_bearer(request.headers):
                 valid, oauthlib_request = get_oauthlib_core().verify_request(request, scopes=list(scopes))
                 if not valid:
                     error = dict(
@@ -49,7 +50,8 @@ def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Cal
             user = request.user
             if not user.is_authenticated:
                 return challenge(request, {})
-            if not set(scopes) <= held_scopes(user, organization_for_request(request)):
+            held = member_scopes(user, organization_for_request(request))
+            if held is None or not set(scopes) <= held:
                 return JsonResponse(
                     {"detail": _("You do not have permission to perform this action.")}, status=403
                 )

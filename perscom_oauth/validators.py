@@ -1,14 +1,14 @@
 """The django-oauth-toolkit validator (``OAUTH2_VALIDATOR_CLASS``).
 
-``validate_bearer_token`` is the one place where a presented access token is checked, for
-every resource server path (DRF, plain views, userinfo, introspection). Every token the base
+Every bearer value presented to a resource-server path (DRF, plain views, userinfo) goes
+through ``validate_bearer_token`` to ``token_check.check_access_token``, the one place a token
+is checked (introspection asks it too). Every token the base
 library saves passes ``save_bearer_token`` (audit, code-replay bookkeeping), and every
 revocation goes through ``revocation.revoke``.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -19,19 +19,17 @@ from oauth2_provider import oauth2_validators
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
-from .access import effective_scopes, grantable_scopes
+from .access import grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .conf import oauth_settings
+from .digest import checksum
+from .http_auth import authorization, bearer_token
 from .models import AuthorizationCodeUse
 from .revocation import revoke
 from .scopes import allowed_scope_names
 from .tenancy import organization_of
-
-
-def checksum(value: str) -> str:
-    # The base library's token_checksum: tokens are stored only as SHA-256 (RFC 9700 §4.14).
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+from .token_check import Refusal, check_access_token
 
 
 def refuse(request: Any, error: str, description: str) -> bool:
@@ -55,47 +53,41 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             "organization": getattr(organization, "slug", None),
         }
 
-    # --- resource server: the one place a presented token is checked -------------------------
+    # --- resource server ----------------------------------------------------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
-        scheme = (request.headers.get("Authorization") or "").partition(" ")[0]
-        if scheme.lower() != "bearer":
-            # RFC 9700 §4.3.2: only the Authorization header (RFC 6750 §2.1). oauthlib would also
-            # read a form body or query parameter when the header is absent.
-            return refuse(request, "invalid_request", _("Send the access token in the Authorization header."))
-        organization = organization_of(request)
-        if organization is None:
-            return refuse(request, "invalid_token", _("No organization answers at this host."))
-        adapter = get_adapter()
-        # Checked on every request, before the token is even loaded: a downgrade takes effect
-        # at once for every token, machine-to-machine ones included, and deletes nothing.
-        if not adapter.has_oauth(organization):
-            return refuse(request, "invalid_token", adapter.plan_refusal_message(organization))
-        if not super().validate_bearer_token(token, [], request):
-            return bool(token) and self.explain_refusal(token, organization, request)
-        # A token never exceeds its user: what it may do is recomputed now, from the user's
-        # current permissions and the application's current allowed scopes.
-        access_token = request.access_token
-        access_token.effective_scopes = effective_scopes(access_token, organization)
-        request.scopes = sorted(access_token.effective_scopes)
-        if not set(scopes) <= access_token.effective_scopes:
+        # The value is ours to parse (http_auth), not oauthlib's: it splits on any whitespace.
+        value = bearer_token(request.headers)
+        if value is None:
+            # RFC 9700 §4.3.2: only the Authorization header (RFC 6750 §2.1); oauthlib would also
+            # read a form body or query parameter. A request without a bearer header carries no
+            # credentials for us: a bare challenge, no error code (RFC 6750 §3.1).
+            return False
+        checked = check_access_token(value, organization_of(request), getattr(request, "uri", "") or "")
+        if isinstance(checked, Refusal):
+            request.oauth2_error = checked.as_oauth2_error()
+            return False
+        request.client, request.user, request.access_token = checked.application, checked.user, checked
+        request.scopes = sorted(checked.effective_scopes)
+        if not set(scopes) <= checked.effective_scopes:
             # RFC 6750 §3.1 insufficient_scope
             return refuse(request, "insufficient_scope", _("The access token lacks a required scope."))
         return True
 
-    def explain_refusal(self, token: str, organization: Any, request: Any) -> bool:
-        """Say why a known token of this organization is refused when the base library only
-        says "invalid" (one query, on the failure path only)."""
-        access_token = (
-            get_access_token_model()
-            .objects.select_related("application")
-            .filter(token_checksum=checksum(token), application__organization=organization)
-            .first()
-        )
-        if access_token is not None and not access_token.application.enabled:
-            message = _("The application '%(name)s' is suspended.") % {"name": access_token.application}
-            return refuse(request, "invalid_token", message)
-        return False
+    def validate_jwt_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
+        # With OpenID Connect on, oauthlib routes any JWT-shaped bearer value here, and the base
+        # library would accept an ID token as an access token. An ID token is for the client
+        # (OIDC Core §2; RFC 8725 §2.8): every bearer value is checked as an access token.
+        return self.validate_bearer_token(token, scopes, request)
+
+    def validate_id_token(self, token: str, scopes: list[str], request: Any) -> bool:
+        return refuse(request, "invalid_token", _("An ID token is not an access token."))
+
+    def _extract_basic_auth(self, request: Any) -> str | None:
+        # One parser for the Authorization header (http_auth): the scheme is case-insensitive
+        # (RFC 7235 §2.1) for client authentication exactly as for the throttle.
+        scheme, credentials = authorization(request.headers)
+        return credentials if scheme == "basic" else None
 
     # --- authorization endpoint ---------------------------------------------------------------
 
@@ -153,7 +145,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
                     description=_("code_verifier sent, but the authorization request had no code_challenge."),
                     request=request,
                 )
-            return True
+            return self.still_a_member(request.user, request)
         use = AuthorizationCodeUse.objects.filter(code_checksum=checksum(code), application=client).first()
         if use is not None:
             # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
@@ -189,6 +181,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
         # outlive the absolute limit however often it is refreshed.
         token = request.refresh_token_instance
+        self.still_a_member(token.user, request)
         now = timezone.now()
         idle = client.refresh_token_idle_lifetime or oauth_settings.REFRESH_TOKEN_IDLE_SECONDS
         if token.created + timedelta(seconds=idle) <= now:
@@ -201,6 +194,15 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             )
             started = first.values_list("created", flat=True).first() or token.created
         return started + timedelta(seconds=absolute) > now
+
+    def still_a_member(self, user: Any, request: Any) -> bool:
+        """A grant made by a user mints tokens only while the user is an active member (or
+        superuser) of the organization: the same rule as ``token_check`` (RFC 6749 §5.2)."""
+        if user is None or not get_adapter().is_member(user, organization_of(request)):
+            raise errors.InvalidGrantError(
+                description=_("The user is no longer an active member of this organization."), request=request
+            )
+        return True
 
     def record_reuse(self, refresh_token: str, client: Any, request: Any, since: Any) -> None:
         """A revoked refresh token presented again made the base library revoke its family

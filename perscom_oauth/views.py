@@ -21,7 +21,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
 
-from .access import consent_groups, effective_scopes, grantable_scopes, previously_granted
+from .access import consent_groups, grantable_scopes, previously_granted
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .conf import oauth_settings
@@ -30,7 +30,7 @@ from .gates import TenantGateMixin, error_page, oauth_error
 from .revocation import revoke
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
-from .validators import checksum
+from .token_check import Refusal, check_access_token
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -225,34 +225,31 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
     """
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.introspect(request.GET.get("token"))
+        # RFC 7662 §2.1: POST only, so that tokens stay out of URLs and access logs.
+        response = oauth_error(405, "invalid_request", _("Introspection accepts POST only."))
+        response["Allow"] = "POST"
+        return response
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.introspect(request.POST.get("token"))
-
-    def introspect(self, value: str | None) -> HttpResponse:
+        value = request.POST.get("token")
         if not value:
             return oauth_error(400, "invalid_request", _("Token parameter is missing."))
         organization = gated_organization(self.request)
-        token = (
-            get_access_token_model()
-            .objects.select_related("application", "user")
-            .filter(token_checksum=checksum(value), application__organization=organization)
-            .first()
-        )
-        # §2.2: anything unknown, expired, revoked or suspended is simply not active.
-        if token is None or token.is_expired() or not token.application.enabled:
+        checked = check_access_token(value, organization)
+        # §2.2: anything unknown, expired, revoked, suspended or of a removed member is simply
+        # not active, by the same check as every API request.
+        if isinstance(checked, Refusal):
             return JsonResponse({"active": False})
         data = {
             "active": True,
-            "scope": " ".join(sorted(effective_scopes(token, organization))),
-            "client_id": token.application.client_id,
+            "scope": " ".join(sorted(checked.effective_scopes)),
+            "client_id": checked.application.client_id,
             "token_type": "Bearer",
-            "exp": calendar.timegm(token.expires.utctimetuple()),
+            "exp": calendar.timegm(checked.expires.utctimetuple()),
             "organization": organization.slug,
         }
-        if token.user is not None:
-            data["username"] = token.user.get_username()
+        if checked.user is not None:
+            data["username"] = checked.user.get_username()
         return JsonResponse(data)
 
     def unauthenticated_response(self, request: HttpRequest, oauthlib_request: Any = None) -> HttpResponse:

@@ -78,13 +78,15 @@ def test_client_may_authenticate_in_the_body(oauth: OAuthClient, token: dict[str
     assert response.json()["username"] == "member"
 
 
-def test_get_works_too(oauth: OAuthClient, token: dict[str, Any]) -> None:
+def test_get_is_refused_so_tokens_stay_out_of_urls(oauth: OAuthClient, token: dict[str, Any]) -> None:
+    # RFC 7662 §2.1: POST only (a GET puts live tokens in access logs).
     response = oauth.client().get(
         INTROSPECT, {"token": token["access_token"]}, HTTP_AUTHORIZATION=basic_auth("alpha-web")
     )
-    assert response.status_code == 200
-    assert response.json() == introspect(oauth, token["access_token"]).json()
-    assert response.json()["active"] is True
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json()["error"] == "invalid_request"
+    assert introspect(oauth, token["access_token"]).json()["active"] is True
 
 
 def test_machine_token_has_no_username(oauth: OAuthClient, machine: Application, app: Application) -> None:

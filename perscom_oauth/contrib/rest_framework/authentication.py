@@ -11,10 +11,7 @@ from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-
-def presents_bearer_token(request: Request) -> bool:
-    scheme, _sep, _credentials = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer"
+from ...http_auth import presents_bearer
 
 
 class OAuth2Authentication(authentication.OAuth2Authentication):
@@ -30,7 +27,7 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
             # A machine-to-machine token has no user; an AnonymousUser keeps DRF and view code
             # that reads request.user.is_authenticated working (the token is request.auth).
             return AnonymousUser(), result[1]
-        if result is None and presents_bearer_token(request):
+        if result is None and presents_bearer(request.headers):
             error = getattr(request, "oauth2_error", None) or {}
             if "error" not in error:
                 # authenticate_header() reads it back for the WWW-Authenticate challenge.

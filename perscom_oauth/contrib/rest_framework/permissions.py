@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ...access import held_scopes
+from ...access import member_scopes
 from ...tenancy import organization_for_request
 
 #: Recorded on the Django request when a token lacks a scope; ``exception_handler`` turns it
@@ -54,7 +54,8 @@ class ScopePermissions(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return set(required) <= held_scopes(user, organization_for_request(request._request))
+        held = member_scopes(user, organization_for_request(request._request))
+        return held is not None and set(required) <= held
 
     def get_required_scopes(self, request: Request, view: Any) -> list[str]:
         declared = getattr(view, "required_scopes", None)

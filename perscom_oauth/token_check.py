@@ -1,0 +1,72 @@
+"""The one place a presented access token is checked.
+
+Every path that honours a token asks ``check_access_token``: the validator's
+``validate_bearer_token`` (DRF, ``@scopes_required``, userinfo) and introspection. Only an
+*access token* of this organization passes (RFC 6750 §2; RFC 9068 §4 and RFC 8725 §2.8 on
+token confusion): an ID token, refresh token, authorization code or client secret is never
+stored as an access token's checksum, so it is unknown here. Then, in this order:
+
+1. the host names an organization, and its plan includes OAuth 2.0 (a downgrade takes
+   effect at once and deletes nothing);
+2. the token exists, has not expired, and was issued to an enabled application of that
+   organization;
+3. a token with a user: the user is active and still a member (or superuser) there;
+4. what it may do now: its effective scopes (``access.token_scopes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from oauth2_provider.models import get_access_token_model
+
+from .access import member_scopes, token_scopes
+from .adapter import get_adapter
+from .digest import checksum
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a token is refused, as an RFC 6750 §3.1 error."""
+
+    description: str
+    error: str = "invalid_token"
+
+    def as_oauth2_error(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+
+def check_access_token(value: str, organization: Any, uri: str = "") -> Any:
+    """The access token for ``value`` with ``effective_scopes`` set, or a ``Refusal``.
+
+    ``uri`` is the requested resource, for tokens restricted to one (RFC 8707 §2)."""
+    if organization is None:
+        return Refusal(_("No organization answers at this host."))
+    adapter = get_adapter()
+    if not adapter.has_oauth(organization):
+        return Refusal(adapter.plan_refusal_message(organization))
+    token = (
+        get_access_token_model()
+        .objects.select_related("application", "user")
+        .filter(token_checksum=checksum(value), application__organization=organization)
+        .first()
+        if value
+        else None
+    )
+    if token is None:
+        return Refusal(_("The access token is invalid."))
+    if token.is_expired():
+        return Refusal(_("The access token has expired."))
+    if not token.application.enabled:
+        return Refusal(_("The application '%(name)s' is suspended.") % {"name": token.application})
+    if token.resource and not token.allows_audience(uri.split("?")[0]):
+        return Refusal(_("The access token is not valid for this resource."))
+    held = None if token.user_id is None else member_scopes(token.user, organization)
+    if token.user_id is not None and held is None:
+        return Refusal(
+            _("The user is no longer an active member of %(organization)s.") % {"organization": organization}
+        )
+    token.effective_scopes = token_scopes(token, held)
+    return token
