@@ -38,9 +38,11 @@ DEFAULTS: dict[str, Any] = {
     # Skip the consent screen when the user already granted the same or wider scopes to the
     # application and has not revoked them (OIDC `prompt=consent` always asks).
     "REMEMBER_CONSENT": True,
-    # Client-authentication brute force throttle: failures allowed per client and per IP in
-    # each window (0 turns it off).
+    # Brute-force throttle (throttle.py): failed client authentications per client and source
+    # address, and failed password grants per username and source address, allowed in each
+    # window (0 turns it off); and all failures allowed from one source address.
     "THROTTLE_FAILURES": 10,
+    "THROTTLE_SOURCE_FAILURES": 100,
     "THROTTLE_WINDOW_SECONDS": 300,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,

@@ -7,10 +7,7 @@ issues or honours a token; a NUL byte anywhere is refused before it reaches the 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
-from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -18,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .adapter import get_adapter
 from .audit import Actor, Event, record
+from .http_auth import basic_credentials
 from .tenancy import organization_for_request
 
 
@@ -41,14 +39,10 @@ def has_nul_byte(request: HttpRequest) -> bool:
     has one, so such requests are refused before any lookup (RFC 6749 §5.2 invalid_request).
     """
     values = [value for _key, values in (*request.GET.lists(), *request.POST.lists()) for value in values]
-    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
+    credentials = basic_credentials(request.headers)
+    if credentials is not None:
         # Credentials are form-encoded inside the base64 (RFC 6749 §2.3.1): %00 is a NUL too.
-        try:
-            decoded = base64.b64decode(credentials + "==").decode("utf-8", "replace")
-        except binascii.Error:
-            decoded = ""  # undecodable: the base library refuses it as invalid_client
-        values.append(unquote_plus(decoded))
+        values += [credentials.client_id, credentials.client_secret]
     return any("\x00" in value for value in values)
 
 

@@ -1,19 +1,32 @@
-"""Client-authentication brute force throttle, per client and per IP, in the shared cache.
+"""Brute-force throttle for the client endpoints (token, revocation, introspection).
 
-Failed client authentications (``invalid_client``) at the token, revocation and introspection
-endpoints are counted in fixed windows; past ``THROTTLE_FAILURES`` in ``THROTTLE_WINDOW_SECONDS``
-for the client or the IP, the endpoint answers 429 with ``Retry-After`` until the window ends
-(RFC 6585 §4; RFC 9700 §4.15 asks for brute-force protection). Counters live in Django's cache
-(Redis in production), so every process sees them.
+What it counts, in fixed windows of ``THROTTLE_WINDOW_SECONDS`` in Django's cache (Redis in
+production, so every process sees the same counters):
+
+- failed client authentications (``invalid_client``) per *client and source address*;
+- failed password grants (``invalid_grant``) per *username and source address*;
+- every such failure per *source address*, up to ``THROTTLE_SOURCE_FAILURES``.
+
+Past a limit, that client, user or source gets 429 with ``Retry-After`` until the window ends
+(RFC 6585 §4; RFC 9700 §4.15). A guesser never locks the legitimate client or user out from
+another address (Keycloak's lockout and Hydra's absence of one: a server-generated secret of
+256 bits is not guessable online, so locking the client itself only serves denial of service).
+
+Every attempt reserves its place in each counter *before* it is evaluated (an atomic
+increment), and gives it back when it did not fail: N concurrent guesses evaluate at most the
+limit. Cache keys carry a hash of the client id or username, never the raw value.
+
+A cache outage costs the throttle, never the endpoint: it fails open with a logged warning
+(revocation must work during an outage; access is decided by the database, not by this).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
+import logging
 import time
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -21,29 +34,60 @@ from django.utils.translation import gettext as _
 
 from .conf import oauth_settings
 from .gates import oauth_error
+from .http_auth import MALFORMED, basic_credentials
 from .tenancy import organization_for_request
+
+logger = logging.getLogger(__name__)
+
+CLIENT, PASSWORD = "client", "password"
+
+
+@dataclass(frozen=True)
+class Counter:
+    key: str
+    limit: int
+    #: Which failures count here: CLIENT (invalid_client), PASSWORD (a failed password grant).
+    counts: frozenset[str]
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def claimed_client_id(request: HttpRequest) -> str:
     """The client_id a request claims, from HTTP Basic (RFC 6749 §2.3.1) or the body."""
-    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-        return unquote_plus(decoded.partition(":")[0])
-    return request.POST.get("client_id", "")
+    credentials = basic_credentials(request.headers)
+    return credentials.client_id if credentials is not None else request.POST.get("client_id", "")
 
 
-def counter_keys(request: HttpRequest) -> list[str]:
+def counters(request: HttpRequest) -> list[Counter]:
     window = int(time.time() // oauth_settings.THROTTLE_WINDOW_SECONDS)
-    organization = organization_for_request(request)
-    keys = [f"perscom_oauth:authfail:{window}:ip:{request.META.get('REMOTE_ADDR', '')}"]
+    source = request.META.get("REMOTE_ADDR", "")
+    tenant = getattr(organization_for_request(request), "pk", "")
+    prefix = f"perscom_oauth:fail:{window}"
+    limit = oauth_settings.THROTTLE_FAILURES
+    found = [
+        Counter(
+            f"{prefix}:src:{source}", oauth_settings.THROTTLE_SOURCE_FAILURES, frozenset({CLIENT, PASSWORD})
+        )
+    ]
     client_id = claimed_client_id(request)
     if client_id:
-        keys.append(f"perscom_oauth:authfail:{window}:client:{getattr(organization, 'pk', '')}:{client_id}")
-    return keys
+        found.append(
+            Counter(f"{prefix}:cli:{tenant}:{digest(client_id)}:{source}", limit, frozenset({CLIENT}))
+        )
+    if request.POST.get("grant_type") == "password" and request.POST.get("username"):
+        username = digest(request.POST["username"])
+        found.append(Counter(f"{prefix}:usr:{tenant}:{username}:{source}", limit, frozenset({PASSWORD})))
+    return found
+
+
+def failure_of(request: HttpRequest, response: HttpResponse) -> str | None:
+    if response.status_code == 401:
+        return CLIENT
+    if response.status_code == 400 and request.POST.get("grant_type") == "password":
+        return PASSWORD  # RFC 6749 §5.2 invalid_grant: wrong username or password
+    return None
 
 
 def seconds_left_in_window() -> int:
@@ -51,25 +95,82 @@ def seconds_left_in_window() -> int:
     return max(1, int(window - time.time() % window))
 
 
+class CacheHealth:
+    """Logs a cache outage once when it starts and once when it ends (per process: only the
+    log lines depend on it)."""
+
+    down = False
+
+    @classmethod
+    def failed(cls) -> None:
+        if not cls.down:
+            logger.warning("perscom_oauth: cache unreachable; brute-force throttling is off", exc_info=True)
+        cls.down = True
+
+    @classmethod
+    def worked(cls) -> None:
+        if cls.down:
+            logger.warning("perscom_oauth: cache reachable again; brute-force throttling is back")
+        cls.down = False
+
+
+def reserve(counter: Counter) -> int:
+    """Count one attempt atomically (add, then incr: one Redis INCR each) and return the total."""
+    timeout = oauth_settings.THROTTLE_WINDOW_SECONDS
+    cache.add(counter.key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(counter.key))
+    except ValueError:  # expired between add() and incr()
+        cache.add(counter.key, 1, timeout=timeout)
+        return 1
+
+
+def release(counter: Counter) -> None:
+    try:
+        cache.decr(counter.key)
+    except ValueError:  # the window ended meanwhile: nothing to give back
+        pass
+
+
+def throttled_response() -> HttpResponse:
+    response = oauth_error(429, "slow_down", _("Too many failed attempts; retry later."))
+    response["Retry-After"] = str(seconds_left_in_window())
+    return response
+
+
+def malformed_basic_response() -> HttpResponse:
+    # RFC 6749 §5.2: 401 invalid_client with the scheme the client tried. Refused here rather
+    # than decoded leniently by the base library, so the throttle always sees the client.
+    response = oauth_error(401, "invalid_client", _("Malformed HTTP Basic credentials."))
+    response["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return response
+
+
 class ClientAuthThrottleMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limit = oauth_settings.THROTTLE_FAILURES
-        if not limit:
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        keys = counter_keys(request)
-        if any((cache.get(key) or 0) >= limit for key in keys):
-            response = oauth_error(
-                429, "slow_down", _("Too many failed client authentications; retry later.")
-            )
-            response["Retry-After"] = str(seconds_left_in_window())
-            return response
-        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        if response.status_code == 401:
-            for key in keys:
-                # add() then incr(): atomic in Redis, so concurrent failures are all counted.
-                cache.add(key, 0, timeout=oauth_settings.THROTTLE_WINDOW_SECONDS)
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add() and incr()
-                    cache.add(key, 1, timeout=oauth_settings.THROTTLE_WINDOW_SECONDS)
+        if not oauth_settings.THROTTLE_FAILURES:
+            return self.evaluate(request, *args, **kwargs)
+        reserved: list[Counter] = []
+        try:
+            for counter in counters(request):
+                reserved.append(counter)
+                if reserve(counter) > counter.limit:
+                    return throttled_response()
+            CacheHealth.worked()
+        except Exception:  # any cache backend's connection error: fail open, for throttling only
+            CacheHealth.failed()
+            return self.evaluate(request, *args, **kwargs)
+        response = self.evaluate(request, *args, **kwargs)
+        failure = failure_of(request, response)
+        try:
+            for counter in reserved:
+                if failure not in counter.counts:
+                    release(counter)
+        except Exception:
+            CacheHealth.failed()
         return response
+
+    def evaluate(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if basic_credentials(request.headers) is MALFORMED:
+            return malformed_basic_response()
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
