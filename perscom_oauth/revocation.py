@@ -2,9 +2,10 @@
 user's "Authorized applications" page, application suspension and reuse detection all call
 ``revoke()``.
 
-Revoking a refresh token deletes its access token; revoking an access token also revokes its
-refresh token (RFC 7009 §2.1: otherwise the refresh token could mint a new one at once); unused
-authorization codes of the same scope are deleted. All of it in one transaction.
+Revoking a refresh token deletes its access token and revokes its whole rotation family;
+revoking an access token also revokes its refresh token (RFC 7009 §2.1: otherwise the refresh
+token could mint a new one at once); unused authorization codes of the same scope are deleted.
+All of it in one transaction.
 """
 
 from __future__ import annotations
@@ -50,10 +51,20 @@ def revoke(
     codes = codes if codes is not None else get_grant_model().objects.none()
     with transaction.atomic():
         now = timezone.now()
-        live_refresh = refresh_model.objects.filter(
-            Q(pk__in=refresh_tokens.values("pk")) | Q(access_token__in=access_tokens.values("pk")),
-            revoked__isnull=True,
+        # RFC 7009 §2.1, RFC 9700 §4.14.2: revoking any member of a rotating family (even one
+        # already rotated) revokes the family.
+        families = refresh_tokens.exclude(token_family=None).values("token_family")
+        chosen = (
+            Q(pk__in=refresh_tokens.values("pk"))
+            | Q(access_token__in=access_tokens.values("pk"))
+            | Q(token_family__in=families)
         )
+        # Lock the rows first (refresh tokens before access tokens, in primary-key order, as a
+        # rotation does): a rotation in flight finishes before the update below, whose fresh
+        # snapshot then sees the pair it minted; one that starts later finds its token revoked
+        # (validators.lock_refresh_token). Race-free on PostgreSQL; SQLite serializes writers.
+        list(refresh_model.objects.select_for_update().filter(chosen).order_by("pk").values_list("pk"))
+        live_refresh = refresh_model.objects.filter(chosen, revoked__isnull=True)
         bound_access = list(live_refresh.exclude(access_token=None).values_list("access_token_id", flat=True))
         refresh_count = _mark_revoked(live_refresh, now)
         access_count, _ = access_model.objects.filter(

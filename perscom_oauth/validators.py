@@ -246,8 +246,10 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         client = request.client
         code_use = self.claim_code(request) if request.grant_type == "authorization_code" else None
         previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None and previous.revoked is not None:
-            self.replace_lost_pair(previous, request)
+        if request.grant_type == "refresh_token" and previous is not None:
+            self.lock_refresh_token(previous, request)
+            if previous.revoked is not None:
+                self.replace_lost_pair(previous, request)
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
             request.scopes = grantable_scopes(request.user, organization_of(request), client, request.scopes)
@@ -290,6 +292,21 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             raise errors.InvalidGrantError(
                 description=_("The authorization code was already used."), request=request
             ) from None
+
+    def lock_refresh_token(self, previous: Any, request: Any) -> None:
+        """Lock the refresh token being used, then make sure nothing changed it since it was
+        validated: a concurrent revocation or rotation makes this request invalid_grant
+        (RFC 6749 §5.2) instead of minting a pair nobody can revoke any more."""
+        current = (
+            get_refresh_token_model()
+            .objects.select_for_update()
+            .filter(pk=previous.pk)
+            .values_list("revoked", flat=True)
+        )
+        if list(current) != [previous.revoked]:
+            raise errors.InvalidGrantError(
+                description=_("The refresh token was revoked or used concurrently."), request=request
+            )
 
     def replace_lost_pair(self, previous: Any, request: Any) -> None:
         """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library

@@ -10,5 +10,7 @@ def separate_test_storage(databases: dict[str, Any], caches: dict[str, Any], nam
     """Give a settings module its own test database (server databases only) and cache prefix."""
     if "sqlite" not in databases["default"]["ENGINE"]:
         # SQLite test databases are in memory already; a TEST NAME would put one on disk.
-        databases["default"]["TEST"] = {"NAME": f"test_perscom_{name}"}
+        # PERSCOM_TEST_DB_SUFFIX keeps two runs on one server apart (two checkouts, say).
+        suffix = os.environ.get("PERSCOM_TEST_DB_SUFFIX", "")
+        databases["default"]["TEST"] = {"NAME": f"test_perscom_{name}{suffix}"}
     caches["default"]["KEY_PREFIX"] = f"perscom-test-{name}-{os.getpid()}"

@@ -44,9 +44,10 @@ def test_refresh_token_exchange(
 ) -> None:
     token = oauth.code_flow(member, app).json()
     # django-oauth-toolkit's refresh path (18: rotation, savepoints) plus ours: organization,
-    # membership, start of the token family (absolute lifetime), last_used, the audit event,
-    # and the savepoint pair of our transaction (a plain BEGIN/COMMIT outside tests).
-    with django_assert_max_num_queries(26):
+    # membership, the lock on the refresh token, start of the token family (absolute
+    # lifetime), last_used, the audit event, and the savepoint pair of our transaction (a
+    # plain BEGIN/COMMIT outside tests).
+    with django_assert_max_num_queries(27):
         response = oauth.token(
             grant_type="refresh_token",
             refresh_token=token["refresh_token"],

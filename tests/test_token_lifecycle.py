@@ -11,7 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from perscom_oauth.models import Application, AuditEvent
 from tests.factories import REDIRECT_URI, SECRET
-from tests.oauth import OAuthClient, pkce_pair
+from tests.oauth import OAuthClient, basic_auth, pkce_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,19 @@ def test_pkce_challenge_without_verifier_is_refused(
     )
     assert response.status_code == 400  # RFC 7636 §4.6
     assert response.json()["error"] in ("invalid_request", "invalid_grant")
+
+
+def test_revoking_a_rotated_refresh_token_revokes_its_successors(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    # Security review finding 7 (RFC 7009 §2.1, RFC 9700 §4.14.2): RT0 was refreshed to
+    # RT1/AT1; revoking RT0 revokes the family, so AT1 and RT1 stop working.
+    first = oauth.code_flow(member, app).json()
+    second = refresh(oauth, app, first["refresh_token"]).json()
+    assert oauth.api(second["access_token"]).status_code == 200
+    revoked = oauth.client().post(
+        "/oauth/revoke", {"token": first["refresh_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
+    )
+    assert revoked.status_code == 200
+    assert oauth.api(second["access_token"]).status_code == 401
+    assert refresh(oauth, app, second["refresh_token"]).status_code == 400
