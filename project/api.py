@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,7 +96,19 @@ class AwardViewSet(OrganizationScopedViewSet):
 
 
 class UserViewSet(OrganizationScopedViewSet):
-    """The organization's members. Creating a user makes them a member; deleting removes the user."""
+    """The organization's members, managed through its memberships.
+
+    An account is global: the same user may belong to other organizations, and a superuser or
+    staff account runs the whole site. An organization's token must not reach beyond its own
+    memberships, or it could rename a member of another organization (locking them out there)
+    or set a superuser's email and take the account over through a password reset. So:
+
+    - list and retrieve show the organization's members;
+    - create makes a new account and its membership here (an existing username is a 400);
+    - update changes an account only if it belongs to this organization alone and is neither
+      superuser nor staff, and answers 403 otherwise;
+    - delete ends the membership here; the account and its other memberships remain.
+    """
 
     queryset = User.objects.all()
     serializer_class = UserSerializer
@@ -101,6 +116,28 @@ class UserViewSet(OrganizationScopedViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         return User.objects.filter(perscom_memberships__organization=self.organization).order_by("pk")
 
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        # get_object() calls this before the serializer validates anything: a refused update
+        # is a 403 whatever the data, not a 400 that suggests fixing the data would do.
+        super().check_object_permissions(request, obj)
+        if request.method in ("PUT", "PATCH"):
+            if obj.is_superuser or obj.is_staff:
+                raise PermissionDenied(
+                    _("This is a superuser or staff account of the site: an organization cannot change it.")
+                )
+            if obj.perscom_memberships.exclude(organization=self.organization).exists():
+                raise PermissionDenied(
+                    _(
+                        "This account also belongs to another organization: changing it here would "
+                        "change it there too. Only its own organization can change it."
+                    )
+                )
+
+    @transaction.atomic
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        # Atomic: an account without its membership would belong to no one.
         user = serializer.save()
         Membership.objects.create(user=user, organization=self.organization)
+
+    def perform_destroy(self, instance: Any) -> None:
+        Membership.objects.filter(user=instance, organization=self.organization).delete()

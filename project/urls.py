@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib import admin
@@ -5,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.html import format_html
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.request import Request
@@ -33,10 +36,24 @@ class SwaggerView(SpectacularSwaggerView):
         del response["Cross-Origin-Opener-Policy"]  # SecurityMiddleware sets the site's policy
         return response
 
+    # A plain HttpResponse, which DRF's finalize_response accepts: the stubs expect a Response.
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        """The methods allowed (DRF adds the ``Allow`` header), no body: Django's ``View.options``.
 
+        DRF's own answer is the view's metadata, rendered by the view's only renderer: the Swagger
+        UI template, which without the context ``get()`` gives it has no ``template_name_js`` to
+        include (TemplateDoesNotExist, a 500). A page has no metadata worth describing.
+        """
+        return HttpResponse(headers={"Content-Length": "0"})
+
+
+@require_safe
 def swagger_oauth2_redirect(request: HttpRequest) -> HttpResponse:
     """Swagger UI's ``oauth2-redirect.html`` (its default redirect_uri, beside /api/docs),
-    served by Django so it carries the same COOP as the pages before it in the popup."""
+    served by Django so it carries the same COOP as the pages before it in the popup.
+
+    A page the popup is redirected to: GET and HEAD only (anything else is a 405), as the
+    static file it replaces would be."""
     script = static("drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.js")
     page = '<!doctype html><html lang="en-US"><body><script src="{}"></script></body></html>'
     return HttpResponse(format_html(page, script))

@@ -10,14 +10,48 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ..admin_scope import administers
+from ..admin_scope import administered, administers, administers_any
 from ..models import Domain, Membership, Organization
 from .scoping import OrganizationScopedAdmin
 
 
-class SuperuserOnlyInline(admin.TabularInline):
+class OrganizationPartInline(admin.TabularInline):
+    """Rows of the organization being edited (``organization`` foreign key), seen by whoever
+    administers it; ``obj`` in the permission checks is that organization.
+
+    Django also asks without it: ``InlineModelAdmin.get_queryset(request)``, which
+    ``get_formset_kwargs`` uses for the formset's rows, calls
+    ``has_view_or_change_permission(request)`` with no object and returns ``.none()`` when
+    refused. Refusing there emptied the inlines of every organization admin. So view without
+    an object answers "administers some organization" (like ``OrganizationScopedAdmin.in_scope``)
+    and ``get_queryset`` narrows the rows to those organizations; the formset then keeps the
+    rows of the organization edited.
+    """
+
+    def administers(self, request: HttpRequest, obj: Any) -> bool:
+        # obj is None on the add page (superusers only) and in get_queryset (see above).
+        return request.user.is_superuser or (obj is not None and administers(request, obj.pk))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        ids = administered(request)
+        return queryset if ids is None else queryset.filter(organization__in=ids)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:  # get_queryset's question (see above): may they see any organization's rows?
+            return request.user.is_superuser or administers_any(request)
+        return self.administers(request, obj)
+
+
+class DomainInline(OrganizationPartInline):
+    """Viewed by the organization's admins; the hosts it answers at are the superusers' to change."""
+
+    model = Domain
+    extra = 0
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_add_permission(request, obj)
 
@@ -27,39 +61,24 @@ class SuperuserOnlyInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if request.user.is_superuser:
-            return super().has_view_permission(request, obj)
-        return obj is not None and administers(request, obj.pk)
 
+class MembershipInline(OrganizationPartInline):
+    """Members, their roles and administrator flag: managed by the organization's admins."""
 
-class DomainInline(SuperuserOnlyInline):
-    model = Domain
-    extra = 0
-
-
-class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["user", "roles", "is_admin"]
     raw_id_fields = ["user"]
     filter_horizontal = ["roles"]
 
-    def _administers(self, request: HttpRequest, obj: Any) -> bool:
-        # obj is the organization being edited (None on the add page, superusers only).
-        return request.user.is_superuser or (obj is not None and administers(request, obj.pk))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._administers(request, obj)
-
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._administers(request, obj)
+        return self.administers(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._administers(request, obj)
+        return self.administers(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._administers(request, obj)
+        return self.administers(request, obj)
 
 
 @admin.register(Organization)
