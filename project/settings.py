@@ -5,6 +5,7 @@ production setup (PostgreSQL + Redis).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "perscom_oauth",
     "project.demo",
+    "axes",  # sign-in lockout, see "Login brute-force protection" below
 ]
 
 MIDDLEWARE = [
@@ -42,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into its page (see below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -73,6 +77,45 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Login brute-force protection (django-axes) ---
+# /accounts/login/ and /admin/login/ (and the password grant at /oauth/token, which calls
+# authenticate() too) refuse a username from a client address after AXES_FAILURE_LIMIT failed
+# attempts, for AXES_COOLOFF_TIME. AxesStandaloneBackend must come first: it refuses a locked-out
+# sign-in, even with the right password, before ModelBackend checks it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Username and address together: a guesser locks only their own address out of that account, so
+# they can neither lock a user out from elsewhere nor, from one address, get past the limit.
+# (Spreading guesses over many addresses is the IP throttles' business, not this lock's.)
+# The address is REMOTE_ADDR, as for perscom_oauth's throttle and audit log: behind a reverse
+# proxy, set REMOTE_ADDR from the proxy's header in a middleware, or every client shares one.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)  # a failure while locked out starts the wait again
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets the earlier failures
+# Counters in Django's cache rather than the database handler's tables: the same store as
+# perscom_oauth's token-endpoint throttle (Redis in production, shared by every process),
+# atomic counters that expire by themselves after the cool-off, and no database write per guess
+# (the database handler also appends each failure's request data to its row). The in-process
+# cache of the default set-up counts per process: right for `runserver`, which is one process;
+# any multi-process deployment sets REDIS_URL. Unlock early with
+# `manage.py axes_reset_ip_username <ip> <username>`.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# The database handler's tables stay empty with the cache handler: no admin pages for them.
+AXES_ENABLE_ADMIN = False
+if not os.environ.get("REDIS_URL") and DEBUG:
+    # axes.W001 warns that the in-process cache is not shared between processes (see above);
+    # only the debug server is exempt, a non-debug deployment without Redis still gets it.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# A human-readable page with 429 Too Many Requests (AXES_HTTP_RESPONSE_CODE's default), on both
+# sign-in pages. The token endpoint answers a locked-out password grant with its usual
+# invalid_grant instead: axes flags the request DOT builds for authenticate(), not ours.
+# (perscom_oauth's own throttle also limits failed password grants there, with 429 slow_down.)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# --- end of login brute-force protection ---
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,217 @@
+"""The demo's sign-in pages lock a username out from one client address after repeated failures
+(django-axes, configured in project/settings.py), through the public HTTP surface.
+
+The lock is per username *and* address: the guesser's address is refused, the user signs in
+from anywhere else, and other users sign in from the guesser's address. The password grant at
+the token endpoint counts towards the same lock (where perscom_oauth's own throttle, with a
+limit of its own, may answer 429 slow_down first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.http import HttpResponse
+from django.test import Client, override_settings
+
+from perscom_oauth.models import Application
+from tests.factories import SECRET, ApplicationFactory, UserFactory
+from tests.oauth import OAuthClient
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 10
+GUESSER = "203.0.113.7"
+ELSEWHERE = "198.51.100.20"
+
+# Each sign-in page, with a user it lets in: the admin's only takes staff.
+PAGES = pytest.mark.parametrize(
+    ("path", "staff"), [("/accounts/login/", False), ("/admin/login/", True)], ids=["accounts", "admin"]
+)
+
+
+@pytest.fixture(autouse=True)
+def axes_enabled() -> Iterator[None]:
+    """tests/settings.py turns Axes off for the rest of the suite (Client.login())."""
+    with override_settings(AXES_ENABLED=True):
+        yield
+
+
+class NoAddressClient(Client):
+    """A test client whose requests carry no REMOTE_ADDR at all (the base client sends one)."""
+
+    def _base_environ(self, **request: Any) -> dict[str, Any]:
+        environ = super()._base_environ(**request)
+        environ.pop("REMOTE_ADDR", None)
+        return environ
+
+
+def sign_in(
+    path: str, username: str, password: str, address: str | None, client: Client | None = None
+) -> HttpResponse:
+    client = client or (Client() if address else NoAddressClient())
+    extra = {"REMOTE_ADDR": address} if address else {}
+    return client.post(path, {"username": username, "password": password}, **extra)
+
+
+def signed_in(path: str, username: str, address: str | None) -> bool:
+    client = Client() if address else NoAddressClient()
+    response = sign_in(path, username, "pw", address, client)
+    assert response.status_code in (302, 429), response.status_code
+    return response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def assert_lockout_page(response: HttpResponse) -> None:
+    assert response.status_code == 429  # Too Many Requests, never a 500
+    page = response.content.decode()
+    assert "Too many sign-in attempts" in page
+    assert "try again in 15 minutes" in page
+
+
+def fail(path: str, username: str, address: str | None, times: int = LIMIT) -> list[int]:
+    return [sign_in(path, username, "wrong", address).status_code for _ in range(times)]
+
+
+def test_the_settings_are_the_ones_tested() -> None:
+    assert settings.AXES_FAILURE_LIMIT == LIMIT
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+
+
+@PAGES
+def test_ten_failures_lock_the_user_out_from_that_address(path: str, staff: bool) -> None:
+    UserFactory(username="alice", is_staff=staff)
+
+    statuses = fail(path, "alice", GUESSER)
+
+    assert statuses == [200] * (LIMIT - 1) + [429]  # the form again, then the lockout page
+    browser = Client()
+    refused = sign_in(path, "alice", "pw", GUESSER, browser)  # the right password, too
+    assert_lockout_page(refused)
+    assert "alice" in refused.content.decode()
+    assert "_auth_user_id" not in browser.session
+
+
+@PAGES
+def test_the_locked_user_still_signs_in_from_another_address(path: str, staff: bool) -> None:
+    UserFactory(username="alice", is_staff=staff)
+    fail(path, "alice", GUESSER)
+
+    assert signed_in(path, "alice", ELSEWHERE)
+    assert not signed_in(path, "alice", GUESSER)
+
+
+@PAGES
+def test_other_users_still_sign_in_from_the_locked_address(path: str, staff: bool) -> None:
+    UserFactory(username="alice", is_staff=staff)
+    UserFactory(username="bob", is_staff=staff)
+    fail(path, "alice", GUESSER)
+
+    assert signed_in(path, "bob", GUESSER)
+
+
+@PAGES
+def test_a_successful_sign_in_forgets_the_failures(path: str, staff: bool) -> None:
+    UserFactory(username="alice", is_staff=staff)
+
+    assert fail(path, "alice", GUESSER, LIMIT - 1) == [200] * (LIMIT - 1)
+    assert signed_in(path, "alice", GUESSER)
+    assert fail(path, "alice", GUESSER, LIMIT - 1) == [200] * (LIMIT - 1)
+    assert signed_in(path, "alice", GUESSER)
+
+
+def test_an_unknown_username_is_locked_out_the_same_way() -> None:
+    assert fail("/accounts/login/", "nobody", GUESSER) == [200] * (LIMIT - 1) + [429]
+
+
+def test_a_request_without_an_address_is_counted_and_never_a_500() -> None:
+    UserFactory(username="alice")
+
+    assert fail("/accounts/login/", "alice", None) == [200] * (LIMIT - 1) + [429]
+    assert_lockout_page(sign_in("/accounts/login/", "alice", "pw", None))
+    assert signed_in("/accounts/login/", "alice", GUESSER)  # an address of its own: unaffected
+
+
+# --- the password grant (RFC 6749 §4.3): DOT calls authenticate() with a request it builds ---
+
+
+@pytest.fixture
+def password_app(org: Any) -> Application:
+    return ApplicationFactory(
+        organization=org, client_id="password-app", authorization_grant_type=Application.GRANT_PASSWORD
+    )
+
+
+def password_grant(
+    oauth: OAuthClient, password: str, address: str | None, username: str = "member"
+) -> HttpResponse:
+    client = oauth.client() if address else NoAddressClient(HTTP_HOST=oauth.host)
+    data = {
+        "grant_type": "password",
+        "username": username,
+        "password": password,
+        "scope": "view:user",
+        "client_id": "password-app",
+        "client_secret": SECRET,
+    }
+    return client.post("/oauth/token", data, **({"REMOTE_ADDR": address} if address else {}))
+
+
+def assert_invalid_grant(response: HttpResponse) -> None:
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_grant"
+
+
+def assert_refused(response: HttpResponse) -> None:
+    """Refused by Axes (invalid_grant) or by perscom_oauth's throttle (429): no token, no 500."""
+    assert response.status_code in (400, 429), response.content
+    assert response.json()["error"] in ("invalid_grant", "slow_down")
+
+
+def test_the_password_grant_works_under_axes(oauth: OAuthClient, member: Any, password_app: Any) -> None:
+    response = password_grant(oauth, "pw", GUESSER)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["access_token"]
+
+
+def test_password_grant_failures_count_towards_the_same_lock(
+    oauth: OAuthClient, member: Any, password_app: Any
+) -> None:
+    for _ in range(LIMIT):
+        assert_invalid_grant(password_grant(oauth, "wrong", GUESSER))
+
+    # Refused at the token endpoint, in its own error format ...
+    assert_refused(password_grant(oauth, "pw", GUESSER))
+    # ... and Axes counted those failures: the sign-in page shares the lock (same username,
+    # same address), which perscom_oauth's token-endpoint throttle never sees.
+    assert_lockout_page(sign_in("/accounts/login/", "member", "pw", GUESSER))
+    # Another address is unaffected, on both.
+    assert password_grant(oauth, "pw", ELSEWHERE).status_code == 200
+    assert signed_in("/accounts/login/", "member", ELSEWHERE)
+
+
+def test_sign_in_page_failures_lock_the_password_grant_too(
+    oauth: OAuthClient, member: Any, password_app: Any
+) -> None:
+    fail("/accounts/login/", "member", GUESSER)
+
+    # The throttle saw no failed grant: this refusal is Axes's, through DOT's authenticate().
+    assert_invalid_grant(password_grant(oauth, "pw", GUESSER))
+    assert password_grant(oauth, "pw", ELSEWHERE).status_code == 200
+
+
+def test_a_password_grant_without_an_address_is_never_a_500(
+    oauth: OAuthClient, member: Any, password_app: Any
+) -> None:
+    """DOT's request for authenticate() takes its META from the real one: no REMOTE_ADDR there."""
+    assert password_grant(oauth, "pw", None).status_code == 200
+    for _ in range(LIMIT):
+        assert_invalid_grant(password_grant(oauth, "wrong", None))
+    # Counted by username alone (Axes leaves the missing address out of its key).
+    assert_refused(password_grant(oauth, "pw", None))
+    assert password_grant(oauth, "pw", GUESSER).status_code == 200
