@@ -136,6 +136,15 @@ def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="perscom_oauth.E007",
             )
         )
+    if getattr(settings, "OAUTH2_PROVIDER_GRANT_MODEL", "") != "perscom_oauth.Grant":
+        errors.append(
+            Error(
+                "OAUTH2_PROVIDER_GRANT_MODEL must be perscom_oauth.Grant: authorization codes would "
+                "otherwise be stored in clear (RFC 9700 §4.14).",
+                hint='Set OAUTH2_PROVIDER_GRANT_MODEL = "perscom_oauth.Grant".',
+                id="perscom_oauth.E012",
+            )
+        )
     return errors
 
 

@@ -2,7 +2,8 @@
 
 ``TenantGateMixin`` goes first in a view's bases. An unknown host is a 404 on every endpoint;
 an organization whose plan lacks OAuth 2.0 is refused (and audited) on every endpoint that
-issues or honours a token; a NUL byte anywhere is refused before it reaches the database.
+issues or honours a token; a parameter that no column could hold (``parameters``) is refused
+before it reaches the database.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .adapter import get_adapter
 from .audit import Actor, Event, record
-from .http_auth import basic_credentials
+from .parameters import parameter_problem
 from .tenancy import organization_for_request
 
 
@@ -30,20 +31,6 @@ def oauth_error(status: int, error: str, description: str) -> JsonResponse:
 def error_page(request: HttpRequest, status: int, title: str, description: str) -> HttpResponse:
     context = {"title": title, "description": description}
     return render(request, "perscom_oauth/error.html", context, status=status)
-
-
-def has_nul_byte(request: HttpRequest) -> bool:
-    """Whether any parameter or client credential carries a NUL byte.
-
-    PostgreSQL cannot store or compare NUL in text, and no legitimate client_id, code or token
-    has one, so such requests are refused before any lookup (RFC 6749 §5.2 invalid_request).
-    """
-    values = [value for _key, values in (*request.GET.lists(), *request.POST.lists()) for value in values]
-    credentials = basic_credentials(request.headers)
-    if credentials is not None:
-        # Credentials are form-encoded inside the base64 (RFC 6749 §2.3.1): %00 is a NUL too.
-        values += [credentials.client_id, credentials.client_secret]
-    return any("\x00" in value for value in values)
 
 
 def unknown_host_message(request: HttpRequest) -> str:
@@ -77,10 +64,9 @@ class TenantGateMixin:
             return self.refuse(
                 404, "invalid_request", _("Unknown organization"), unknown_host_message(request)
             )
-        if has_nul_byte(request):
-            return self.refuse(
-                400, "invalid_request", _("Invalid request"), _("Malformed request parameters.")
-            )
+        problem = parameter_problem(request)
+        if problem is not None:
+            return self.refuse(400, "invalid_request", _("Invalid request"), problem)
         adapter = get_adapter()
         if self.plan_gated and not adapter.has_oauth(organization):
             record_plan_refusal(organization, request, request.path)

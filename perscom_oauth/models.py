@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import AbstractApplication, AbstractGrant
 from oauth2_provider.settings import oauth2_settings
 
 from .conf import organization_model_label
+from .digest import checksum
 from .tenancy import organization_of
 
 
@@ -267,3 +268,39 @@ class AuthorizationCodeUse(models.Model):
 
     def __str__(self) -> str:
         return f"code used {self.created:%Y-%m-%d %H:%M:%S}"
+
+
+class StoredChecksum(str):
+    """A value read back from a ``ChecksumField``: already a checksum, never hashed again."""
+
+
+class ChecksumField(models.CharField):
+    """Keeps only the SHA-256 of the value it is given; lookups hash their value the same way.
+
+    The base library finds a code with ``Grant.objects.get(code=code)``: with this field that
+    query compares checksums, so codes are stored like tokens (RFC 9700 §4.14; RFC 6749
+    §10.5) without overriding any of the base library's lookups.
+    """
+
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> str | None:
+        return None if value is None else StoredChecksum(value)
+
+    def get_prep_value(self, value: object) -> object:
+        value = super().get_prep_value(value)
+        if value is None or isinstance(value, StoredChecksum):
+            return value
+        return checksum(str(value))
+
+
+class Grant(AbstractGrant):
+    """django-oauth-toolkit's authorization code, stored as a checksum.
+
+    Set ``OAUTH2_PROVIDER_GRANT_MODEL = "perscom_oauth.Grant"`` (check ``perscom_oauth.E012``).
+    """
+
+    code = ChecksumField(_("code"), max_length=255, unique=True)
+
+    class Meta(AbstractGrant.Meta):
+        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+        verbose_name = _("authorization code")
+        verbose_name_plural = _("authorization codes")

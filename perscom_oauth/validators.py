@@ -125,6 +125,13 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             )
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
 
+    def get_default_redirect_uri(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> None:
+        # No default: every authorization request names its redirect_uri (as Doorkeeper and
+        # Keycloak require; OIDC Core §3.1.2.1 always does), so every token request must repeat
+        # it (RFC 6749 §4.1.3). oauthlib answers a missing one with invalid_request, and at the
+        # authorization endpoint never redirects (§4.1.2.1).
+        return None
+
     def is_pkce_required(self, client_id: str, request: Any) -> bool:
         # request.client is loaded by validate_client_id before oauthlib asks (RFC 7636 §4.4.1).
         if oauth_settings.PKCE_REQUIRED_FOR == "all":

@@ -32,8 +32,6 @@ from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token
 
-DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
 # View.as_view() takes csrf_exempt / login_required from the first dispatch() in the MRO, the
 # gate's: each view restates the base library's choice. Client endpoints authenticate the
 # client, not a browser session, so CSRF does not apply to them.
@@ -200,9 +198,17 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
     plan_refusal = (400, "unauthorized_client")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.POST.get("grant_type") == DEVICE_CODE_GRANT and not request.POST.get("device_code"):
-            # The base view would raise KeyError (a 500) on this malformed request.
-            return oauth_error(400, "invalid_request", _("Missing device_code parameter."))
+        # Exactly the grant types the metadata advertises (RFC 8414 §2). oauthlib would treat
+        # an unknown one as authorization_code, and the base library then fails an assertion.
+        grant_type = request.POST.get("grant_type")
+        if not grant_type:
+            return oauth_error(400, "invalid_request", _("Missing grant_type parameter."))
+        if grant_type not in oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED:
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                _("Grant type not supported here: %(grant_type)s.") % {"grant_type": grant_type[:100]},
+            )
         return super().post(request, *args, **kwargs)
 
 

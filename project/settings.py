@@ -160,6 +160,7 @@ SPECTACULAR_SETTINGS = {
 # The default organization model, named explicitly because the demo's own models point at it.
 PERSCOM_OAUTH_ORGANIZATION_MODEL = "perscom_oauth.Organization"
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "perscom_oauth.Grant"
 OAUTH2_PROVIDER = {
     **OAUTH2_PROVIDER_DEFAULTS,
     "OIDC_ENABLED": True,

@@ -17,7 +17,7 @@ CHANGELISTS = {
     "applications": "/admin/perscom_oauth/application/",
     "access tokens": "/admin/oauth2_provider/accesstoken/",
     "refresh tokens": "/admin/oauth2_provider/refreshtoken/",
-    "codes": "/admin/oauth2_provider/grant/",
+    "codes": "/admin/perscom_oauth/grant/",
     "id tokens": "/admin/oauth2_provider/idtoken/",
     "audit": "/admin/perscom_oauth/auditevent/",
     "authorizations": "/admin/perscom_oauth/application/authorizations/",

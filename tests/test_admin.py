@@ -11,13 +11,15 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import CHANGELISTS, admin_client, events, messages_of, superuser, text
 from tests.conftest import make_member
 from tests.factories import REDIRECT_URI, ApplicationFactory, OrganizationFactory
 from tests.oauth import OAuthClient, basic_auth, host_of
+
+Grant = get_grant_model()
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/perscom_oauth/application/add/"

@@ -11,12 +11,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
+from oauth2_provider.models import AccessToken, IDToken, RefreshToken, get_grant_model
 
 from perscom_oauth.audit import Actor, Event, record
 from perscom_oauth.models import Organization
 from tests.admin_support import CHANGELISTS, admin_client, org_admin, superuser
 from tests.factories import REDIRECT_URI, ApplicationFactory, MembershipFactory, UserFactory
+
+Grant = get_grant_model()
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.models import Application, AuditEvent, Domain, Membership, Organization
 from tests.admin_support import CHANGELISTS, admin_client, events, form_data, org_admin, text
 from tests.conftest import make_member
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth import OAuthClient
+
+Grant = get_grant_model()
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import Grant, RefreshToken
+from oauth2_provider.models import RefreshToken, get_grant_model
 
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import events, text
 from tests.conftest import make_member
 from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, host_of
+
+Grant = get_grant_model()
 
 pytestmark = pytest.mark.django_db
 URL = "/oauth/authorized-apps"

@@ -51,6 +51,11 @@ def test_application_model_must_be_ours(settings: Any) -> None:
     assert "perscom_oauth.E007" in ids()
 
 
+def test_grant_model_must_be_ours(settings: Any) -> None:
+    settings.OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+    assert ids() == ["perscom_oauth.E012"]
+
+
 def test_rest_framework_exception_handler_is_recommended(settings: Any) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "myproject.handler"}
     assert ids() == ["perscom_oauth.W002"]

@@ -75,6 +75,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- perscom-oauth ---
 INSTALLED_APPS += ["rest_framework", "oauth2_provider", "perscom_oauth"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "perscom_oauth.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "perscom_oauth.Grant"
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER_DEFAULTS}
 PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User"]}
 REST_FRAMEWORK = {
