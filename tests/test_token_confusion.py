@@ -163,3 +163,10 @@ def test_session_of_a_non_member_gets_nothing_from_the_api(oauth: OAuthClient, b
     Membership.objects.filter(user=bob).delete()
     assert browser.get("/api/me").status_code == 403
     assert browser.get("/plain/ranks").status_code == 403
+
+
+def test_session_at_an_unknown_host_is_refused_not_a_500(member: Any) -> None:
+    browser = OAuthClient("nowhere.example.test").client()
+    browser.force_login(member)
+    for path in ("/api/me", "/api/ranks/", "/plain/ranks"):
+        assert browser.get(path).status_code == 403, path
