@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractApplication, AbstractGrant
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import AbstractApplication, AbstractGrant, ClientSecretField
 from oauth2_provider.settings import oauth2_settings
 
+from . import client_secrets
 from .conf import organization_model_label
 from .digest import checksum
 from .tenancy import organization_of
@@ -108,6 +110,17 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organization}"
 
 
+class FastClientSecretField(ClientSecretField):
+    """The base library's field, hashing with ``client_secrets`` (salted SHA-256) instead of
+    PBKDF2: a server-generated secret needs no slow hash (see ``client_secrets``)."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        secret = getattr(model_instance, self.attname)
+        if getattr(model_instance, "hash_client_secret", True) and not client_secrets.is_hashed(secret):
+            setattr(model_instance, self.attname, client_secrets.hash_secret(secret))
+        return str(getattr(model_instance, self.attname))
+
+
 class Application(AbstractApplication):
     """An OAuth client, owned by one organization (django-oauth-toolkit's swappable model).
 
@@ -122,6 +135,14 @@ class Application(AbstractApplication):
         on_delete=models.CASCADE,
         related_name="oauth_applications",
         verbose_name=_("organization"),
+    )
+    client_secret = FastClientSecretField(
+        _("client secret"),
+        max_length=255,
+        blank=True,
+        default=generate_client_secret,
+        db_index=True,
+        help_text=_("Client secret for authentication"),
     )
     description = models.TextField(_("description"), blank=True)
     enabled = models.BooleanField(

@@ -19,12 +19,13 @@ from oauth2_provider import oauth2_validators
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
+from . import client_secrets
 from .access import grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .conf import oauth_settings
 from .digest import checksum
-from .http_auth import authorization, bearer_token
+from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse
 from .revocation import revoke
 from .scopes import allowed_scope_names
@@ -82,6 +83,25 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
 
     def validate_id_token(self, token: str, scopes: list[str], request: Any) -> bool:
         return refuse(request, "invalid_token", _("An ID token is not an access token."))
+
+    def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
+        # Our salted SHA-256 (client_secrets); the base library's check for anything else.
+        if client_secrets.is_ours(stored_secret):
+            return client_secrets.verify(provided_secret, stored_secret)
+        return bool(super()._check_secret(provided_secret, stored_secret))
+
+    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        authenticated = bool(super().authenticate_client(request, *args, **kwargs))
+        client = request.client
+        if authenticated and client.hash_client_secret and not client_secrets.is_ours(client.client_secret):
+            # A hash of another hasher (PBKDF2 from before): replace it now that the secret is
+            # known, so the next request pays one SHA-256 instead of PBKDF2.
+            credentials = basic_credentials(request.headers)
+            secret = credentials.client_secret if credentials else request.client_secret
+            if secret:
+                client.client_secret = secret
+                client.save(update_fields=["client_secret"])
+        return authenticated
 
     def _extract_basic_auth(self, request: Any) -> str | None:
         # One parser for the Authorization header (http_auth): the scheme is case-insensitive

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
+from perscom_oauth import client_secrets
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import CHANGELISTS, admin_client, events, messages_of, superuser, text
 from tests.conftest import make_member
@@ -103,7 +103,7 @@ def test_creating_a_confidential_application_shows_its_secret_once(
     application = Application.objects.get(name="Roster Sync")
     assert application.organization == org
     assert application.allowed_scopes == "view:user view:rank"
-    assert identify_hasher(application.client_secret)  # hashed at rest
+    assert client_secrets.is_ours(application.client_secret)  # hashed at rest
     assert secret not in application.client_secret
     # The secret works at the token endpoint...
     token = client_credentials(org, application.client_id, secret)

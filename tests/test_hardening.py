@@ -490,9 +490,8 @@ def test_zero_failures_disables_the_throttle(
     ids=["last-char", "extra-char", "truncated", "empty", "case"],
 )
 def test_only_the_exact_secret_authenticates(oauth: OAuthClient, machine: Application, secret: str) -> None:
-    # RFC 6749 §2.3.1, §5.2 invalid_client. RFC 9700 §4.15 mandates no timing test: the base
-    # library compares hashed secrets with Django's check_password (the hasher's
-    # constant_time_compare), see test_secret_comparison_is_constant_time.
+    # RFC 6749 §2.3.1, §5.2 invalid_client. Hashes are compared in constant time, see
+    # test_secret_comparison_is_constant_time.
     response = client_credentials(oauth, machine.client_id, secret)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -502,23 +501,23 @@ def test_only_the_exact_secret_authenticates(oauth: OAuthClient, machine: Applic
 def test_secret_comparison_is_constant_time(
     oauth: OAuthClient, machine: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.contrib.auth import hashers
+    from perscom_oauth import client_secrets
 
     compared: list[bool] = []
-    original = hashers.constant_time_compare
+    original = client_secrets.constant_time_compare
 
     def spy(first: Any, second: Any) -> bool:
         compared.append(original(first, second))
         return compared[-1]
 
-    monkeypatch.setattr(hashers, "constant_time_compare", spy)
+    monkeypatch.setattr(client_secrets, "constant_time_compare", spy)
     assert client_credentials(oauth, machine.client_id, SECRET + "x").status_code == 401
     assert client_credentials(oauth, machine.client_id).status_code == 200
     assert compared == [False, True]
     # Hashed at rest: the stored value is not the secret.
     machine.refresh_from_db()
     assert machine.client_secret != SECRET
-    assert hashers.identify_hasher(machine.client_secret)
+    assert client_secrets.is_ours(machine.client_secret)
 
 
 # --- h. hostile input on the newer endpoints -------------------------------------------------
