@@ -62,7 +62,7 @@ OAUTH2_PROVIDER_DEFAULTS = {
     "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
     # OpenID Connect is opt-in: set OIDC_ENABLED and OIDC_RSA_PRIVATE_KEY (check E011).
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
-    # Logout revokes the user's tokens of that organization itself (views.LogoutView), through
+    # Logout revokes the user's tokens of that organization itself (logout.LogoutView), through
     # the one revocation function; the base library's own sweep would cross tenants.
     "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
 }

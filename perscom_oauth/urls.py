@@ -7,7 +7,7 @@ include this module instead of ``oauth2_provider.urls``, not beside it.
 
 from django.urls import include, re_path
 
-from . import account_urls, discovery, views
+from . import account_urls, discovery, logout, views
 
 app_name = "oauth2_provider"
 
@@ -17,7 +17,7 @@ urlpatterns = [
     re_path(r"^oauth/revoke/?$", views.RevokeTokenView.as_view(), name="revoke-token"),
     re_path(r"^oauth/introspect/?$", views.IntrospectTokenView.as_view(), name="introspect"),
     re_path(r"^oauth/userinfo/?$", views.UserInfoView.as_view(), name="user-info"),
-    re_path(r"^oauth/logout/?$", views.LogoutView.as_view(), name="rp-initiated-logout"),
+    re_path(r"^oauth/logout/?$", logout.LogoutView.as_view(), name="rp-initiated-logout"),
     re_path(r"^oauth/jwks/?$", discovery.JwksView.as_view(), name="jwks-info"),
     re_path(
         r"^\.well-known/openid-configuration/?$",

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
-from oauth2_provider.exceptions import InvalidOIDCClientError
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
 
@@ -27,7 +26,6 @@ from .audit import Actor, Event, record
 from .conf import oauth_settings
 from .forms import ConsentForm
 from .gates import TenantGateMixin, error_page, oauth_error
-from .revocation import revoke
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token
@@ -269,54 +267,3 @@ class UserInfoView(TenantGateMixin, base.UserInfoView):
     with RFC 6750 ``invalid_token`` when the plan lacks OAuth (so no gate here)."""
 
     plan_gated = False
-
-
-@PUBLIC
-class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
-    """OpenID Connect RP-Initiated Logout 1.0: signing out is never refused for want of a plan.
-
-    Only this organization's clients may ask, and only this organization's tokens of the user
-    are revoked (through ``revocation.revoke``), never another tenant's.
-    """
-
-    page = True
-    plan_gated = False
-
-    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
-        organization = gated_organization(self.request)
-        if client_id:
-            application = get_application_model().objects.filter(
-                client_id=client_id, organization=organization
-            )
-            if not application.exists():
-                raise InvalidOIDCClientError()
-            return application.get()
-        if id_token is not None and id_token.application.organization_id != organization.pk:
-            raise InvalidOIDCClientError()
-        return id_token.application if id_token is not None else None
-
-    def do_logout(
-        self,
-        application: Any = None,
-        post_logout_redirect_uri: Any = None,
-        state: Any = None,
-        token_user: Any = None,
-    ) -> HttpResponse:
-        user = token_user or self.request.user
-        if user.is_authenticated:
-            organization = organization_for_request(self.request)
-            revoke(
-                organization=organization,
-                access_tokens=get_access_token_model().objects.filter(
-                    user=user, application__organization=organization
-                ),
-                refresh_tokens=get_refresh_token_model().objects.filter(
-                    user=user, application__organization=organization
-                ),
-                actor_type=Actor.USER,
-                actor=user,
-                subject=user,
-                request=self.request,
-                reason="RP-initiated logout",
-            )
-        return super().do_logout(application, post_logout_redirect_uri, state, token_user)
