@@ -20,13 +20,12 @@ def member_scopes(user: Any, organization: Any) -> set[str] | None:
     held by members only: a removed member keeps no identity either."""
     if user is None or organization is None:
         return None
-    adapter = get_adapter()
-    if not adapter.is_member(user, organization):
+    permissions = get_adapter().member_permissions(user, organization)
+    if permissions is None:
         return None
     scopes = registry()
     if user.is_superuser:
         return set(scopes)
-    permissions = adapter.get_permissions(user, organization)
     return {
         name for name, scope in scopes.items() if scope.permission is None or scope.permission in permissions
     }

@@ -38,17 +38,27 @@ class OrganizationAdapter:
         return apps.get_model(organization_model_label())
 
     def organization_for_host(self, hostname: str) -> Any | None:
-        from .models import Domain
-
-        organization_model = self.get_organization_model()
-        hostname = hostname.lower().rstrip(".")
-        domain = Domain.objects.select_related("organization").filter(hostname=hostname).first()
-        if domain is not None:
-            return domain.organization
+        organization = self.organization_for_domain(hostname)
+        if organization is not None:
+            return organization
         slug = oauth_settings.DEFAULT_ORGANIZATION
         if slug:
-            return organization_model._default_manager.filter(slug=slug).first()
+            return self.get_organization_model()._default_manager.filter(slug=slug).first()
         return None
+
+    def organization_for_domain(self, hostname: str) -> Any | None:
+        """The organization a ``Domain`` row names for this host (what the host cache holds)."""
+        from .models import Domain
+
+        hostname = hostname.lower().rstrip(".")
+        domain = Domain.objects.select_related("organization").filter(hostname=hostname).first()
+        return domain.organization if domain is not None else None
+
+    def host_cacheable(self) -> bool:
+        """Whether host lookups may be cached: only the default ``Domain`` lookup, whose
+        changes ``invalidation`` sees. An adapter that overrides ``organization_for_host``
+        resolves every request itself."""
+        return type(self).organization_for_host is OrganizationAdapter.organization_for_host
 
     def has_oauth(self, organization: Any) -> bool:
         return organization.plan in oauth_settings.PLANS_WITH_OAUTH
@@ -93,6 +103,46 @@ class OrganizationAdapter:
         if not rows:
             return set()
         return set(user.get_all_permissions()) | roles
+
+    def member_permissions(self, user: Any, organization: Any) -> set[str] | None:
+        """What the user holds there (``get_permissions``), or None for someone who is not an
+        active member (``is_member``). Asked when a token's state is not cached.
+
+        With the default ``is_member`` and ``get_permissions``: one query, the membership, its
+        roles' permissions and the user's own and group permissions together (Django's model
+        permissions). An adapter that overrides either gets the two composed."""
+        cls = type(self)
+        if cls.is_member is not OrganizationAdapter.is_member or (
+            cls.get_permissions is not OrganizationAdapter.get_permissions
+        ):
+            return self.get_permissions(user, organization) if self.is_member(user, organization) else None
+        if not user.is_active:
+            return None
+        if user.is_superuser:
+            return set()  # every scope is held (access.member_scopes): nothing to look up
+        return self._member_permissions(user, organization)
+
+    def _member_permissions(self, user: Any, organization: Any) -> set[str] | None:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Exists, Q
+
+        from .models import Membership
+
+        membership = Membership.objects.filter(user=user, organization=organization)
+        # A row per role permission (one row of NULLs for a membership without roles) ...
+        roles = membership.values_list(
+            "roles__permissions__content_type__app_label", "roles__permissions__codename"
+        )
+        # ... and per own or group permission, only if the membership exists.
+        own = (
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .filter(Exists(membership))
+            .values_list("content_type__app_label", "codename")
+        )
+        rows = list(roles.order_by().union(own.order_by()))
+        if not rows:
+            return None
+        return {f"{app_label}.{codename}" for app_label, codename in rows if codename}
 
     def administered_organization_ids(self, user: Any) -> frozenset[Any] | None:
         from .models import Membership

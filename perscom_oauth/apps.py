@@ -11,6 +11,9 @@ class PerscomOAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .invalidation import connect
+
+        connect()  # what makes cached token state stale (token_cache)
 
         if find_spec("drf_spectacular") is not None:
             # drf-spectacular registers an extension when its class is defined; importing

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
@@ -216,5 +216,32 @@ def check_rest_framework(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             hint=f'Set REST_FRAMEWORK["EXCEPTION_HANDLER"] = "{expected}", or call it from your own handler '
             "(then silence perscom_oauth.W002).",
             id="perscom_oauth.W002",
+        )
+    ]
+
+
+#: Cache backends whose entries one process cannot see in another.
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Cached token state and throttle counters must be seen by every process (token_cache)."""
+    from .conf import oauth_settings
+
+    backend = getattr(settings, "CACHES", {}).get("default", {}).get("BACKEND", "")
+    if backend not in PER_PROCESS_CACHES or not oauth_settings.TOKEN_CACHE_SECONDS:
+        return []
+    return [
+        Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared between processes: "
+            "with several server processes, a token revoked through one is still honoured by "
+            "another until TOKEN_CACHE_SECONDS, and brute-force counters are per process.",
+            hint="Use Django's Redis cache (django.core.cache.backends.redis.RedisCache) in "
+            'production, or set PERSCOM_OAUTH["TOKEN_CACHE_SECONDS"] = 0 for a single process.',
+            id="perscom_oauth.W003",
         )
     ]

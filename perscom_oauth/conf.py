@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "THROTTLE_FAILURES": 10,
     "THROTTLE_SOURCE_FAILURES": 100,
     "THROTTLE_WINDOW_SECONDS": 300,
+    # How long a validated token or host may be served from the cache at most (token_cache.py);
+    # changes invalidate entries at once, this is only a backstop. 0 turns the cache off.
+    "TOKEN_CACHE_SECONDS": 300,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -136,7 +138,7 @@ class Application(AbstractApplication):
         related_name="oauth_applications",
         verbose_name=_("organization"),
     )
-    client_secret = FastClientSecretField(
+    client_secret: Any = FastClientSecretField(
         _("client secret"),
         max_length=255,
         blank=True,

@@ -12,6 +12,7 @@ settings change (tests) and otherwise computed once per process from model metad
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -106,10 +107,18 @@ def registry() -> dict[str, Scope]:
     return {scope.name: scope for scope in collect_scopes()}
 
 
+@cache
+def registry_fingerprint() -> str:
+    """Changes whenever the registry does (names or permissions): cached state keys on it."""
+    pairs = sorted((name, scope.permission or "") for name, scope in registry().items())
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:10]
+
+
 @receiver(setting_changed)
 def _reset_registry(*, setting: str, **kwargs: Any) -> None:
     if setting in ("PERSCOM_OAUTH", "INSTALLED_APPS"):
         registry.cache_clear()
+        registry_fingerprint.cache_clear()
 
 
 def allowed_scope_names(application: Any) -> set[str]:

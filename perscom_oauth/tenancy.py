@@ -14,25 +14,63 @@ from django.http.request import split_domain_port
 
 ORGANIZATION_KEY = "perscom_oauth.organization"
 _CACHE_ATTRIBUTE = "_perscom_oauth_organization"
+_PREFETCH_ATTRIBUTE = "_perscom_oauth_token_entry"
+#: The oauthlib request's header under which our backend carries the prefetched token entry.
+TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
 
 
 def organization_for_request(request: HttpRequest) -> Any | None:
     """The organization whose dashboard answers at this request's host (port ignored), or None.
 
     ``request.get_host()`` enforces ``ALLOWED_HOSTS``: a disallowed host is a 400 from Django.
-    A DRF ``Request`` is unwrapped, so the answer is cached once per HTTP request.
+    A DRF ``Request`` is unwrapped, so the answer is computed once per HTTP request. With a
+    bearer token, its cached state is fetched in the same cache round trip
+    (``prefetched_token``).
     """
     request = getattr(request, "_request", request)
     try:
         return getattr(request, _CACHE_ATTRIBUTE)
     except AttributeError:
         pass
-    from .adapter import get_adapter
-
     hostname, _port = split_domain_port(request.get_host())
-    organization = get_adapter().organization_for_host(hostname)
+    organization = _resolve(request, hostname.lower().rstrip("."))
     setattr(request, _CACHE_ATTRIBUTE, organization)
     return organization
+
+
+def _resolve(request: HttpRequest, hostname: str) -> Any | None:
+    from . import token_cache
+    from .adapter import get_adapter
+    from .digest import checksum
+    from .http_auth import bearer_token
+
+    adapter = get_adapter()
+    if not adapter.host_cacheable():
+        return adapter.organization_for_host(hostname)
+    keys = [token_cache.host_key(hostname)]
+    value = bearer_token(request.headers)
+    if value:
+        keys.append(token_cache.token_key(checksum(value)))
+    found = token_cache.get_many(keys)
+    if len(keys) == 2:
+        setattr(request, _PREFETCH_ATTRIBUTE, found.get(keys[1], token_cache.MISS))
+    cached = found.get(keys[0], token_cache.MISS)
+    if cached is not token_cache.MISS and cached != token_cache.STALE:
+        return cached
+    organization = adapter.organization_for_domain(hostname)
+    if organization is None:
+        # A host no Domain names: the fallback is not cached (it names no host to invalidate).
+        return adapter.organization_for_host(hostname)
+    token_cache.store(keys[0], organization, token_cache.HOST_SECONDS, replace=cached == token_cache.STALE)
+    return organization
+
+
+def prefetched_token(request: Any) -> Any:
+    """The cache entry of the request's bearer token fetched with its host, or ``MISS``."""
+    from . import token_cache
+
+    request = getattr(request, "_request", request)
+    return getattr(request, _PREFETCH_ATTRIBUTE, token_cache.MISS)
 
 
 def gated_organization(request: HttpRequest) -> Any:
@@ -47,3 +85,11 @@ def organization_of(oauthlib_request: Any) -> Any | None:
     """The organization attached to an oauthlib request by our backend, or None."""
     headers = getattr(oauthlib_request, "headers", None) or {}
     return headers.get(ORGANIZATION_KEY)
+
+
+def token_entry_of(oauthlib_request: Any) -> Any:
+    """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
+    from . import token_cache
+
+    headers = getattr(oauthlib_request, "headers", None) or {}
+    return headers.get(TOKEN_ENTRY_KEY, token_cache.MISS)

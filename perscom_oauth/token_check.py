@@ -22,6 +22,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
 
+from . import token_cache
 from .access import member_scopes, token_scopes
 from .adapter import get_adapter
 from .digest import checksum
@@ -38,22 +39,37 @@ class Refusal:
         return {"error": self.error, "error_description": self.description}
 
 
-def check_access_token(value: str, organization: Any, uri: str = "") -> Any:
+def check_access_token(value: str, organization: Any, uri: str = "", cached: Any = token_cache.MISS) -> Any:
     """The access token for ``value`` with ``effective_scopes`` set, or a ``Refusal``.
 
-    ``uri`` is the requested resource, for tokens restricted to one (RFC 8707 §2)."""
+    ``uri`` is the requested resource, for tokens restricted to one (RFC 8707 §2). ``cached``
+    is the token's cache entry when the caller fetched it (``tenancy.prefetched_token``): a
+    valid one answers without SQL; any other answer comes from the database and is stored."""
     if organization is None:
         return Refusal(_("No organization answers at this host."))
     adapter = get_adapter()
     if not adapter.has_oauth(organization):
         return Refusal(adapter.plan_refusal_message(organization))
+    if not value:
+        return Refusal(_("The access token is invalid."))
+    token = token_cache.cached_token(cached, organization)
+    if token is None:
+        checked = _check_in_database(value, organization)
+        if isinstance(checked, Refusal):
+            return checked
+        token = checked
+        token_cache.store_token(checksum(value), token, organization.pk, cached)
+    if token.resource and not token.allows_audience(uri.split("?")[0]):
+        return Refusal(_("The access token is not valid for this resource."))
+    return token
+
+
+def _check_in_database(value: str, organization: Any) -> Any:
     token = (
         get_access_token_model()
         .objects.select_related("application", "user")
         .filter(token_checksum=checksum(value), application__organization=organization)
         .first()
-        if value
-        else None
     )
     if token is None:
         return Refusal(_("The access token is invalid."))
@@ -61,8 +77,6 @@ def check_access_token(value: str, organization: Any, uri: str = "") -> Any:
         return Refusal(_("The access token has expired."))
     if not token.application.enabled:
         return Refusal(_("The application '%(name)s' is suspended.") % {"name": token.application})
-    if token.resource and not token.allows_audience(uri.split("?")[0]):
-        return Refusal(_("The access token is not valid for this resource."))
     held = None if token.user_id is None else member_scopes(token.user, organization)
     if token.user_id is not None and held is None:
         return Refusal(

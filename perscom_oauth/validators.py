@@ -29,7 +29,7 @@ from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse
 from .revocation import revoke
 from .scopes import allowed_scope_names
-from .tenancy import organization_of
+from .tenancy import organization_of, token_entry_of
 from .token_check import Refusal, check_access_token
 
 
@@ -64,7 +64,9 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             # read a form body or query parameter. A request without a bearer header carries no
             # credentials for us: a bare challenge, no error code (RFC 6750 §3.1).
             return False
-        checked = check_access_token(value, organization_of(request), getattr(request, "uri", "") or "")
+        checked = check_access_token(
+            value, organization_of(request), getattr(request, "uri", "") or "", token_entry_of(request)
+        )
         if isinstance(checked, Refusal):
             request.oauth2_error = checked.as_oauth2_error()
             return False

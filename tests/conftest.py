@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models import Q
+from django.test import override_settings
 
 from perscom_oauth.models import Application
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
@@ -71,3 +77,38 @@ def app(org: Any) -> Application:
 @pytest.fixture
 def oauth(org: Any) -> OAuthClient:
     return OAuthClient(host_of(org))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def own_redis(tmp_path: Any) -> Iterator[Any]:
+    """A Redis server of this test's own, on its own port: the test stops it, never the shared one."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield server
+    server.kill()
+    server.wait()

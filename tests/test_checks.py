@@ -70,3 +70,15 @@ def test_manage_py_check_reports_them(settings: Any) -> None:
 def test_oidc_needs_a_signing_key(settings: Any) -> None:
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}
     assert ids() == ["perscom_oauth.E011"]
+
+
+def test_a_per_process_cache_is_reported_for_deployment(settings: Any) -> None:
+    from perscom_oauth.checks import check_shared_cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [m.id for m in check_shared_cache()] == ["perscom_oauth.W003"]
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "TOKEN_CACHE_SECONDS": 0}
+    assert check_shared_cache() == []
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "x"}}
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "TOKEN_CACHE_SECONDS": 300}
+    assert check_shared_cache() == []

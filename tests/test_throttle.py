@@ -5,18 +5,12 @@ with the cache (tests/test_hardening.py holds its basic behaviour)."""
 from __future__ import annotations
 
 import base64
-import shutil
-import socket
-import subprocess
-import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
-from django.test import override_settings
 
 from perscom_oauth.models import Application, Organization
 from tests.factories import SECRET, ApplicationFactory, DomainFactory, OrganizationFactory
@@ -122,41 +116,6 @@ def test_concurrent_guesses_evaluate_at_most_the_limit(live_server: Any, setting
 
 
 # --- finding 4: a cache outage costs the throttle, never the endpoints --------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Iterator[Any]:
-    """A Redis server of this test's own, on its own port: the test stops it, never the shared one."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        }
-    }
-    with override_settings(CACHES=caches):
-        yield server
-    server.kill()
-    server.wait()
 
 
 def test_client_endpoints_work_while_the_cache_is_down(
