@@ -28,10 +28,11 @@ def record(
     request: Any = None,
     **details: Any,
 ) -> AuditEvent:
-    """Write one audit event; ``subject`` is the user the event concerns (their username)."""
+    """Write one audit event; ``subject`` is the user the event concerns (their username).
+    ``organization`` is the organization or its primary key (no query to load it)."""
     entry = AuditEvent.objects.create(
         event=event,
-        organization=organization,
+        organization_id=getattr(organization, "pk", organization),
         actor_type=actor_type,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         application=application,

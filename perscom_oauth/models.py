@@ -286,7 +286,8 @@ class AuthorizationCodeUse(models.Model):
     code_checksum = models.CharField(max_length=64, unique=True)
     application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
     access_token_checksum = models.CharField(max_length=64)
-    token_family = models.UUIDField(null=True)
+    # The first refresh token issued from the code: revoking it revokes its rotation family.
+    refresh_token_checksum = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:

@@ -90,13 +90,11 @@ def dead_codes(now: datetime) -> QuerySet[Any]:
 
 def dead_code_uses(now: datetime) -> QuerySet[Any]:
     tokens = get_access_token_model().objects.filter(token_checksum=OuterRef("access_token_checksum"))
-    family = get_refresh_token_model().objects.filter(
-        token_family=OuterRef("token_family"), revoked__isnull=True
-    )
+    refresh = get_refresh_token_model().objects
+    first = refresh.filter(token_checksum=OuterRef(OuterRef("refresh_token_checksum"))).values("token_family")
+    live_family = refresh.filter(token_family__in=first, revoked__isnull=True)
     settled = now - timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)
-    return AuthorizationCodeUse.objects.filter(
-        ~Exists(tokens), Q(token_family__isnull=True) | ~Exists(family), created__lte=settled
-    )
+    return AuthorizationCodeUse.objects.filter(~Exists(tokens), ~Exists(live_family), created__lte=settled)
 
 
 def old_audit_events(now: datetime) -> QuerySet[Any]:

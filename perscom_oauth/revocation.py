@@ -106,7 +106,7 @@ def _mark_revoked(refresh_tokens: QuerySet[Any], now: Any) -> int:
 def revoke_authorization(user: Any, application: Any, **audit: Any) -> Revoked:
     """Everything a user granted an application: tokens, refresh tokens, unused codes."""
     return revoke(
-        organization=application.organization,
+        organization=application.organization_id,
         access_tokens=get_access_token_model().objects.filter(user=user, application=application),
         refresh_tokens=get_refresh_token_model().objects.filter(user=user, application=application),
         codes=get_grant_model().objects.filter(user=user, application=application),
@@ -119,7 +119,7 @@ def revoke_authorization(user: Any, application: Any, **audit: Any) -> Revoked:
 def revoke_application(application: Any, **audit: Any) -> Revoked:
     """Every token and code of an application (suspension, "revoke all")."""
     return revoke(
-        organization=application.organization,
+        organization=application.organization_id,
         access_tokens=get_access_token_model().objects.filter(application=application),
         refresh_tokens=get_refresh_token_model().objects.filter(application=application),
         codes=get_grant_model().objects.filter(application=application),

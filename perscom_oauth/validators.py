@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
 from . import client_secrets
@@ -25,12 +25,16 @@ from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .conf import oauth_settings
 from .digest import checksum
+from .grant_lookup import GrantLoadedOnce
 from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse
 from .revocation import revoke
 from .scopes import allowed_scope_names
 from .tenancy import organization_of, token_entry_of
 from .token_check import Refusal, check_access_token
+
+#: How precisely an application's ``last_used`` is kept.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def refuse(request: Any, error: str, description: str) -> bool:
@@ -39,7 +43,7 @@ def refuse(request: Any, error: str, description: str) -> bool:
     return False
 
 
-class OAuth2Validator(oauth2_validators.OAuth2Validator):
+class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # OpenID Connect Core §5.4: which scope releases which claim; the organization (tenant
     # context of the token) comes with `openid` itself.
     oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, "organization": "openid"}
@@ -179,13 +183,14 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         if use is not None:
             # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
             revoke(
-                organization=client.organization,
+                organization=client.organization_id,
                 access_tokens=get_access_token_model().objects.filter(
                     token_checksum=use.access_token_checksum
                 ),
-                refresh_tokens=get_refresh_token_model().objects.filter(token_family=use.token_family)
-                if use.token_family
-                else None,
+                # revoke() revokes the whole rotation family of this first refresh token.
+                refresh_tokens=get_refresh_token_model().objects.filter(
+                    token_checksum=use.refresh_token_checksum
+                ),
                 actor_type=Actor.SYSTEM,
                 application=client,
                 request=request,
@@ -193,7 +198,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             )
             record(
                 Event.CODE_REPLAYED,
-                organization=client.organization,
+                organization=client.organization_id,
                 actor_type=Actor.CLIENT,
                 application=client,
                 request=request,
@@ -250,7 +255,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         ):
             record(
                 Event.REFRESH_TOKEN_REUSED,
-                organization=client.organization,
+                organization=client.organization_id,
                 actor_type=Actor.CLIENT,
                 application=client,
                 subject=reused.user,
@@ -273,7 +278,8 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
 
     def _save_with_bookkeeping(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
         client = request.client
-        code_use = self.claim_code(request) if request.grant_type == "authorization_code" else None
+        if request.grant_type == "authorization_code":
+            self.claim_code(request, token)
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type == "refresh_token" and previous is not None:
             self.lock_refresh_token(previous, request)
@@ -287,20 +293,16 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
                     description=_("No requested scope can be granted."), request=request
                 )
             token["scope"] = " ".join(request.scopes)
-        super().save_bearer_token(token, request, *args, **kwargs)
-        if code_use is not None:
-            code_use.access_token_checksum = checksum(token["access_token"])
-            code_use.token_family = (
-                get_refresh_token_model()
-                .objects.filter(token_checksum=checksum(token.get("refresh_token") or ""))
-                .values_list("token_family", flat=True)
-                .first()
-            )
-            code_use.save(update_fields=["access_token_checksum", "token_family"])
-        type(client).objects.filter(pk=client.pk).update(last_used=timezone.now())
+        # The base library's save_bearer_token is this call in a transaction of its own: ours
+        # already is one, so no savepoint.
+        self._save_bearer_token(token, request, *args, **kwargs)
+        now = timezone.now()
+        if client.last_used is None or now - client.last_used > LAST_USED_RESOLUTION:
+            # "Last used" is shown to the minute: not a write on every token request.
+            type(client).objects.filter(pk=client.pk).update(last_used=now)
         record(
             Event.TOKEN_REFRESHED if request.grant_type == "refresh_token" else Event.TOKEN_ISSUED,
-            organization=client.organization,
+            organization=client.organization_id,
             actor_type=Actor.CLIENT,
             application=client,
             subject=request.user,
@@ -309,18 +311,40 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             scope=token.get("scope", ""),
         )
 
-    def claim_code(self, request: Any) -> AuthorizationCodeUse:
-        """Record the code as used before any token is minted: the unique row serializes two
-        concurrent exchanges of one code, and the second gets invalid_grant (RFC 6749 §4.1.2)."""
+    def claim_code(self, request: Any, token: dict[str, Any]) -> None:
+        """Spend the code before any token is minted, in the same transaction: its deletion
+        serializes two concurrent exchanges, and the second gets invalid_grant (RFC 6749
+        §4.1.2). What remains is a record naming the tokens about to be minted, for a replay
+        to revoke (and a unique row, should two exchanges ever pass the deletion)."""
+        spent, _count = (
+            get_grant_model().objects.filter(code=request.code, application=request.client).delete()
+        )
+        if not spent:  # a concurrent exchange deleted it first (the row lock serialized us)
+            raise errors.InvalidGrantError(
+                description=_("The authorization code was already used."), request=request
+            )
+        request.perscom_code_spent = True
         try:
             with transaction.atomic():
-                return AuthorizationCodeUse.objects.create(
-                    code_checksum=checksum(request.code), application=request.client, access_token_checksum=""
+                AuthorizationCodeUse.objects.create(
+                    code_checksum=checksum(request.code),
+                    application=request.client,
+                    access_token_checksum=checksum(token["access_token"]),
+                    refresh_token_checksum=checksum(token["refresh_token"])
+                    if token.get("refresh_token")
+                    else "",
                 )
         except IntegrityError:
             raise errors.InvalidGrantError(
                 description=_("The authorization code was already used."), request=request
             ) from None
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        # Already spent by claim_code, inside the transaction that minted the tokens.
+        if not getattr(request, "perscom_code_spent", False):
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
     def lock_refresh_token(self, previous: Any, request: Any) -> None:
         """Lock the refresh token being used, then make sure nothing changed it since it was
@@ -343,7 +367,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
         that pair cannot be sent again; revoke it, and the base library mints a fresh one in
         the same family. Only one pair of a family is ever live."""
         revoke(
-            organization=request.client.organization,
+            organization=request.client.organization_id,
             access_tokens=get_access_token_model().objects.filter(source_refresh_token=previous),
             actor_type=Actor.SYSTEM,
             application=request.client,
@@ -363,7 +387,7 @@ class OAuth2Validator(oauth2_validators.OAuth2Validator):
             return
         lookup = {"token_checksum": checksum(token), "application": client}
         revoke(
-            organization=client.organization,
+            organization=client.organization_id,
             access_tokens=get_access_token_model().objects.filter(**lookup),
             refresh_tokens=get_refresh_token_model().objects.filter(**lookup),
             actor_type=Actor.CLIENT,

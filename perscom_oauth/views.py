@@ -19,6 +19,7 @@ from oauth2_provider.compat import login_not_required
 from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.signals import app_authorized
 
 from .access import consent_groups, grantable_scopes, previously_granted
 from .adapter import get_adapter
@@ -208,6 +209,19 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
                 _("Grant type not supported here: %(grant_type)s.") % {"grant_type": grant_type[:100]},
             )
         return super().post(request, *args, **kwargs)
+
+    def authorization_flow_token_response(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        if app_authorized.has_listeners():
+            return super().authorization_flow_token_response(request, *args, **kwargs)
+        # The base view reads back the token it has just saved, only to send app_authorized:
+        # with no receiver, that query is skipped.
+        _url, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for key, value in headers.items():
+            response[key] = value
+        return response
 
 
 @CLIENT_ENDPOINT

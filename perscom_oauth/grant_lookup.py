@@ -1,0 +1,73 @@
+"""One authorization code, read once per token request.
+
+The base library reads the code's ``Grant`` row up to six times while exchanging it
+(scopes for the OpenID Connect dispatcher, ``validate_code``, ``confirm_redirect_uri``, the
+PKCE challenge and its method, the nonce). This mixin for the validator loads it once, with its
+user, and answers each of those from that row, exactly as the base library's methods do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from oauth2_provider.models import get_grant_model
+from oauthlib.oauth2.rfc6749 import utils
+
+
+class GrantLoadedOnce:
+    def _grant(self, code: str, request: Any) -> Any | None:
+        """The unexpired or expired ``Grant`` for ``code`` (any client), loaded once."""
+        memo = getattr(request, "perscom_grant", None)
+        if memo is None or memo[0] != code:
+            grant = get_grant_model().objects.select_related("user").filter(code=code).first()
+            memo = (code, grant)
+            request.perscom_grant = memo
+        return memo[1]
+
+    def _client_grant(self, code: str, client: Any, request: Any) -> Any | None:
+        grant = self._grant(code, request)
+        return (
+            grant if grant is not None and client is not None and grant.application_id == client.pk else None
+        )
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        grant = self._client_grant(code, client, request)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        request = kwargs.get("request") or (args[0] if args else None)
+        grant = self._client_grant(code, client, request)
+        return grant is not None and bool(grant.redirect_uri_allowed(redirect_uri))
+
+    def get_code_challenge(self, code: str, request: Any) -> str | None:
+        grant = self._client_grant(code, request.client, request)
+        return (grant.code_challenge or None) if grant is not None else None
+
+    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+        grant = self._client_grant(code, request.client, request)
+        return (grant.code_challenge_method or None) if grant is not None else None
+
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> list[str]:
+        grant = self._grant(code, request)
+        return utils.scope_to_list(grant.scope) if grant is not None and grant.scope else []
+
+    def get_authorization_code_nonce(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant is not None else None
