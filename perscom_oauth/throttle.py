@@ -23,7 +23,6 @@ A cache outage costs the throttle, never the endpoint: it fails open with a logg
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +31,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from .cache_health import CacheHealth
 from .conf import oauth_settings
 from .gates import oauth_error
 from .http_auth import MALFORMED, basic_credentials
 from .tenancy import organization_for_request
-
-logger = logging.getLogger(__name__)
 
 CLIENT, PASSWORD = "client", "password"
 
@@ -93,25 +91,6 @@ def failure_of(request: HttpRequest, response: HttpResponse) -> str | None:
 def seconds_left_in_window() -> int:
     window = oauth_settings.THROTTLE_WINDOW_SECONDS
     return max(1, int(window - time.time() % window))
-
-
-class CacheHealth:
-    """Logs a cache outage once when it starts and once when it ends (per process: only the
-    log lines depend on it)."""
-
-    down = False
-
-    @classmethod
-    def failed(cls) -> None:
-        if not cls.down:
-            logger.warning("perscom_oauth: cache unreachable; brute-force throttling is off", exc_info=True)
-        cls.down = True
-
-    @classmethod
-    def worked(cls) -> None:
-        if cls.down:
-            logger.warning("perscom_oauth: cache reachable again; brute-force throttling is back")
-        cls.down = False
 
 
 def reserve(counter: Counter) -> int:

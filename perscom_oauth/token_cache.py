@@ -32,6 +32,7 @@ from django.core.cache import cache as shared_cache
 from django.db import transaction
 from django.utils import timezone
 
+from .cache_health import CacheHealth
 from .conf import oauth_settings
 from .scopes import registry_fingerprint
 
@@ -63,25 +64,6 @@ def token_key(token_checksum: str) -> str:
     return f"perscom_oauth:tok:{namespace()}:{token_checksum}"
 
 
-class Outage:
-    """Logs a cache outage once when it starts and once when it ends (only the log depends on
-    this per-process flag)."""
-
-    down = False
-
-    @classmethod
-    def failed(cls) -> None:
-        if not cls.down:
-            logger.warning("perscom_oauth: cache unreachable; token checks use the database", exc_info=True)
-        cls.down = True
-
-    @classmethod
-    def worked(cls) -> None:
-        if cls.down:
-            logger.warning("perscom_oauth: cache reachable again")
-        cls.down = False
-
-
 def get_many(keys: list[str]) -> dict[str, Any]:
     """The entries found (a stale mark included); nothing at all when the cache is down."""
     if not oauth_settings.TOKEN_CACHE_SECONDS:
@@ -89,9 +71,9 @@ def get_many(keys: list[str]) -> dict[str, Any]:
     try:
         found = shared_cache.get_many(keys)
     except Exception:  # any backend's connection error: the database decides instead
-        Outage.failed()
+        CacheHealth.failed()
         return {}
-    Outage.worked()
+    CacheHealth.worked()
     return found
 
 
@@ -106,7 +88,7 @@ def store(key: str, value: Any, seconds: float, replace: bool) -> None:
         else:
             shared_cache.add(key, value, timeout=seconds)
     except Exception:
-        Outage.failed()
+        CacheHealth.failed()
 
 
 def store_token(token_checksum: str, token: Any, organization_pk: Any, found: Any) -> None:

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.test import override_settings
 
+from perscom_oauth.cache_health import CacheHealth
 from perscom_oauth.models import Application
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.oauth import OAuthClient, host_of
@@ -32,6 +33,7 @@ def other_org(db: Any) -> Any:
 def fresh_cache() -> None:
     """Throttle counters and cached lookups never leak from one test into the next."""
     cache.clear()
+    CacheHealth.down = False
 
 
 def role(name: str, *codenames: str) -> Group:
