@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from oauth2_provider import oauth2_backends
 
-from .tenancy import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, organization_for_request, prefetched_token
+from .tenancy import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, Carried, organization_for_request, prefetched_token
 
 
 class OAuthLibCore(oauth2_backends.OAuthLibCore):
@@ -16,5 +16,5 @@ class OAuthLibCore(oauth2_backends.OAuthLibCore):
         # Every validator decision (client lookup, bearer-token check) needs the tenant of
         # the request; this is the only path from the Django request into oauthlib's.
         headers[ORGANIZATION_KEY] = organization_for_request(request)
-        headers[TOKEN_ENTRY_KEY] = prefetched_token(request)
+        headers[TOKEN_ENTRY_KEY] = Carried(prefetched_token(request))
         return headers

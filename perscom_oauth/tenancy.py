@@ -55,13 +55,13 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
     if len(keys) == 2:
         setattr(request, _PREFETCH_ATTRIBUTE, found.get(keys[1], token_cache.MISS))
     cached = found.get(keys[0], token_cache.MISS)
-    if cached is not token_cache.MISS and cached != token_cache.STALE:
+    if cached is not token_cache.MISS and not token_cache.is_stale(cached):
         return cached
     organization = adapter.organization_for_domain(hostname)
     if organization is None:
         # A host no Domain names: the fallback is not cached (it names no host to invalidate).
         return adapter.organization_for_host(hostname)
-    token_cache.store(keys[0], organization, token_cache.HOST_SECONDS, replace=cached == token_cache.STALE)
+    token_cache.store(keys[0], organization, token_cache.HOST_SECONDS, cached)
     return organization
 
 
@@ -87,9 +87,20 @@ def organization_of(oauthlib_request: Any) -> Any | None:
     return headers.get(ORGANIZATION_KEY)
 
 
+class Carried:
+    """Carries a value through oauthlib's request headers untouched: oauthlib converts every
+    iterable header value (a cache entry is a tuple) into text or a generator."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def token_entry_of(oauthlib_request: Any) -> Any:
     """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
     from . import token_cache
 
     headers = getattr(oauthlib_request, "headers", None) or {}
-    return headers.get(TOKEN_ENTRY_KEY, token_cache.MISS)
+    carried = headers.get(TOKEN_ENTRY_KEY)
+    return carried.value if isinstance(carried, Carried) else token_cache.MISS

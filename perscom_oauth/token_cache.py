@@ -13,8 +13,8 @@ active flag) marks the affected entries stale when its transaction commits, in t
 cache (at once, and again when it commits), so every process sees it on its very next
 request. A stale mark is a value, not a
 deletion: a request that read the database before the change committed stores its answer with
-``add``, which cannot overwrite the mark; only a request that finds the mark (and so read the
-database after the commit) replaces it. ``TOKEN_CACHE_SECONDS`` bounds an entry's life as a
+``add``, which cannot overwrite the mark, or replaces a mark it found only while that very
+mark is still there (the commit writes a new one). ``TOKEN_CACHE_SECONDS`` bounds an entry's life as a
 backstop.
 
 A cache outage falls back to the database (one warning in the log), never to stale access.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -38,7 +39,8 @@ from .scopes import registry_fingerprint
 
 logger = logging.getLogger(__name__)
 
-#: Written by invalidation; lives long enough to outlast any request that read old state.
+#: Invalidation writes ``(STALE, <unique id>)``; it lives long enough to outlast any request
+#: that read old state.
 STALE = "stale"
 STALE_SECONDS = 120
 #: Hosts change rarely and are invalidated like tokens; TOKEN_CACHE_SECONDS still bounds them.
@@ -77,28 +79,34 @@ def get_many(keys: list[str]) -> dict[str, Any]:
     return found
 
 
-def store(key: str, value: Any, seconds: float, replace: bool) -> None:
-    """Store a checked answer: ``replace`` only over a stale mark this request found."""
+def is_stale(entry: Any) -> bool:
+    return isinstance(entry, tuple) and len(entry) == 2 and entry[0] == STALE
+
+
+def store(key: str, value: Any, seconds: float, found: Any) -> None:
+    """Store an answer just read from the database, where this request ``found`` nothing
+    (``add``: a stale mark written meanwhile wins) or a stale mark (replaced only if it is
+    still the same mark: one written since, by a change committed after our read, wins)."""
     seconds = min(seconds, oauth_settings.TOKEN_CACHE_SECONDS)
     if seconds < 1:
         return
     try:
-        if replace:
-            shared_cache.set(key, value, timeout=seconds)
-        else:
+        if not is_stale(found):
             shared_cache.add(key, value, timeout=seconds)
+        elif shared_cache.get(key) == found:
+            shared_cache.set(key, value, timeout=seconds)
     except Exception:
         CacheHealth.failed()
 
 
 def store_token(token_checksum: str, token: Any, organization_pk: Any, found: Any) -> None:
     seconds = (token.expires - timezone.now()).total_seconds()
-    store(token_key(token_checksum), (organization_pk, token), seconds, replace=found == STALE)
+    store(token_key(token_checksum), (organization_pk, token), seconds, found)
 
 
 def cached_token(entry: Any, organization: Any) -> Any | None:
     """The access token of a cache entry, if it is one for this organization and unexpired."""
-    if not isinstance(entry, tuple) or entry[0] != organization.pk:
+    if not isinstance(entry, tuple) or is_stale(entry) or entry[0] != organization.pk:
         return None
     token = entry[1]
     return None if token.is_expired() else token
@@ -112,7 +120,7 @@ def mark_stale(keys: Iterable[str]) -> None:
 
     def mark() -> None:
         try:
-            shared_cache.set_many(dict.fromkeys(keys, STALE), timeout=STALE_SECONDS)
+            shared_cache.set_many(dict.fromkeys(keys, (STALE, uuid.uuid4().hex)), timeout=STALE_SECONDS)
         except Exception:
             # The entries may outlive this change by at most TOKEN_CACHE_SECONDS.
             logger.error("perscom_oauth: could not invalidate %d cached entries", len(keys), exc_info=True)
