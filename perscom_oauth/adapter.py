@@ -38,9 +38,10 @@ class OrganizationAdapter:
         return apps.get_model(organization_model_label())
 
     def organization_for_host(self, hostname: str) -> Any | None:
-        organization = self.organization_for_domain(hostname)
-        if organization is not None:
-            return organization
+        return self.organization_for_domain(hostname) or self.default_organization()
+
+    def default_organization(self) -> Any | None:
+        """The organization that answers on hosts no ``Domain`` names (single tenant)."""
         slug = oauth_settings.DEFAULT_ORGANIZATION
         if slug:
             return self.get_organization_model()._default_manager.filter(slug=slug).first()

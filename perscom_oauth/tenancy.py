@@ -60,7 +60,7 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
     organization = adapter.organization_for_domain(hostname)
     if organization is None:
         # A host no Domain names: the fallback is not cached (it names no host to invalidate).
-        return adapter.organization_for_host(hostname)
+        return adapter.default_organization()
     token_cache.store(keys[0], organization, token_cache.HOST_SECONDS, cached)
     return organization
 
