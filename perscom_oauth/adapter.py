@@ -4,7 +4,8 @@ Subclass ``OrganizationAdapter``, name it in ``PERSCOM_OAUTH["ADAPTER"]``, and o
 differs in your project:
 
 - ``organization_for_host(hostname)``: which organization answers at a host (default: the
-  ``Domain`` table, then ``DEFAULT_ORGANIZATION``).
+  ``Domain`` table, ``organization_for_domain``, then ``default_organization()``, the
+  ``DEFAULT_ORGANIZATION``). Only the default lookup is cached (``host_cacheable``).
 - ``has_oauth(organization)``: whether its plan includes OAuth 2.0 (default: its ``plan`` is
   in ``PLANS_WITH_OAUTH``).
 - ``plan_name(organization)``: the plan's display name, used in error messages.
@@ -13,12 +14,16 @@ differs in your project:
 - ``get_permissions(user, organization)``: the ``app_label.codename`` permissions the user
   holds there (default: for members, Django's own ``user.get_all_permissions()`` plus the
   permissions of the membership's roles, which are groups that apply in that organization
-  only). Scopes are derived from these on every request.
+  only). Scopes are derived from these whenever a token's state is not cached.
+- ``member_permissions(user, organization)``: both at once, None for a non-member (default:
+  one query when neither of the two above is overridden, else the two composed).
 - ``administered_organization_ids(user)``: the organizations a staff user runs in the admin
   (default: memberships with ``is_admin``; superusers: all, ``None``).
 - ``primary_hostname(organization)``: the host its clients use (default: its primary ``Domain``).
 
-Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model.
+Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model. When
+membership or permissions come from your own models, call ``invalidation.forget_user`` or
+``forget_organization`` when they change (the token cache, README).
 """
 
 from __future__ import annotations
