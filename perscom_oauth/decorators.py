@@ -9,12 +9,11 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_status
 
 from .access import member_scopes
-from .http_auth import presents_bearer
 from .tenancy import organization_for_request
+from .token_check import Refusal, check_bearer_request
 
 
 def challenge(request: HttpRequest, error: dict[str, str]) -> HttpResponse:
@@ -35,17 +34,19 @@ def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Cal
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if presents_bearer(request.headers):
-                valid, oauthlib_request = get_oauthlib_core().verify_request(request, scopes=list(scopes))
-                if not valid:
-                    error = dict(
-                        getattr(oauthlib_request, "oauth2_error", None) or {"error": "invalid_token"}
-                    )
-                    if error.get("error") == "insufficient_scope":
-                        error["scope"] = " ".join(scopes)
+            checked = check_bearer_request(request)
+            if isinstance(checked, Refusal):
+                return challenge(request, checked.as_oauth2_error())
+            if checked is not None:
+                if not set(scopes) <= checked.effective_scopes:
+                    error = {
+                        "error": "insufficient_scope",
+                        "error_description": _("The access token lacks a required scope."),
+                        "scope": " ".join(scopes),
+                    }
                     return challenge(request, error)
-                request.user = oauthlib_request.user or AnonymousUser()
-                request.access_token = oauthlib_request.access_token  # type: ignore[attr-defined]
+                request.user = checked.user or AnonymousUser()
+                request.access_token = checked  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)
             user = request.user
             if not user.is_authenticated:
