@@ -71,7 +71,8 @@ DATABASES = {
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, reusing its client (perscom_oauth/redis_cache.py).
+            "BACKEND": "perscom_oauth.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }

@@ -106,7 +106,7 @@ def own_redis(tmp_path: Any) -> Iterator[Any]:
         time.sleep(0.05)
     caches = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "perscom_oauth.redis_cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
         }
     }
