@@ -35,3 +35,14 @@ format: $(PY)
 
 ci:
 	bash .ci/run
+
+# End-to-end HTTP benchmark against vanilla django-oauth-toolkit (bench/e2e.py): gunicorn + wrk
+# (wrk is installed with apt-get if missing). Writes bench/results/latest-<sqlite|postgres>.{md,json}.
+.PHONY: bench bench-production
+bench: $(PY)
+	$(PY) -c "import gunicorn" 2>/dev/null || $(VENV)/bin/pip install -q "$$(grep '^gunicorn==' requirements.txt)"
+	$(PY) bench/e2e.py
+
+bench-production: $(PY)
+	$(PY) -c "import gunicorn" 2>/dev/null || $(VENV)/bin/pip install -q "$$(grep '^gunicorn==' requirements.txt)"
+	$(PY) bench/e2e.py --production
