@@ -1,0 +1,56 @@
+"""RFC 6750 §3.1 challenges are the same on every resource path, whatever the settings: no
+error code without credentials, invalid_token for a bad token, insufficient_scope with the
+scope needed (DRF, @scopes_required, userinfo; OpenID Connect on and off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from perscom_oauth.models import Application
+from tests.oauth import OAuthClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
+
+# DRF and the decorator; userinfo only exists with OpenID Connect on.
+PATHS = {"drf": ("/api/ranks/", "view:rank"), "decorator": ("/plain/ranks", "view:rank")}
+
+
+@pytest.fixture(params=[True, False], ids=["oidc-on", "oidc-off"])
+def oidc(request: Any, settings: Any) -> bool:
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ENABLED": request.param}
+    return bool(request.param)
+
+
+@pytest.mark.parametrize("path", [path for path, _scope in PATHS.values()])
+def test_no_credentials_get_a_bare_challenge(oauth: OAuthClient, oidc: bool, path: str) -> None:
+    response = oauth.client().get(path)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize("path", [path for path, _scope in PATHS.values()])
+def test_a_bad_token_is_invalid_token(oauth: OAuthClient, oidc: bool, path: str) -> None:
+    response = oauth.api("not-a-token", path)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith('Bearer realm="api",error="invalid_token"')
+
+
+@pytest.mark.parametrize(("path", "scope"), PATHS.values())
+def test_a_narrow_token_is_insufficient_scope_naming_the_scope(
+    oauth: OAuthClient, member: Any, app: Application, oidc: bool, path: str, scope: str
+) -> None:
+    token = oauth.code_flow(member, app, scope="view:user").json()["access_token"]
+    response = oauth.api(token, path)
+    assert response.status_code == 403
+    challenge = response["WWW-Authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert f'scope="{scope}"' in challenge
+
+
+def test_userinfo_challenges(oauth: OAuthClient, member: Any, app: Application) -> None:
+    assert oauth.client().get("/oauth/userinfo").status_code == 401
+    response = oauth.api("not-a-token", "/oauth/userinfo")
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
