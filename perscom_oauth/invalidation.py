@@ -53,8 +53,9 @@ def forget_organization(organization: Any) -> None:
     forget_tokens(Q(application__organization=organization))
 
 
-def _access_token_changed(instance: Any, **kwargs: Any) -> None:
-    if instance.token_checksum:
+def _access_token_changed(instance: Any, created: bool = False, **kwargs: Any) -> None:
+    # A token just created has no cached state yet (it is cached on first use).
+    if instance.token_checksum and not created:
         token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
 
 
