@@ -207,15 +207,21 @@ def test_cancel_revokes_nothing(oauth: OAuthClient, app: Application, member: An
     assert revocations() == []
 
 
-def test_cancel_returns_to_a_registered_uri(oauth: OAuthClient, app: Application, member: Any) -> None:
+def logout_page_returning_to_bye(oauth: OAuthClient, app: Application, member: Any, state: str) -> Any:
+    """Signed in, asked to log out by the app with a registered post-logout URI."""
     app.post_logout_redirect_uris = BYE
     app.save()
     tokens = sign_in(oauth, member, app)
     browser = browser_of(oauth, member)
     page = browser.get(
         "/oauth/logout",
-        {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": BYE, "state": "s-2"},
+        {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": BYE, "state": state},
     )
+    return tokens, browser, page
+
+
+def test_cancel_returns_to_a_registered_uri(oauth: OAuthClient, app: Application, member: Any) -> None:
+    tokens, browser, page = logout_page_returning_to_bye(oauth, app, member, "s-2")
     response = confirm(browser, page)
     assert response.status_code == 302
     assert response["Location"] == f"{BYE}?state=s-2"
@@ -285,14 +291,7 @@ def test_anonymous_logout_without_a_client_is_a_page(oauth: OAuthClient, app: Ap
 def test_confirmed_logout_redirects_to_a_registered_uri_with_state(
     oauth: OAuthClient, app: Application, member: Any
 ) -> None:
-    app.post_logout_redirect_uris = BYE
-    app.save()
-    tokens = sign_in(oauth, member, app)
-    browser = browser_of(oauth, member)
-    page = browser.get(
-        "/oauth/logout",
-        {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": BYE, "state": "s-3"},
-    )
+    tokens, browser, page = logout_page_returning_to_bye(oauth, app, member, "s-3")
     done = confirm(browser, page, allow="yes")
     assert done.status_code == 302
     location = urlparse(done["Location"])
