@@ -32,10 +32,14 @@ from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
+from django.db.models import Exists, OuterRef
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .conf import oauth_settings, organization_model_label
+
+#: Where ``remember_membership`` keeps what ``membership_subquery`` read, on a user instance.
+MEMBERSHIP_MEMO = "_perscom_membership"
 
 
 class OrganizationAdapter:
@@ -95,7 +99,25 @@ class OrganizationAdapter:
             return False
         if user.is_superuser:
             return True
+        known = user.__dict__.get(MEMBERSHIP_MEMO, {}).get(organization.pk)
+        if known is not None:
+            return bool(known)
         return Membership.objects.filter(user=user, organization=organization).exists()
+
+    def membership_subquery(self, organization: Any, user_ref: str = "user") -> Exists | None:
+        """Whether the user a row names has a membership in ``organization``, to read with that
+        row (the code being exchanged names its user): ``remember_membership`` then spares
+        ``is_member`` its query. None when ``is_member`` is overridden: it is asked instead."""
+        from .models import Membership
+
+        if type(self).is_member is not OrganizationAdapter.is_member:
+            return None
+        return Exists(Membership.objects.filter(user=OuterRef(user_ref), organization=organization))
+
+    def remember_membership(self, user: Any, organization: Any, exists: bool) -> None:
+        """Keep a ``membership_subquery`` answer on the user instance, as Django keeps
+        permissions (``_perm_cache``): it lives as long as the instance, one request."""
+        user.__dict__.setdefault(MEMBERSHIP_MEMO, {})[organization.pk] = exists
 
     def get_permissions(self, user: Any, organization: Any) -> set[str]:
         from .models import Membership

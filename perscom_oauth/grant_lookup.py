@@ -3,7 +3,9 @@
 The base library reads the code's ``Grant`` row up to six times while exchanging it
 (scopes for the OpenID Connect dispatcher, ``validate_code``, ``confirm_redirect_uri``, the
 PKCE challenge and its method, the nonce). This mixin for the validator loads it once, with its
-user, and answers each of those from that row, exactly as the base library's methods do.
+user and whether that user is a member of the organization (the adapter's
+``membership_subquery``), and answers each of those from that row, exactly as the base
+library's methods do.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ from typing import Any
 from oauth2_provider.models import get_grant_model
 from oauthlib.oauth2.rfc6749 import utils
 
+from .adapter import get_adapter
+from .tenancy import organization_of
+
 
 class GrantLoadedOnce:
     def _grant(self, code: str, request: Any) -> Any | None:
         """The unexpired or expired ``Grant`` for ``code`` (any client), loaded once."""
         memo = getattr(request, "perscom_grant", None)
         if memo is None or memo[0] != code:
-            grant = get_grant_model().objects.select_related("user").filter(code=code).first()
+            grants = get_grant_model().objects.select_related("user").filter(code=code)
+            adapter, organization = get_adapter(), organization_of(request)
+            membership = adapter.membership_subquery(organization) if organization is not None else None
+            if membership is not None:
+                grants = grants.annotate(perscom_member=membership)
+            grant = grants.first()
+            if grant is not None and membership is not None:
+                adapter.remember_membership(grant.user, organization, grant.perscom_member)
             memo = (code, grant)
             request.perscom_grant = memo
         return memo[1]

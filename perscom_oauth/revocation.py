@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
+from . import token_cache
 from .audit import Actor, Event, record
 
 
@@ -65,12 +68,17 @@ def revoke(
         # (validators.lock_refresh_token). Race-free on PostgreSQL; SQLite serializes writers.
         list(refresh_model.objects.select_for_update().filter(chosen).order_by("pk").values_list("pk"))
         live_refresh = refresh_model.objects.filter(chosen, revoked__isnull=True)
-        bound_access = list(live_refresh.exclude(access_token=None).values_list("access_token_id", flat=True))
-        refresh_count = _mark_revoked(live_refresh, now)
-        access_count, _ = access_model.objects.filter(
-            Q(pk__in=access_tokens.values("pk")) | Q(pk__in=bound_access)
-        ).delete()
+        deleted = _delete_access_tokens(
+            access_model.objects.filter(
+                Q(pk__in=access_tokens.values("pk")) | Q(pk__in=live_refresh.values("access_token_id"))
+            )
+        )
+        # Chosen again: those bound to an access token just deleted no longer match `chosen`.
+        refresh_count = _mark_revoked(
+            refresh_model.objects.filter(chosen | Q(access_token__in=[pk for pk, _checksum in deleted])), now
+        )
         code_count, _ = codes.delete()
+    access_count = len(deleted)
     result = Revoked(access_count, refresh_count, code_count)
     if result.total:
         record(
@@ -89,17 +97,53 @@ def revoke(
     return result
 
 
+def _delete_access_tokens(access_tokens: QuerySet[Any]) -> list[tuple[Any, str]]:
+    """Delete the tokens in one statement (the foreign keys that point at them are cleared by
+    ``_mark_revoked`` in the same transaction; Django's constraints are checked at commit) and
+    mark their cached state stale, which the queryset ``delete()`` signals would have done (no
+    ``post_delete`` is sent for them: the CHANGELOG says so). Returns (pk, checksum) of each."""
+    connection = connections[access_tokens.db]
+    model = access_tokens.model
+    if connection.vendor in ("postgresql", "sqlite") and connection.features.can_return_columns_from_insert:
+        # DELETE ... RETURNING (SQLite 3.35+, like RETURNING on insert)
+        quote = connection.ops.quote_name
+        try:
+            selected, params = access_tokens.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # nothing can match (only codes are revoked)
+            return []
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        # Names quoted by the backend, values parametrized by Django's compiler.
+        statement = (
+            f"DELETE FROM {table} WHERE {pk} IN ({selected}) RETURNING {pk}, {quote('token_checksum')}"  # noqa: S608
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            deleted = [(row[0], row[1]) for row in cursor.fetchall()]
+    else:
+        deleted = list(access_tokens.values_list("pk", "token_checksum"))
+        model.objects.filter(pk__in=[pk for pk, _checksum in deleted]).delete()
+    token_cache.mark_stale(token_cache.token_key(value) for _pk, value in deleted if value)
+    return deleted
+
+
 def _mark_revoked(refresh_tokens: QuerySet[Any], now: Any) -> int:
+    """Revoke the live ones, and clear the pointer of every one to its deleted access token
+    (as the base library's ``revoke()`` does)."""
     try:
         with transaction.atomic():
-            return refresh_tokens.update(revoked=now, updated=now)
+            return refresh_tokens.filter(Q(revoked__isnull=True) | Q(access_token__isnull=False)).update(
+                revoked=Coalesce("revoked", Value(now)),
+                updated=Case(When(revoked__isnull=True, then=Value(now)), default=F("updated")),
+                access_token=None,
+            )
     except IntegrityError:
         # The base library's uniqueness is (token_checksum, revoked): two live rows sharing a
         # checksum cannot take one timestamp (django-oauth-toolkit #1816). Row by row instead.
         count = 0
-        for token in refresh_tokens:
+        for token in refresh_tokens.filter(revoked__isnull=True):
             token.revoke()
             count += 1
+        refresh_tokens.update(access_token=None)
         return count
 
 

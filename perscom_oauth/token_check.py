@@ -17,6 +17,7 @@ stored as an access token's checksum, so it is unknown here. Then, in this order
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,14 @@ class Refusal:
         return {"error": self.error, "error_description": self.description}
 
 
-def check_access_token(value: str, organization: Any, uri: str = "", cached: Any = token_cache.MISS) -> Any:
+def check_access_token(
+    value: str, organization: Any, uri: str | Callable[[], str] | None = None, cached: Any = token_cache.MISS
+) -> Any:
     """The access token for ``value`` with ``effective_scopes`` set, or a ``Refusal``.
 
-    ``uri`` is the requested resource, for tokens restricted to one (RFC 8707 §2). ``cached``
+    ``uri`` is the requested resource (or a function building it, asked only for a token
+    restricted to resources), checked against the token's RFC 8707 resources; None when the
+    caller is not a resource (introspection: RFC 7662 §2.2 returns them as ``aud``). ``cached``
     is the token's cache entry when the caller fetched it (``tenancy.prefetched_token``): a
     valid one answers without SQL; any other answer comes from the database and is stored."""
     if organization is None:
@@ -62,7 +67,7 @@ def check_access_token(value: str, organization: Any, uri: str = "", cached: Any
             return checked
         token = checked
         token_cache.store_token(checksum(value), token, organization.pk, cached)
-    if token.resource and not token.allows_audience(uri.split("?")[0]):
+    if uri is not None and token.resource and not token.allows_audience(_resource(uri)):
         return Refusal(_("The access token is not valid for this resource."))
     return token
 
@@ -77,7 +82,11 @@ def check_bearer_request(request: Any) -> Any:
     if value is None:
         return None
     organization = organization_for_request(request)  # fetches the token's entry with the host
-    return check_access_token(value, organization, request.build_absolute_uri(), prefetched_token(request))
+    return check_access_token(value, organization, request.build_absolute_uri, prefetched_token(request))
+
+
+def _resource(uri: str | Callable[[], str]) -> str:
+    return (uri if isinstance(uri, str) else uri()).split("?")[0]
 
 
 def _check_in_database(value: str, organization: Any) -> Any:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
@@ -215,19 +216,30 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
         # outlive the absolute limit however often it is refreshed.
         token = request.refresh_token_instance
-        self.still_a_member(token.user, request)
         now = timezone.now()
         idle = client.refresh_token_idle_lifetime or oauth_settings.REFRESH_TOKEN_IDLE_SECONDS
+        started, member = self.family_start_and_membership(token, request)
+        if member is not None:
+            get_adapter().remember_membership(token.user, organization_of(request), member)
+        self.still_a_member(token.user, request)
         if token.created + timedelta(seconds=idle) <= now:
             return False
         absolute = client.refresh_token_absolute_lifetime or oauth_settings.REFRESH_TOKEN_ABSOLUTE_SECONDS
-        started = token.created
-        if token.token_family:
-            first = (
-                get_refresh_token_model().objects.filter(token_family=token.token_family).order_by("created")
-            )
-            started = first.values_list("created", flat=True).first() or token.created
         return started + timedelta(seconds=absolute) > now
+
+    def family_start_and_membership(self, token: Any, request: Any) -> tuple[Any, bool | None]:
+        """When the token's rotation family began (the absolute lifetime counts from there) and,
+        when the adapter can say it in SQL, whether its user is a member: one query."""
+        model = get_refresh_token_model()
+        first = (
+            model.objects.filter(token_family=token.token_family).order_by("created").values("created")[:1]
+        )
+        annotations: dict[str, Any] = {"started": Subquery(first) if token.token_family else Value(None)}
+        membership = get_adapter().membership_subquery(organization_of(request))
+        if membership is not None:
+            annotations["member"] = membership
+        row = model.objects.filter(pk=token.pk).annotate(**annotations).values(*annotations).first() or {}
+        return row.get("started") or token.created, row.get("member")
 
     def still_a_member(self, user: Any, request: Any) -> bool:
         """A grant made by a user mints tokens only while the user is an active member (or
@@ -278,8 +290,6 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
 
     def _save_with_bookkeeping(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
         client = request.client
-        if request.grant_type == "authorization_code":
-            self.claim_code(request, token)
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type == "refresh_token" and previous is not None:
             self.lock_refresh_token(previous, request)
@@ -296,6 +306,10 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         # The base library's save_bearer_token is this call in a transaction of its own: ours
         # already is one, so no savepoint.
         self._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            # After the base library has read the code's RFC 8707 resources (a token request
+            # without `resource` inherits them, §2.2), still before the commit.
+            self.claim_code(request, token)
         now = timezone.now()
         if client.last_used is None or now - client.last_used > LAST_USED_RESOLUTION:
             # "Last used" is shown to the minute: not a write on every token request.
@@ -312,10 +326,11 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         )
 
     def claim_code(self, request: Any, token: dict[str, Any]) -> None:
-        """Spend the code before any token is minted, in the same transaction: its deletion
-        serializes two concurrent exchanges, and the second gets invalid_grant (RFC 6749
-        §4.1.2). What remains is a record naming the tokens about to be minted, for a replay
-        to revoke (and a unique row, should two exchanges ever pass the deletion)."""
+        """Spend the code in the transaction that mints its tokens: the deletion serializes two
+        concurrent exchanges (the second waits on the row, deletes nothing, and rolls back its
+        tokens with invalid_grant, RFC 6749 §4.1.2). What remains is a record naming the tokens
+        minted, for a replay to revoke (and a unique row, should two exchanges ever pass the
+        deletion)."""
         spent, _count = (
             get_grant_model().objects.filter(code=request.code, application=request.client).delete()
         )

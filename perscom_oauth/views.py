@@ -268,6 +268,8 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
         }
         if checked.user is not None:
             data["username"] = checked.user.get_username()
+        if checked.resource:
+            data["aud"] = checked.resource  # RFC 8707 §2, the resources the token is for
         return JsonResponse(data)
 
     def unauthenticated_response(self, request: HttpRequest, oauthlib_request: Any = None) -> HttpResponse:
