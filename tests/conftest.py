@@ -77,6 +77,14 @@ def app(org: Any) -> Application:
 
 
 @pytest.fixture
+def machine(org: Any) -> Application:
+    """A confidential client of ``org`` for the client_credentials grant."""
+    return ApplicationFactory(
+        organization=org, client_id="alpha-m2m", authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS
+    )
+
+
+@pytest.fixture
 def oauth(org: Any) -> OAuthClient:
     return OAuthClient(host_of(org))
 

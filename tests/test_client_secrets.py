@@ -15,13 +15,6 @@ from tests.oauth import OAuthClient, basic_auth
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def machine(org: Any) -> Application:
-    return ApplicationFactory(
-        organization=org, client_id="alpha-m2m", authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS
-    )
-
-
 def client_credentials(oauth: OAuthClient, secret: str = SECRET, basic: bool = True) -> Any:
     data = {"grant_type": "client_credentials", "scope": "view:user"}
     if basic:

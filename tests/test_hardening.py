@@ -328,13 +328,6 @@ def test_iss_in_the_authorization_error_response(
 
 
 @pytest.fixture
-def machine(org: Organization) -> Application:
-    return ApplicationFactory(
-        organization=org, client_id="alpha-m2m", authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS
-    )
-
-
-@pytest.fixture
 def throttle_of(settings: Any) -> Any:
     def configure(failures: int, window: int = 300, source: int = 100) -> None:
         settings.PERSCOM_OAUTH = {

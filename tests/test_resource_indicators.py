@@ -59,3 +59,19 @@ def test_refresh_keeps_the_binding(oauth: OAuthClient, member: Any, app: Applica
         client_secret=SECRET,
     ).json()
     assert oauth.api(refreshed["access_token"]).status_code == 401
+
+
+def test_a_machine_token_asked_for_another_resource_is_refused_here(
+    oauth: OAuthClient, machine: Application, audience: str
+) -> None:
+    def token_for(resource: str) -> str:
+        response = oauth.client().post(
+            "/oauth/token",
+            {"grant_type": "client_credentials", "scope": "view:user", "resource": resource},
+            HTTP_AUTHORIZATION=basic_auth(machine.client_id),
+        )
+        assert response.status_code == 200, response.content
+        return str(response.json()["access_token"])
+
+    assert oauth.api(token_for(ELSEWHERE)).status_code == 401
+    assert oauth.api(token_for(audience)).status_code == 200

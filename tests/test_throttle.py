@@ -20,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def machine(org: Organization) -> Application:
-    return ApplicationFactory(
-        organization=org, client_id="alpha-m2m", authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS
-    )
-
-
-@pytest.fixture
 def limit(settings: Any) -> int:
     settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "THROTTLE_FAILURES": 3}
     return 3
