@@ -4,7 +4,7 @@ small batches, each its own short transaction, so that it can run while the site
 Only what can no longer be used is deleted, and each batch re-checks its condition in the
 ``DELETE`` itself, so a row that came back to life between two statements is kept:
 
-- refresh tokens that expired (idle lifetime, the base library's age limit, or orphaned), and
+- refresh tokens that expired (``refresh_expiry``: the rule the token endpoint applies), and
   revoked ones once no live token of their family remains (until then they detect reuse,
   RFC 9700 §4.14.2, and date the start of the sign-in for its absolute lifetime);
 - access tokens that expired and carry no live refresh token (the base library refuses a
@@ -26,44 +26,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
-    get_application_model,
     get_grant_model,
     get_id_token_model,
     get_refresh_token_model,
 )
 from oauth2_provider.settings import oauth2_settings
 
+from . import refresh_expiry
 from .conf import oauth_settings
 from .models import AuditEvent, AuthorizationCodeUse
-
-
-def refresh_token_expired(now: datetime) -> Q:
-    """Unrevoked refresh tokens that the token endpoint would refuse as expired (one query, for
-    the per-application idle lifetimes in use)."""
-    lifetimes = (
-        get_application_model()
-        .objects.filter(refresh_token_idle_lifetime__gt=0)
-        .order_by()
-        .values_list("refresh_token_idle_lifetime", flat=True)
-        .distinct()
-    )
-    default = timedelta(seconds=oauth_settings.REFRESH_TOKEN_IDLE_SECONDS)
-    idle = Q(
-        Q(application__refresh_token_idle_lifetime__isnull=True)
-        | Q(application__refresh_token_idle_lifetime=0),
-        created__lte=now - default,
-    )
-    for seconds in lifetimes:
-        idle |= Q(
-            application__refresh_token_idle_lifetime=seconds, created__lte=now - timedelta(seconds=seconds)
-        )
-    # The base library's own limits: REFRESH_TOKEN_EXPIRE_SECONDS after its access token
-    # expired, and an unrevoked token whose access token is gone (it refuses both).
-    expired = idle | Q(access_token__isnull=True)
-    if oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS:
-        age = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
-        expired |= Q(access_token__expires__lte=now - age)
-    return Q(expired, revoked__isnull=True)
 
 
 def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
@@ -72,7 +43,7 @@ def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
     # A revoked token stays usable for the grace period (a client retrying a lost response).
     grace = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS or 0)
     revoked = Q(revoked__lte=now - grace) & (Q(token_family__isnull=True) | ~Exists(live_sibling))
-    return model.objects.filter(revoked | refresh_token_expired(now))
+    return refresh_expiry.with_family_start(model.objects.all()).filter(revoked | refresh_expiry.expired(now))
 
 
 def dead_access_tokens(now: datetime) -> QuerySet[Any]:

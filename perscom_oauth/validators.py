@@ -13,14 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_secrets
+from . import client_secrets, refresh_expiry
 from .access import grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
@@ -216,30 +215,24 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
         # outlive the absolute limit however often it is refreshed.
         token = request.refresh_token_instance
-        now = timezone.now()
-        idle = client.refresh_token_idle_lifetime or oauth_settings.REFRESH_TOKEN_IDLE_SECONDS
         started, member = self.family_start_and_membership(token, request)
         if member is not None:
             get_adapter().remember_membership(token.user, organization_of(request), member)
         self.still_a_member(token.user, request)
-        if token.created + timedelta(seconds=idle) <= now:
-            return False
-        absolute = client.refresh_token_absolute_lifetime or oauth_settings.REFRESH_TOKEN_ABSOLUTE_SECONDS
-        return started + timedelta(seconds=absolute) > now
+        return not refresh_expiry.outlived(token, started, timezone.now())
 
     def family_start_and_membership(self, token: Any, request: Any) -> tuple[Any, bool | None]:
         """When the token's rotation family began (the absolute lifetime counts from there) and,
         when the adapter can say it in SQL, whether its user is a member: one query."""
-        model = get_refresh_token_model()
-        first = (
-            model.objects.filter(token_family=token.token_family).order_by("created").values("created")[:1]
-        )
-        annotations: dict[str, Any] = {"started": Subquery(first) if token.token_family else Value(None)}
+        row = refresh_expiry.with_family_start(get_refresh_token_model().objects.filter(pk=token.pk))
         membership = get_adapter().membership_subquery(organization_of(request))
         if membership is not None:
-            annotations["member"] = membership
-        row = model.objects.filter(pk=token.pk).annotate(**annotations).values(*annotations).first() or {}
-        return row.get("started") or token.created, row.get("member")
+            row = row.annotate(member=membership)
+        values = row.values(
+            refresh_expiry.FAMILY_STARTED, *(["member"] if membership is not None else [])
+        ).first()
+        values = values or {}
+        return values.get(refresh_expiry.FAMILY_STARTED) or token.created, values.get("member")
 
     def still_a_member(self, user: Any, request: Any) -> bool:
         """A grant made by a user mints tokens only while the user is an active member (or

@@ -13,7 +13,6 @@ have a "revoked" state: they are kept, revoked, to detect reuse (RFC 9700 §4.14
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -29,11 +28,9 @@ from oauth2_provider.models import (
     get_id_token_model,
     get_refresh_token_model,
 )
-from oauth2_provider.settings import oauth2_settings
 
+from .. import refresh_expiry
 from ..audit import Actor
-from ..conf import oauth_settings
-from ..purge import refresh_token_expired
 from ..revocation import Revoked, revoke
 from .scoping import ReadOnlyAdmin, replace_admin
 
@@ -78,7 +75,7 @@ class RefreshTokenStatusFilter(StatusFilter):
     statuses = [ACTIVE, EXPIRED, REVOKED]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        expired = refresh_token_expired(timezone.now())
+        expired = refresh_expiry.expired(timezone.now())  # get_queryset has the family start
         if self.value() == ACTIVE:
             return queryset.filter(revoked__isnull=True).exclude(expired)
         if self.value() == EXPIRED:
@@ -194,21 +191,15 @@ class RefreshTokenAdmin(CredentialAdmin):
     def masked_token(self, obj: Any) -> str:
         return masked(obj, "token")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return refresh_expiry.with_family_start(super().get_queryset(request))
+
     @admin.display(description=_("status"))
     def status(self, obj: Any) -> Any:
-        """As ``purge.refresh_token_expired`` says, row by row."""
         if obj.revoked is not None:
             return STATUS_LABELS[REVOKED]
-        now = timezone.now()
-        idle = (obj.application and obj.application.refresh_token_idle_lifetime) or (
-            oauth_settings.REFRESH_TOKEN_IDLE_SECONDS
-        )
-        age = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
-        expired = (
-            obj.access_token is None
-            or obj.created + timedelta(seconds=idle) <= now
-            or bool(age and obj.access_token.expires + timedelta(seconds=age) <= now)
-        )
+        started = getattr(obj, refresh_expiry.FAMILY_STARTED, None) or obj.created
+        expired = refresh_expiry.is_expired(obj, started, timezone.now())
         return STATUS_LABELS[EXPIRED if expired else ACTIVE]
 
 
