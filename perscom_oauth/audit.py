@@ -1,8 +1,12 @@
-"""The audit trail: ``record()`` writes one append-only ``AuditEvent`` and sends ``audit_event``."""
+"""The audit trail: ``record()`` writes one append-only ``AuditEvent`` and sends ``audit_event``
+once the row is committed, so a receiver (a webhook, a SIEM forwarder) never sees an event whose
+row was rolled back."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db import transaction
 
 from .models import AuditEvent
 from .signals import audit_event
@@ -41,5 +45,5 @@ def record(
         ip_address=client_ip(request) if request is not None else None,
         details=details,
     )
-    audit_event.send(sender=AuditEvent, event=entry)
+    transaction.on_commit(lambda: audit_event.send(sender=AuditEvent, event=entry))
     return entry

@@ -8,11 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import RefreshToken
 
+from perscom_oauth.audit import Actor
 from perscom_oauth.models import Application, AuditEvent, Organization
+from perscom_oauth.revocation import revoke_authorization
 from perscom_oauth.signals import audit_event
 from tests.admin_support import admin_client, superuser
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, OrganizationFactory
@@ -179,6 +182,7 @@ def test_plan_refusals(admin: Client) -> None:
     assert set(AuditEvent.objects.values_list("organization", flat=True)) == {basic.pk}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_every_event_is_signalled_once(
     sent: list[AuditEvent], oauth: OAuthClient, member: Any, app: Application, admin: Client
 ) -> None:
@@ -196,6 +200,24 @@ def test_every_event_is_signalled_once(
         Event.TOKENS_REVOKED,
         Event.APPLICATION_SUSPENDED,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_whose_transaction_rolls_back_is_not_signalled(
+    sent: list[AuditEvent], oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    oauth.code_flow(member, app)
+    signalled = len(sent)
+
+    class HostFailure(Exception):
+        pass
+
+    # A host project revokes inside its own transaction, which then fails.
+    with pytest.raises(HostFailure), transaction.atomic():
+        assert revoke_authorization(member, app, actor_type=Actor.SYSTEM).total
+        raise HostFailure
+    assert len(sent) == signalled
+    assert not AuditEvent.objects.filter(event=Event.TOKENS_REVOKED).exists()
 
 
 def test_events_are_append_only(org: Organization) -> None:
