@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from oauth2_provider import oauth2_backends
 
-from .tenancy import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, Carried, organization_for_request, prefetched_token
+from .carried import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, Carried
+from .tenancy import organization_for_request, prefetched_token
 
 
 class OAuthLibCore(oauth2_backends.OAuthLibCore):

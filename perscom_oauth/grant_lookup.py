@@ -17,7 +17,7 @@ from oauth2_provider.models import get_grant_model
 from oauthlib.oauth2.rfc6749 import utils
 
 from .adapter import get_adapter
-from .tenancy import organization_of
+from .carried import organization_of
 
 
 class GrantLoadedOnce:

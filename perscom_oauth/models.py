@@ -12,9 +12,10 @@ from oauth2_provider.models import AbstractApplication, AbstractGrant, ClientSec
 from oauth2_provider.settings import oauth2_settings
 
 from . import client_secrets
+from .carried import organization_of
 from .conf import organization_model_label
 from .digest import checksum
-from .tenancy import organization_of
+from .scopes import ALL_SCOPES
 
 
 class Organization(models.Model):  # type: ignore[django-manager-missing]  # swappable FK target
@@ -130,7 +131,7 @@ class Application(AbstractApplication):
     """
 
     #: ``allowed_scopes`` value meaning "every scope, including ones added later".
-    ALL_SCOPES = "*"
+    ALL_SCOPES = ALL_SCOPES
 
     organization = models.ForeignKey(
         organization_model_label(),

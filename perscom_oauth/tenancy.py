@@ -1,9 +1,5 @@
-"""Which organization a request is for: resolved once per request from its host.
-
-The organization travels from the Django request to django-oauth-toolkit's validator inside
-the oauthlib request's headers (see ``backends.OAuthLibCore``), under a key no HTTP header
-can produce: WSGI turns every client header into ``HTTP_*``.
-"""
+"""Which organization a request is for: resolved once per request from its host. It travels on
+to django-oauth-toolkit's validator inside the oauthlib request (``carried``)."""
 
 from __future__ import annotations
 
@@ -12,11 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
-ORGANIZATION_KEY = "perscom_oauth.organization"
+from . import token_cache
+from .adapter import get_adapter
+from .digest import checksum
+from .http_auth import bearer_token
+
 _CACHE_ATTRIBUTE = "_perscom_oauth_organization"
 _PREFETCH_ATTRIBUTE = "_perscom_oauth_token_entry"
-#: The oauthlib request's header under which our backend carries the prefetched token entry.
-TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
 
 
 def organization_for_request(request: HttpRequest) -> Any | None:
@@ -39,11 +37,6 @@ def organization_for_request(request: HttpRequest) -> Any | None:
 
 
 def _resolve(request: HttpRequest, hostname: str) -> Any | None:
-    from . import token_cache
-    from .adapter import get_adapter
-    from .digest import checksum
-    from .http_auth import bearer_token
-
     adapter = get_adapter()
     if not adapter.host_cacheable():
         return adapter.organization_for_host(hostname)
@@ -67,8 +60,6 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
 
 def prefetched_token(request: Any) -> Any:
     """The cache entry of the request's bearer token fetched with its host, or ``MISS``."""
-    from . import token_cache
-
     request = getattr(request, "_request", request)
     return getattr(request, _PREFETCH_ATTRIBUTE, token_cache.MISS)
 
@@ -79,28 +70,3 @@ def gated_organization(request: HttpRequest) -> Any:
     if organization is None:
         raise LookupError("gated_organization() outside a tenant-gated view")
     return organization
-
-
-def organization_of(oauthlib_request: Any) -> Any | None:
-    """The organization attached to an oauthlib request by our backend, or None."""
-    headers = getattr(oauthlib_request, "headers", None) or {}
-    return headers.get(ORGANIZATION_KEY)
-
-
-class Carried:
-    """Carries a value through oauthlib's request headers untouched: oauthlib converts every
-    iterable header value (a cache entry is a tuple) into text or a generator."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def token_entry_of(oauthlib_request: Any) -> Any:
-    """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
-    from . import token_cache
-
-    headers = getattr(oauthlib_request, "headers", None) or {}
-    carried = headers.get(TOKEN_ENTRY_KEY)
-    return carried.value if isinstance(carried, Carried) else token_cache.MISS

@@ -23,6 +23,7 @@ from . import client_secrets, refresh_expiry
 from .access import grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
+from .carried import organization_of, token_entry_of
 from .conf import oauth_settings
 from .digest import checksum
 from .grant_lookup import GrantLoadedOnce
@@ -30,7 +31,6 @@ from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse
 from .revocation import revoke
 from .scopes import allowed_scope_names
-from .tenancy import organization_of, token_entry_of
 from .token_check import Refusal, check_access_token
 
 #: How precisely an application's ``last_used`` is kept.

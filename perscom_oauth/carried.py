@@ -1,0 +1,38 @@
+"""What our backend (``backends.OAuthLibCore``) carries from the Django request to
+django-oauth-toolkit's validator inside the oauthlib request: the organization and the
+prefetched token cache entry, in its headers under keys no HTTP header can produce (WSGI turns
+every client header into ``HTTP_*``). Models read it: it imports no models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import token_cache
+
+ORGANIZATION_KEY = "perscom_oauth.organization"
+#: The oauthlib request's header under which our backend carries the prefetched token entry.
+TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
+
+
+def organization_of(oauthlib_request: Any) -> Any | None:
+    """The organization attached to an oauthlib request by our backend, or None."""
+    headers = getattr(oauthlib_request, "headers", None) or {}
+    return headers.get(ORGANIZATION_KEY)
+
+
+class Carried:
+    """Carries a value through oauthlib's request headers untouched: oauthlib converts every
+    iterable header value (a cache entry is a tuple) into text or a generator."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def token_entry_of(oauthlib_request: Any) -> Any:
+    """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
+    headers = getattr(oauthlib_request, "headers", None) or {}
+    carried = headers.get(TOKEN_ENTRY_KEY)
+    return carried.value if isinstance(carried, Carried) else token_cache.MISS
