@@ -416,7 +416,8 @@ def markdown(r: dict[str, Any]) -> str:
             for grant, label in GRANT_LABELS.items()
         ),
         "",
-        "| SQL statements per request (in-process) | perscom-oauth | vanilla DOT | ours - vanilla |",
+        "| SQL statements per request (in-process, without BEGIN, COMMIT, savepoints) "
+        "| perscom-oauth | vanilla DOT | ours - vanilla |",
         "|---|---:|---:|---:|",
     ]
     for flow, counts in sql[OURS].items():
