@@ -13,8 +13,9 @@ another address (Keycloak's lockout and Hydra's absence of one: a server-generat
 256 bits is not guessable online, so locking the client itself only serves denial of service).
 
 Every attempt reserves its place in each counter *before* it is evaluated (an atomic
-increment), and gives it back when it did not fail: N concurrent guesses evaluate at most the
-limit. Cache keys carry a hash of the client id or username, never the raw value.
+increment; one round trip for all of them with our Redis cache), and gives it back when it did
+not fail: N concurrent guesses evaluate at most the limit. Cache keys carry a hash of the
+client id or username, never the raw value.
 
 A cache outage costs the throttle, never the endpoint: it fails open with a logged warning
 (revocation must work during an outage; access is decided by the database, not by this).
@@ -35,6 +36,7 @@ from .cache_health import CacheHealth
 from .conf import oauth_settings
 from .gates import oauth_error
 from .http_auth import MALFORMED, basic_credentials
+from .redis_cache import RedisCache
 from .tenancy import organization_for_request
 
 CLIENT, PASSWORD = "client", "password"
@@ -93,22 +95,35 @@ def seconds_left_in_window() -> int:
     return max(1, int(window - time.time() % window))
 
 
-def reserve(counter: Counter) -> int:
-    """Count one attempt atomically (add, then incr: one Redis INCR each) and return the total."""
+def reserve(counters: list[Counter]) -> list[int]:
+    """Count one attempt in each counter atomically and return the totals: one round trip
+    with our Redis cache (``redis_cache.RedisCache.count``), else Django's add and incr."""
     timeout = oauth_settings.THROTTLE_WINDOW_SECONDS
-    cache.add(counter.key, 0, timeout=timeout)
-    try:
-        return int(cache.incr(counter.key))
-    except ValueError:  # expired between add() and incr()
-        cache.add(counter.key, 1, timeout=timeout)
-        return 1
+    if isinstance(cache, RedisCache):
+        return [total or 0 for total in cache.count({c.key: 1 for c in counters}, timeout)]
+    totals = []
+    for counter in counters:
+        cache.add(counter.key, 0, timeout=timeout)
+        try:
+            totals.append(int(cache.incr(counter.key)))
+        except ValueError:  # expired between add() and incr()
+            cache.add(counter.key, 1, timeout=timeout)
+            totals.append(1)
+    return totals
 
 
-def release(counter: Counter) -> None:
-    try:
-        cache.decr(counter.key)
-    except ValueError:  # the window ended meanwhile: nothing to give back
-        pass
+def release(counters: list[Counter]) -> None:
+    """Give the attempt back (a counter whose window ended meanwhile is left alone)."""
+    if not counters:
+        return
+    if isinstance(cache, RedisCache):
+        cache.count({c.key: -1 for c in counters}, oauth_settings.THROTTLE_WINDOW_SECONDS)
+        return
+    for counter in counters:
+        try:
+            cache.decr(counter.key)
+        except ValueError:
+            pass
 
 
 def throttled_response() -> HttpResponse:
@@ -129,22 +144,19 @@ class ClientAuthThrottleMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not oauth_settings.THROTTLE_FAILURES:
             return self.evaluate(request, *args, **kwargs)
-        reserved: list[Counter] = []
+        reserved = counters(request)
         try:
-            for counter in counters(request):
-                reserved.append(counter)
-                if reserve(counter) > counter.limit:
-                    return throttled_response()
+            totals = reserve(reserved)
             CacheHealth.worked()
         except Exception:  # any cache backend's connection error: fail open, for throttling only
             CacheHealth.failed()
             return self.evaluate(request, *args, **kwargs)
+        if any(total > counter.limit for counter, total in zip(reserved, totals, strict=True)):
+            return throttled_response()  # the attempt stays counted: it is one more guess
         response = self.evaluate(request, *args, **kwargs)
         failure = failure_of(request, response)
         try:
-            for counter in reserved:
-                if failure not in counter.counts:
-                    release(counter)
+            release([counter for counter in reserved if failure not in counter.counts])
         except Exception:
             CacheHealth.failed()
         return response
