@@ -333,15 +333,15 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             )
         request.perscom_code_spent = True
         try:
-            with transaction.atomic():
-                AuthorizationCodeUse.objects.create(
-                    code_checksum=checksum(request.code),
-                    application=request.client,
-                    access_token_checksum=checksum(token["access_token"]),
-                    refresh_token_checksum=checksum(token["refresh_token"])
-                    if token.get("refresh_token")
-                    else "",
-                )
+            # No savepoint: an IntegrityError ends this transaction anyway (raised below).
+            AuthorizationCodeUse.objects.create(
+                code_checksum=checksum(request.code),
+                application=request.client,
+                access_token_checksum=checksum(token["access_token"]),
+                refresh_token_checksum=checksum(token["refresh_token"])
+                if token.get("refresh_token")
+                else "",
+            )
         except IntegrityError:
             raise errors.InvalidGrantError(
                 description=_("The authorization code was already used."), request=request
