@@ -338,9 +338,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 code_checksum=checksum(request.code),
                 application=request.client,
                 access_token_checksum=checksum(token["access_token"]),
-                refresh_token_checksum=checksum(token["refresh_token"])
-                if token.get("refresh_token")
-                else "",
+                refresh_token_checksum=checksum(token["refresh_token"]) if token.get("refresh_token") else "",
             )
         except IntegrityError:
             raise errors.InvalidGrantError(
