@@ -46,7 +46,7 @@ class Guide:
     # --- the prose steps ---------------------------------------------------------------
     def create_organization(self) -> None:
         found = re.search(
-            r"name\s+`(?P<name>[^`]+)`,\s+slug\s+`(?P<slug>[^`]+)`,\s+plan\s+`(?P<plan>[^`]+)`.*?"
+            r"name\s+`(?P<name>[^`]+)`,\s+slug\s+`(?P<slug>[^`]+)`[^,]*,\s+plan\s+`(?P<plan>[^`]+)`.*?"
             r"domain\s+`(?P<domain>[^`]+)`.*?membership\s+for\s+the\s+user\s+`(?P<user>[^`]+)`",
             self.section,
             re.S,
