@@ -49,3 +49,23 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     assert len(commands) == 2
     assert commands[0].endswith("manage.py runserver")
     assert commands[1].endswith("-m pytest")
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_is_short_with_a_table_of_contents_that_resolves() -> None:
+    assert len(README.splitlines()) < 300
+    contents = README[README.index("## Contents") : README.index("\n## ", README.index("## Contents") + 1)]
+    anchors = re.findall(r"\]\(#([^)]+)\)", contents)
+    headings = {github_anchor(h) for h in re.findall(r"^##+ (.*)$", README, re.M)}
+    assert len(anchors) >= 4
+    assert set(anchors) <= headings, set(anchors) - headings
+
+
+def test_every_local_link_of_the_readme_exists() -> None:
+    targets = re.findall(r"\]\((?!https?://|#)([^)#]+)", README)
+    assert "docs/settings.md" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
