@@ -127,3 +127,32 @@ def test_the_project_urls_and_classifiers_agree() -> None:
     assert "Typing :: Typed" in project["classifiers"]
     assert "Framework :: Django :: 5.2" in project["classifiers"]
     assert any(dependency.startswith("Django>=5.2,") for dependency in project["dependencies"])
+
+
+def test_the_classifiers_declare_what_the_nox_matrix_tests() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("noxfile_for_test", REPO_ROOT / "noxfile.py")
+    if spec is None or spec.loader is None or importlib.util.find_spec("nox") is None:
+        import pytest
+
+        pytest.skip("nox is not installed")
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    classifiers = pyproject()["project"]["classifiers"]
+    pythons = {
+        c.rsplit(" :: ", 1)[1]
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
+    djangos = {
+        c.rsplit(" :: ", 1)[1] for c in classifiers if re.fullmatch(r"Framework :: Django :: \d+\.\d+", c)
+    }
+    assert pythons == set(noxfile.PYTHONS)
+    assert djangos == set(noxfile.DJANGOS)
+    django = next(d for d in pyproject()["project"]["dependencies"] if d.startswith("Django"))
+    newest = max(djangos, key=lambda v: tuple(map(int, v.split("."))))
+    major, minor = map(int, newest.split("."))
+    assert (
+        django == f"Django>={min(djangos, key=lambda v: tuple(map(int, v.split('.'))))},<{major}.{minor + 1}"
+    )
