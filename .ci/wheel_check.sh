@@ -3,7 +3,8 @@
 # does); check both carry every file of perscom_oauth/; install the *wheel* (not the checkout)
 # into a fresh venv with the pinned runtime dependencies; then run tests/host_install's project
 # the way production runs it (DEBUG=False, ManifestStaticFilesStorage after collectstatic) and
-# open each of our admin pages as a superuser. A static file missing from the wheel makes the
+# open each of our admin pages as a superuser, and run the README's install guide
+# (tests/host_install/test_install_guide.py). A static file missing from the wheel makes the
 # pages that use it answer 500.
 #
 # Usage: bash .ci/wheel_check.sh      (PYTHON=python3.13 to check another interpreter)
@@ -82,6 +83,7 @@ RUN="$TMP/run"
 mkdir -p "$RUN/tests" "$TMP/static"
 cp tests/__init__.py tests/settings_support.py "$RUN/tests/"
 cp -r tests/host_install "$RUN/tests/"
+cp README.md "$RUN/"  # tests/host_install/test_install_guide.py runs its install section
 find "$RUN" -name __pycache__ -prune -exec rm -rf {} +
 cat >"$RUN/wheel_check_settings.py" <<'PY'
 """tests/host_install as production runs it: no DEBUG, hashed static files, its own database."""
@@ -217,6 +219,20 @@ for label, url in pages:
 sys.exit(1 if failures else 0)
 PY
 then :; else failed=1; fi
+
+# 6. The README's install guide, run by tests/host_install/test_install_guide.py, against the wheel
+#    in this production-like set-up (its sign-in page is the admin's template: hashed static).
+mapfile -t test_pins < <(grep -iE '^(pytest|pytest-django)==' requirements.txt)
+"$TMP/venv/bin/pip" install "${PIP_QUIET[@]}" "${test_pins[@]}" >"$TMP/pip.log" 2>&1 \
+    || { tail -30 "$TMP/pip.log"; fail "pip install ${test_pins[*]}"; }
+if run "$VPY" -m pytest -q -p no:cacheprovider -p pytest_django tests/host_install/test_install_guide.py \
+    >"$TMP/guide.log" 2>&1; then
+    step "ok   the README's install guide works against the wheel ($(tail -1 "$TMP/guide.log"))"
+else
+    tail -40 "$TMP/guide.log"
+    step "FAIL the README's install guide against the wheel"
+    failed=1
+fi
 
 if [ "$failed" -ne 0 ]; then
     step "FAILED in $((SECONDS - started))s (see the FAIL lines above)"

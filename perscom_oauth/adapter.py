@@ -23,7 +23,7 @@ differs in your project:
 
 Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model. When
 membership or permissions come from your own models, call ``invalidation.forget_user`` or
-``forget_organization`` when they change (the token cache, README).
+``forget_organization`` when they change (docs/token-cache.md).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         return [
             Error(
                 "PERSCOM_OAUTH must be a dict.",
-                hint="Set PERSCOM_OAUTH = {...} with the keys documented in the README.",
+                hint="Set PERSCOM_OAUTH = {...} with the keys documented in docs/settings.md.",
                 id="perscom_oauth.E001",
             )
         ]

@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-#: Every key of ``PERSCOM_OAUTH`` with its default. The README documents each one.
+#: Every key of ``PERSCOM_OAUTH`` with its default. docs/settings.md documents each one
+#: (tests/test_docs.py fails on a key it lacks).
 DEFAULTS: dict[str, Any] = {
     # Dotted path of the adapter class that connects the host's tenants and plans.
     "ADAPTER": "perscom_oauth.adapter.OrganizationAdapter",

@@ -7,6 +7,7 @@ feed them honest: one version, no asset left out of the package data, a licence,
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import re
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import perscom_oauth
 
@@ -127,3 +130,32 @@ def test_the_project_urls_and_classifiers_agree() -> None:
     assert "Typing :: Typed" in project["classifiers"]
     assert "Framework :: Django :: 5.2" in project["classifiers"]
     assert any(dependency.startswith("Django>=5.2,") for dependency in project["dependencies"])
+
+
+def version(text: str) -> tuple[int, ...]:
+    return tuple(map(int, text.split(".")))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nox") is None, reason="nox is not installed")
+def test_the_classifiers_declare_what_the_nox_matrix_tests() -> None:
+    spec = importlib.util.spec_from_file_location("noxfile_for_test", REPO_ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    project = pyproject()["project"]
+    pythons = {
+        c.rsplit(" :: ", 1)[1]
+        for c in project["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
+    djangos = {
+        c.rsplit(" :: ", 1)[1]
+        for c in project["classifiers"]
+        if re.fullmatch(r"Framework :: Django :: \d+\.\d+", c)
+    }
+    assert pythons == set(noxfile.PYTHONS)
+    assert djangos == set(noxfile.DJANGOS)
+    # The dependency range is exactly the series tested: from the oldest to the newest's end.
+    oldest, newest = min(djangos, key=version), max(djangos, key=version)
+    major, minor = version(newest)
+    assert f"Django>={oldest},<{major}.{minor + 1}" in project["dependencies"]

@@ -82,6 +82,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["perscom_oauth.contrib.rest_framework.OAuth2Authentication"],
     "EXCEPTION_HANDLER": "perscom_oauth.contrib.rest_framework.exception_handler",
 }
+# Where /oauth/authorize sends a visitor who is not signed in: your sign-in page (urls.py).
+LOGIN_URL = "/accounts/login/"
 # --- end perscom-oauth ---
 
 # Test-only: any Host (organizations are told apart by host), a fast hasher, and a test

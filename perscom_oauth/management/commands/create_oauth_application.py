@@ -1,0 +1,165 @@
+"""Create an OAuth client for an organization from the command line (install scripts, CI).
+
+The admin's application form validates the input (so the two accept exactly the same
+applications: client type against grant type, redirect URIs, scopes, the organization's plan)
+and ``applications.create_application`` saves it, audited, with a server-generated secret
+that is printed once with ``--print-secret`` and stored hashed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.datastructures import MultiValueDict
+
+from perscom_oauth.adapter import get_adapter
+from perscom_oauth.admin.forms import APPLICATION_TYPES, ApplicationForm
+from perscom_oauth.applications import create_application
+from perscom_oauth.models import Application
+from perscom_oauth.scopes import ALL_SCOPES
+
+#: The form's field for each option, to name the option the user typed in an error.
+OPTION_OF_FIELD = {
+    "name": "--name",
+    "organization": "--organization",
+    "authorization_grant_type": "--grant-type",
+    "client_type": "--client-type",
+    "redirect_uris": "--redirect-uri",
+    "allowed_scopes": "--scopes",
+    "description": "--description",
+    "skip_authorization": "--trusted",
+    "client_id": "--client-id",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an OAuth 2.0 application (client) of an organization and print its client ID; "
+        "with --print-secret, also its secret, which is shown this once and stored hashed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--organization", required=True, help="The organization's slug, or a host name of its Domains."
+        )
+        parser.add_argument("--name", required=True, help="The application's name, shown on consent.")
+        parser.add_argument(
+            "--grant-type",
+            required=True,
+            choices=[grant for grant, _label in APPLICATION_TYPES],
+            type=lambda value: value.replace("_", "-"),
+            help="authorization-code (Regular Web Application), implicit (Single Page or Native), "
+            "client-credentials (Machine-to-Machine), password (Resource Owner).",
+        )
+        parser.add_argument(
+            "--client-type",
+            required=True,
+            choices=[Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC],
+            help="confidential (gets a secret) or public (none; must use PKCE).",
+        )
+        parser.add_argument(
+            "--redirect-uri",
+            action="append",
+            default=[],
+            dest="redirect_uris",
+            help="A redirect URI; repeat the option for several.",
+        )
+        parser.add_argument(
+            "--scopes",
+            default=ALL_SCOPES,
+            help=f'Space-separated scopes it may request (default "{ALL_SCOPES}": all, even later ones).',
+        )
+        parser.add_argument("--description", default="", help="Shown on the consent screen.")
+        parser.add_argument(
+            "--client-id", default="", help="A client ID of your choice (default: a random one)."
+        )
+        parser.add_argument(
+            "--trusted", action="store_true", help="First-party: users are not asked to consent."
+        )
+        parser.add_argument(
+            "--print-secret",
+            action="store_true",
+            help="Print the client secret (a confidential client's only chance to read it).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print a JSON object instead of lines.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = self.find_organization(options["organization"])
+        form = ApplicationForm(
+            data=MultiValueDict(
+                {
+                    "name": [options["name"]],
+                    "organization": [str(organization.pk)],
+                    "authorization_grant_type": [options["grant_type"]],
+                    "client_type": [options["client_type"]],
+                    "redirect_uris": ["\n".join(options["redirect_uris"])],
+                    "allowed_scopes": options["scopes"].split(),
+                    "description": [options["description"]],
+                    **({"skip_authorization": ["on"]} if options["trusted"] else {}),
+                }
+            )
+        )
+        if not form.is_valid():
+            raise CommandError(self.describe_errors(form))
+        application = form.save(commit=False)
+        if options["client_id"]:
+            application.client_id = options["client_id"]
+            self.refuse_taken_client_id(application)
+        secret = create_application(application)
+        self.report(application, secret, options)
+
+    def find_organization(self, value: str) -> Any:
+        adapter = get_adapter()
+        model = adapter.get_organization_model()
+        by_slug = model._default_manager.filter(slug=value).first() if has_field(model, "slug") else None
+        organization = by_slug or adapter.organization_for_domain(value)
+        if organization is None:
+            raise CommandError(
+                f"No organization has the slug or domain {value!r}. Create it (and a Domain for its "
+                "dashboard's host name) in the admin first."
+            )
+        return organization
+
+    def refuse_taken_client_id(self, application: Any) -> None:
+        if Application.objects.filter(client_id=application.client_id).exists():
+            client_id = application.client_id
+            raise CommandError(f"--client-id: an application with client ID {client_id!r} exists.")
+
+    def describe_errors(self, form: ApplicationForm) -> str:
+        lines = ["The application was not created:"]
+        for field, errors in form.errors.items():
+            option = OPTION_OF_FIELD.get(field, field)
+            lines.extend(f"  {option}: {error}" for error in errors)
+        return "\n".join(lines)
+
+    def report(self, application: Any, secret: str | None, options: dict[str, Any]) -> None:
+        shown = secret if options["print_secret"] else None
+        if options["json"]:
+            printed = {
+                "client_id": application.client_id,
+                "client_secret": shown,
+                "organization": str(application.organization),
+                "client_type": application.client_type,
+                "grant_type": application.authorization_grant_type,
+            }
+            self.stdout.write(json.dumps(printed))
+        else:
+            self.stdout.write(f"client_id: {application.client_id}")
+            if shown:
+                self.stdout.write(f"client_secret: {shown}")
+        # Notes go to stderr, so that stdout stays what a script parses.
+        if shown:
+            self.stderr.write("The secret is shown this once and stored hashed: keep it now.")
+        elif secret:
+            self.stderr.write(
+                "The secret was not printed (no --print-secret) and cannot be read again: rotate it "
+                "in the admin to get a new one."
+            )
+        else:
+            self.stderr.write("A public client has no secret: it must use PKCE.")
+
+
+def has_field(model: type[Any], name: str) -> bool:
+    return any(field.name == name for field in model._meta.get_fields())

@@ -1,0 +1,108 @@
+"""The documentation site (docs/, mkdocs.yml) documents everything a host project can set or see.
+
+A setting, a PERSCOM_OAUTH key, an OAUTH2_PROVIDER default, a system check id or a management
+command added without its line in the docs fails here, as does a page left out of the site.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from perscom_oauth.conf import DEFAULTS, ORGANIZATION_MODEL_SETTING
+from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+#: Pages other branches write; they join the navigation when merged.
+WRITTEN_ELSEWHERE = {"openid-connect.md", "pages-and-branding.md", "deployment.md"}
+
+
+def page(name: str) -> str:
+    return (DOCS / name).read_text()
+
+
+def table_keys(text: str) -> set[str]:
+    """The first column of every Markdown table row: ``| `KEY` | ...``."""
+    return set(re.findall(r"^\| `([^`]+)` \|", text, re.M))
+
+
+def nav_pages() -> set[str]:
+    # mkdocs.yml has no custom tags; the hooks key is a plain list.
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+
+    def walk(node: object) -> set[str]:
+        if isinstance(node, str):
+            return {node}
+        if isinstance(node, list):
+            return set().union(*(walk(item) for item in node))
+        if isinstance(node, dict):
+            return set().union(*(walk(value) for value in node.values()))
+        return set()
+
+    return walk(config["nav"])
+
+
+def test_every_perscom_oauth_key_is_documented_with_its_default() -> None:
+    assert set(DEFAULTS) - table_keys(page("settings.md")) == set()
+
+
+def test_every_oauth2_provider_default_is_documented() -> None:
+    assert set(OAUTH2_PROVIDER_DEFAULTS) - table_keys(page("settings.md")) == set()
+
+
+def test_every_top_level_setting_is_documented() -> None:
+    documented = table_keys(page("settings.md"))
+    top_level = {
+        ORGANIZATION_MODEL_SETTING,
+        "OAUTH2_PROVIDER_APPLICATION_MODEL",
+        "OAUTH2_PROVIDER_GRANT_MODEL",
+        "OAUTH2_PROVIDER",
+        "PERSCOM_OAUTH",
+    }
+    assert top_level - documented - {"PERSCOM_OAUTH"} == set()
+    assert "## `PERSCOM_OAUTH`" in page("settings.md")
+
+
+def test_every_system_check_id_is_documented() -> None:
+    source = "\n".join(path.read_text() for path in (ROOT / "perscom_oauth").rglob("*.py"))
+    ids = set(re.findall(r"""id=["'](perscom_oauth\.[EW]\d{3})["']""", source))
+    assert len(ids) >= 15
+    assert ids - table_keys(page("checks.md")) == set()
+
+
+def test_every_management_command_is_documented() -> None:
+    commands = {
+        path.stem
+        for path in (ROOT / "perscom_oauth" / "management" / "commands").glob("*.py")
+        if not path.stem.startswith("_")
+    }
+    headings = set(re.findall(r"^## `(\w+)`", page("management-commands.md"), re.M))
+    assert commands - headings == set()
+
+
+def test_every_page_is_in_the_navigation_and_every_entry_exists() -> None:
+    pages = {path.relative_to(DOCS).as_posix() for path in DOCS.rglob("*.md")}
+    nav = nav_pages()
+    assert nav - pages == set(), "the navigation names a page that does not exist"
+    assert pages - nav - WRITTEN_ELSEWHERE == set(), "add the page to mkdocs.yml's nav"
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / "mkdocs").exists(), reason="mkdocs is not installed")
+def test_the_site_builds_without_a_warning(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The security page carries SECURITY.md (the hook), not its placeholder.
+    security = (tmp_path / "security" / "index.html").read_text()
+    assert "Reporting a vulnerability" in security
