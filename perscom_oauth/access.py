@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .adapter import get_adapter
+from .conf import oauth_settings
 from .scopes import allowed_scope_names, registry
 
 
@@ -64,6 +65,14 @@ def consent_groups(
             {"name": name, "description": scope.description, "grantable": name in grantable}
         )
     return [{"resource": resource, "scopes": items} for resource, items in groups.items()]
+
+
+def consent_remembered(user: Any, application: Any, scopes: list[str]) -> bool:
+    """Whether the user may be spared the consent screen: a trusted (first-party) app, or
+    consent already given to every scope asked and not revoked (``REMEMBER_CONSENT``)."""
+    if application.skip_authorization:
+        return True
+    return bool(oauth_settings.REMEMBER_CONSENT) and set(scopes) <= previously_granted(user, application)
 
 
 def previously_granted(user: Any, application: Any) -> set[str]:

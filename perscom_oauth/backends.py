@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from oauth2_provider import oauth2_backends
 
-from .carried import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, Carried
+from .carried import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, USER_KEY, Carried
 from .tenancy import organization_for_request, prefetched_token
 
 
@@ -18,4 +18,6 @@ class OAuthLibCore(oauth2_backends.OAuthLibCore):
         # the request; this is the only path from the Django request into oauthlib's.
         headers[ORGANIZATION_KEY] = organization_for_request(request)
         headers[TOKEN_ENTRY_KEY] = Carried(prefetched_token(request))
+        # Lazy: only OpenID Connect's silent requests look at it (no session read otherwise).
+        headers[USER_KEY] = Carried(getattr(request, "user", None))
         return headers

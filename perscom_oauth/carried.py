@@ -1,7 +1,8 @@
 """What our backend (``backends.OAuthLibCore``) carries from the Django request to
-django-oauth-toolkit's validator inside the oauthlib request: the organization and the
-prefetched token cache entry, in its headers under keys no HTTP header can produce (WSGI turns
-every client header into ``HTTP_*``). Models read it: it imports no models.
+django-oauth-toolkit's validator inside the oauthlib request: the organization, the
+prefetched token cache entry and the session's user, in its headers under keys no HTTP header
+can produce (WSGI turns every client header into ``HTTP_*``). Models read it: it imports no
+models.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from . import token_cache
 ORGANIZATION_KEY = "perscom_oauth.organization"
 #: The oauthlib request's header under which our backend carries the prefetched token entry.
 TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
+#: ... and the signed-in user, for OpenID Connect's silent requests (``prompt=none``).
+USER_KEY = "perscom_oauth.user"
 
 
 def organization_of(oauthlib_request: Any) -> Any | None:
@@ -36,3 +39,11 @@ def token_entry_of(oauthlib_request: Any) -> Any:
     headers = getattr(oauthlib_request, "headers", None) or {}
     carried = headers.get(TOKEN_ENTRY_KEY)
     return carried.value if isinstance(carried, Carried) else token_cache.MISS
+
+
+def session_user_of(oauthlib_request: Any) -> Any | None:
+    """The user signed in to the browser that sent the request (None when anonymous)."""
+    headers = getattr(oauthlib_request, "headers", None) or {}
+    carried = headers.get(USER_KEY)
+    user = carried.value if isinstance(carried, Carried) else None
+    return user if getattr(user, "is_authenticated", False) else None

@@ -28,6 +28,9 @@ OAUTH2_PROVIDER_DEFAULTS = {
     **REQUIRED,
     # PERSCOM left tokens at the library default; one hour is today's norm (RFC 9700 §2.2).
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # ID tokens likewise (the base library's default is ten hours); per application:
+    # `id_token_lifetime` (OIDC Core §2: a sign-in assertion, not a session).
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     # The base library's own refresh-token expiry (it also drives `cleartokens`); our idle and
     # absolute limits (PERSCOM_OAUTH) are checked on top of it.

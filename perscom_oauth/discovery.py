@@ -16,7 +16,17 @@ from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.settings import oauth2_settings
 
+from . import oidc
 from .gates import TenantGateMixin
+
+#: OIDC Core §6: request objects are refused with request_not_supported /
+#: request_uri_not_supported, not ignored; an omitted request_uri_parameter_supported would mean
+#: *true* (Discovery 1.0 §3, also in RFC 8414's registry).
+NOT_SUPPORTED = {
+    "request_parameter_supported": False,
+    "request_uri_parameter_supported": False,
+    "claims_parameter_supported": False,
+}
 
 
 def amend(response: HttpResponse, **changes: Any) -> HttpResponse:
@@ -34,11 +44,7 @@ class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
     """RFC 8414 §3, at ``/.well-known/oauth-authorization-server`` of the organization's host."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        # The base library lists every configured scope; the registry is the truth here.
-        from .scopes import registry
-
-        return amend(response, scopes_supported=sorted(registry()))
+        return amend(super().get(request, *args, **kwargs), **NOT_SUPPORTED)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -47,16 +53,17 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
-        from .scopes import registry
-
         # Only RS256: PERSCOM's HS256-only ID tokens are what this project set out to fix.
         return amend(
             response,
-            scopes_supported=sorted(registry()),
             id_token_signing_alg_values_supported=["RS256"],
+            # The AuthorizationView answers each (OIDC Core §3.1.2.1, §3.1.2.6).
             prompt_values_supported=["none", "login", "consent"],
             # Discovery 1.0 §3 defaults an omitted list to code + implicit: state the real one.
             grant_types_supported=oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED,
+            # Every claim oidc.CLAIMS can release (the base library lists only `sub`).
+            claims_supported=sorted(oidc.claim_scopes()),
+            **NOT_SUPPORTED,
         )
 
 

@@ -28,8 +28,12 @@ def oauth_error(status: int, error: str, description: str) -> JsonResponse:
     return response
 
 
-def error_page(request: HttpRequest, status: int, title: str, description: str) -> HttpResponse:
-    context = {"title": title, "description": description}
+def error_page(
+    request: HttpRequest, status: int, title: str, description: str, error: str = ""
+) -> HttpResponse:
+    """Our error page: what happened and what to do in plain words, ``error`` (the protocol's
+    code) in small print for whoever reports it."""
+    context = {"title": title, "description": description, "error": error}
     return render(request, "perscom_oauth/error.html", context, status=status)
 
 
@@ -77,5 +81,5 @@ class TenantGateMixin:
 
     def refuse(self, status: int, error: str, title: str, description: str) -> HttpResponse:
         if self.page:
-            return error_page(self.request, status, title, description)  # type: ignore[attr-defined]
+            return error_page(self.request, status, title, description, error)  # type: ignore[attr-defined]
         return oauth_error(status, error, description)

@@ -159,6 +159,12 @@ class Application(AbstractApplication):
     )
     # Per-application lifetimes; empty means the OAUTH2_PROVIDER / PERSCOM_OAUTH setting.
     access_token_lifetime = models.PositiveIntegerField(_("access token lifetime (s)"), null=True, blank=True)
+    id_token_lifetime = models.PositiveIntegerField(
+        _("ID token lifetime (s)"),
+        null=True,
+        blank=True,
+        help_text=_("OpenID Connect ID tokens expire after this long."),
+    )
     refresh_token_idle_lifetime = models.PositiveIntegerField(
         _("refresh token idle lifetime (s)"),
         null=True,

@@ -138,7 +138,7 @@ class PermissionScopes(BaseScopes):
         self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
     ) -> list[str]:
         if application is None:
-            return list(registry())
+            return sorted(registry())  # what discovery advertises (RFC 8414 §2 scopes_supported)
         return sorted(allowed_scope_names(application))
 
     def get_default_scopes(

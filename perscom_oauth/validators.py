@@ -9,7 +9,7 @@ revocation goes through ``revocation.revoke``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,11 +19,11 @@ from oauth2_provider import oauth2_validators
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_secrets, refresh_expiry
-from .access import grantable_scopes
+from . import client_secrets, oidc, refresh_expiry
+from .access import consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
-from .carried import organization_of, token_entry_of
+from .carried import organization_of, session_user_of, token_entry_of
 from .conf import oauth_settings
 from .digest import checksum
 from .grant_lookup import GrantLoadedOnce
@@ -44,19 +44,39 @@ def refuse(request: Any, error: str, description: str) -> bool:
 
 
 class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
-    # OpenID Connect Core §5.4: which scope releases which claim; the organization (tenant
-    # context of the token) comes with `openid` itself.
-    oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, "organization": "openid"}
+    # OpenID Connect Core §5.4: which scope releases which claim (oidc.CLAIMS).
+    oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, **oidc.claim_scopes()}
 
-    def get_additional_claims(self, request: Any) -> dict[str, Any]:
-        user = request.user
+    def get_additional_claims(self) -> dict[str, Any]:
+        # Request-agnostic (readers of the request), so the base library also lists them in
+        # discovery's claims_supported (OIDC Discovery 1.0 §3).
+        return oidc.claim_readers()
+
+    def get_id_token_dictionary(
+        self, token: Any, token_handler: Any, request: Any
+    ) -> tuple[dict[str, Any], datetime]:
+        claims, _expires = super().get_id_token_dictionary(token, token_handler, request)
+        expires = timezone.now() + timedelta(seconds=oidc.id_token_lifetime(request.client))
+        claims["exp"] = int(expires.timestamp())
+        return claims, expires
+
+    def validate_silent_login(self, request: Any) -> bool:
+        # OIDC Core §3.1.2.6 (prompt=none): a signed-in member, recently enough for max_age.
+        user = session_user_of(request)
         organization = organization_of(request)
-        return {
-            "name": user.get_full_name() or user.get_username(),
-            "preferred_username": user.get_username(),
-            "email": user.email,
-            "organization": getattr(organization, "slug", None),
-        }
+        if user is None or organization is None or not get_adapter().is_member(user, organization):
+            return False
+        try:
+            return not oidc.sign_in_too_old(user, oidc.max_age_of(request.max_age))
+        except oidc.InvalidMaxAge:
+            raise errors.InvalidRequestError(
+                description=_("max_age must be a number of seconds."), request=request
+            ) from None
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        # §3.1.2.6: no consent screen can be shown, so every scope must be consented already.
+        user = session_user_of(request)
+        return user is not None and consent_remembered(user, request.client, request.scopes)
 
     # --- resource server ----------------------------------------------------------------------
 

@@ -10,21 +10,24 @@ import calendar
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
+from oauthlib.oauth2.rfc6749 import errors
 
-from .access import consent_groups, grantable_scopes, previously_granted
+from . import oidc
+from .access import consent_groups, consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
-from .conf import oauth_settings
 from .forms import ConsentForm
 from .gates import TenantGateMixin, error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
@@ -38,6 +41,31 @@ PUBLIC = method_decorator(login_not_required, name="dispatch")
 CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
 
 
+#: Errors at the authorization endpoint that are never redirected (RFC 6749 §4.1.2.1), by kind.
+UNKNOWN_CLIENT = (errors.InvalidClientIdError, errors.MissingClientIdError)
+UNREGISTERED_REDIRECT = (
+    errors.MismatchingRedirectURIError,
+    errors.InvalidRedirectURIError,
+    errors.MissingRedirectURIError,
+)
+
+
+def unusable_request_message(error: Any) -> tuple[str, str]:
+    """Plain words for an authorization request that cannot be answered with a redirect."""
+    if isinstance(error, UNKNOWN_CLIENT):
+        title, what = _("This app is not registered here"), _("The app that sent you is unknown here.")
+    elif isinstance(error, UNREGISTERED_REDIRECT):
+        title = _("This app sent you from an address it did not register")
+        what = _("For your safety you are not sent back to it.")
+    else:
+        title, what = _("This request cannot be completed"), _("The app sent an invalid request.")
+    what_to_do = _(
+        "Nothing was shared with the app. Go back to it and try again; if this keeps happening, "
+        "tell the app's developer."
+    )
+    return title, f"{what} {what_to_do}"
+
+
 class ConsentScreenRequired(Exception):
     """Raised inside the base view to stop its own consent shortcuts (see AuthorizationView)."""
 
@@ -49,9 +77,18 @@ class MemberRequiredMixin:
         organization = organization_for_request(request)
         user = request.user
         if user.is_authenticated and not get_adapter().is_member(user, organization):
-            message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
-            return error_page(request, 403, _("Not a member"), message % {"organization": organization})
+            return self.not_a_member(organization)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def not_a_member(self, organization: Any) -> HttpResponse:
+        message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
+        return error_page(
+            self.request,  # type: ignore[attr-defined]
+            403,
+            _("Not a member"),
+            message % {"organization": organization},
+            "access_denied",
+        )
 
 
 @PUBLIC
@@ -76,6 +113,9 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return response
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = self.refuse_before_asking(request)
+        if refused is not None:
+            return refused
         # Whether to ask is ours to decide, never the client's (the base library would read a
         # client-sent approval_prompt=auto): the base view always renders the screen, and
         # may_skip_consent() decides below, auditing and narrowing like a submitted form.
@@ -88,7 +128,76 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             response = self.render_to_response(self.get_context_data(**self.oauth2_data))
         if response.status_code == 200 and self.may_skip_consent():
             return self.approve_without_asking()
+        if response.status_code == 200 and self.prompts(request) == {"none"}:
+            # OIDC Core §3.1.2.6: never a page. validate_silent_authorization applied the
+            # same rule as may_skip_consent, so this is only a guard.
+            return self.redirect_error("consent_required", _("Consent is required."))
         return response
+
+    def handle_no_permission(self) -> HttpResponse:
+        # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
+        # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
+        # (With prompt=none the base view validates, and answers login_required, itself.)
+        if self.request.method == "GET" and "none" not in self.prompts(self.request):
+            refused = self.refuse_before_asking(self.request, validate=True)
+            if refused is not None:
+                return refused
+        return super().handle_no_permission()  # type: ignore[no-any-return]
+
+    def not_a_member(self, organization: Any) -> HttpResponse:
+        if "none" in self.prompts(self.request):
+            # §3.1.2.6: no page; another account would have to sign in.
+            refused = self.refuse_before_asking(self.request, validate=True)
+            return refused or self.redirect_error("login_required", _("Sign in as a member."))
+        return super().not_a_member(organization)
+
+    @staticmethod
+    def prompts(request: HttpRequest) -> set[str]:
+        return set(request.GET.get("prompt", "").split())
+
+    def refuse_before_asking(self, request: HttpRequest, validate: bool = False) -> HttpResponse | None:
+        """What must be answered before any page is shown: an invalid request (only checked
+        here when ``validate``: otherwise the base view does), a parameter of OIDC Core §6
+        this server does not support, or a sign-in older than ``max_age`` (§3.1.2.1)."""
+        unsupported = [code for name, code in oidc.UNSUPPORTED_PARAMETERS.items() if name in request.GET]
+        try:
+            max_age = oidc.max_age_of(request.GET.get("max_age"))
+        except oidc.InvalidMaxAge:
+            unsupported.append("invalid_request")
+            max_age = None
+        too_old = request.user.is_authenticated and oidc.sign_in_too_old(request.user, max_age)
+        if not (validate or unsupported or too_old):
+            return None
+        try:
+            self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        if unsupported:
+            return self.redirect_error(unsupported[0], _("This parameter is not supported here."))
+        if too_old and "none" not in self.prompts(request):
+            return self.sign_in_again()
+        return None
+
+    def sign_in_again(self) -> HttpResponse:
+        """To the sign-in page, back here afterwards without ``prompt=login`` or ``max_age``:
+        the sign-in just made satisfies both (and ``auth_time`` is then that sign-in)."""
+        query = self.request.GET.copy()
+        for name in ("prompt", "max_age"):
+            query.pop(name, None)
+        return redirect_to_login(
+            f"{self.request.path}?{query.urlencode()}", self.get_login_url(), self.get_redirect_field_name()
+        )
+
+    def redirect_error(self, error: str, description: str) -> HttpResponse:
+        """An error sent back to the client's redirect URI (already validated)."""
+        _scopes, credentials = self.validate_authorization_request(self.request)
+        oauth_error = errors.CustomOAuth2Error(
+            error=error, description=description, state=credentials.get("state")
+        )
+        application = get_application_model().objects.filter(client_id=credentials["client_id"]).first()
+        return self.error_response(
+            OAuthToolkitError(error=oauth_error, redirect_uri=credentials["redirect_uri"]), application
+        )
 
     def create_authorization_response(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.method == "GET" and not getattr(self, "approving", False):
@@ -99,15 +208,11 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
     def may_skip_consent(self) -> bool:
         """Trusted (first-party) apps skip the screen; others when the user already granted the
         same or wider scopes and has not revoked them. OIDC ``prompt=consent`` always asks."""
-        if "consent" in self.request.GET.get("prompt", "").split():
+        if "consent" in self.prompts(self.request):
             return False
-        application = self.oauth2_data["application"]
-        if application.skip_authorization:
-            return True
-        if not oauth_settings.REMEMBER_CONSENT:
-            return False
-        granted = previously_granted(self.request.user, application)
-        return set(self.oauth2_data["scopes"]) <= granted
+        return consent_remembered(
+            self.request.user, self.oauth2_data["application"], self.oauth2_data["scopes"]
+        )
 
     def approve_without_asking(self) -> HttpResponse:
         self.approving = True
@@ -169,7 +274,15 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             # RFC 9207 §2: `iss` goes on error responses too (the base library adds it on success).
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             response["Location"] = _add_iss_to_redirect(response["Location"], issuer)
-        return response
+            return response
+        # RFC 6749 §4.1.2.1: an unknown client or an unregistered redirect URI is never
+        # redirected to; the user gets a page in plain words instead of a protocol code.
+        oauthlib_error = getattr(error, "oauthlib_error", None)
+        code = getattr(oauthlib_error, "error", "invalid_request")
+        detail = getattr(oauthlib_error, "description", "")
+        title, description = unusable_request_message(oauthlib_error)
+        technical = f"{code}: {detail}" if detail else code
+        return error_page(self.request, response.status_code, title, description, technical)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).

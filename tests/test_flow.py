@@ -206,12 +206,14 @@ def test_bearer_token_in_query_string_is_not_accepted(
 
 
 def test_authorize_requires_login(oauth: OAuthClient, app: Application) -> None:
-    response = oauth.client().get(
-        "/oauth/authorize",
-        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI},
-    )
+    params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI}
+    response = oauth.client().get("/oauth/authorize", {**params, "scope": "view:user"})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+    # The request is validated first (RFC 6749 §4.1.2.1): an error the client can be told of
+    # goes back to it at once, rather than after the user has signed in.
+    response = oauth.client().get("/oauth/authorize", params)
+    assert response["Location"].startswith(f"{REDIRECT_URI}?error=invalid_scope")
 
 
 def test_non_member_cannot_authorize(oauth: OAuthClient, app: Application, django_user_model: Any) -> None:

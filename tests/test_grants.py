@@ -146,8 +146,8 @@ def test_response_types_an_application_does_not_enable_are_refused(
         f"{site['base']}/oauth/authorize?client_id={app.client_id}&response_type={response_type}"
         f"&redirect_uri={REDIRECT_URI}&scope=view:user&state=s"
     )
+    # Refused before anyone is asked to sign in: the request is validated first.
     with Browser() as browser:
-        browser.submit(browser.open(url), {"username": "pilot", "password": "pw"})
         answer = browser.session.get(url, allow_redirects=False, timeout=10)
     location = answer.headers["Location"]
     assert location.startswith(REDIRECT_URI)

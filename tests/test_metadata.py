@@ -66,6 +66,10 @@ def test_oauth_server_metadata_document(org: Organization) -> None:
         # RFC 9207 §3: iss is sent in every authorization response.
         "authorization_response_iss_parameter_supported": True,
         "client_id_metadata_document_supported": False,
+        # OIDC Core §6: request objects are refused (request_not_supported, ...), not ignored.
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
     }
     assert settings.OAUTH2_PROVIDER["OAUTH2_RESPONSE_TYPES_SUPPORTED"] == ["code", "token"]
 
@@ -82,8 +86,8 @@ def test_openid_configuration_document(org: Organization) -> None:
         "jwks_uri": f"{base}/oauth/jwks",
         "end_session_endpoint": f"{base}/oauth/logout",
     }
-    claims = document.pop("claims_supported")
-    assert "sub" in claims
+    # Every claim that can be released (tests/test_oidc_behaviour.py checks each against userinfo).
+    assert document.pop("claims_supported") == ["email", "name", "organization", "preferred_username", "sub"]
     assert document == {
         **url_fields(document),
         "issuer": base,
@@ -99,6 +103,10 @@ def test_openid_configuration_document(org: Organization) -> None:
         "grant_types_supported": GRANT_TYPES,
         "authorization_response_iss_parameter_supported": True,
         "client_id_metadata_document_supported": False,
+        # OIDC Core §6: request objects are refused (request_not_supported, ...), not ignored.
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
     }
     assert document["response_types_supported"] == settings.OAUTH2_PROVIDER["OIDC_RESPONSE_TYPES_SUPPORTED"]
 
@@ -154,6 +162,9 @@ def test_both_documents_agree_on_shared_fields(org: Organization) -> None:
         "code_challenge_methods_supported",
         "authorization_response_iss_parameter_supported",
         "client_id_metadata_document_supported",
+        "request_parameter_supported",
+        "request_uri_parameter_supported",
+        "claims_parameter_supported",
     }
     for key in shared - {"response_types_supported"}:
         assert oauth[key] == oidc[key], key

@@ -45,6 +45,7 @@ ADVANCED_FIELDS = [
     "post_logout_redirect_uris",
     "allowed_origins",
     "access_token_lifetime",
+    "id_token_lifetime",
     "refresh_token_idle_lifetime",
     "refresh_token_absolute_lifetime",
 ]

@@ -65,6 +65,7 @@ class ApplicationForm(forms.ModelForm):
             "post_logout_redirect_uris",
             "allowed_origins",
             "access_token_lifetime",
+            "id_token_lifetime",
             "refresh_token_idle_lifetime",
             "refresh_token_absolute_lifetime",
         ]

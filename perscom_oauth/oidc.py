@@ -1,0 +1,79 @@
+"""What perscom-oauth adds to the base library's OpenID Connect, in one place.
+
+The validator's OpenID Connect hooks (``validators.py``), the authorization view's ``prompt``
+and ``max_age`` handling (``views.py``) and discovery (``discovery.py``) all ask this module:
+
+- **claims**: which claim each scope releases (OIDC Core §5.4) and how each is read from the
+  user; the ID token, userinfo and ``claims_supported`` come from the same table;
+- **sign-in age**: ``max_age`` (§3.1.2.1) against the user's last sign-in, which is also the
+  ID token's ``auth_time`` (the base library reads ``last_login``);
+- **silent requests**: ``prompt=none`` (§3.1.2.6) succeeds only for a signed-in member whose
+  consent covers every requested scope, by the same rule as the consent screen's shortcut;
+- **ID-token lifetime**: the application's ``id_token_lifetime``, else the base library's
+  ``ID_TOKEN_EXPIRE_SECONDS`` (our default: one hour, as access tokens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.settings import oauth2_settings
+
+from .carried import organization_of
+
+
+@dataclass(frozen=True)
+class Claim:
+    scope: str
+    read: Callable[[Any], Any]
+
+
+#: Every claim released, with the scope that releases it. ``sub`` (the user's primary key) is
+#: the base library's, released with ``openid``.
+CLAIMS = {
+    "name": Claim("profile", lambda request: request.user.get_full_name() or request.user.get_username()),
+    "preferred_username": Claim("profile", lambda request: request.user.get_username()),
+    "email": Claim("email", lambda request: request.user.email),
+    # The tenant the token belongs to comes with sign-in itself.
+    "organization": Claim("openid", lambda request: getattr(organization_of(request), "slug", None)),
+}
+
+#: Parameters of OIDC Core §6 that are not supported: refused with their own error code.
+UNSUPPORTED_PARAMETERS = {"request": "request_not_supported", "request_uri": "request_uri_not_supported"}
+
+
+def claim_scopes() -> dict[str, str]:
+    return {"sub": "openid", **{name: claim.scope for name, claim in CLAIMS.items()}}
+
+
+def claim_readers() -> dict[str, Callable[[Any], Any]]:
+    return {name: claim.read for name, claim in CLAIMS.items()}
+
+
+def id_token_lifetime(application: Any) -> int:
+    return getattr(application, "id_token_lifetime", None) or oauth2_settings.ID_TOKEN_EXPIRE_SECONDS
+
+
+class InvalidMaxAge(ValueError):
+    pass
+
+
+def max_age_of(value: str | None) -> int | None:
+    """The ``max_age`` parameter in seconds (None when absent); a non-negative integer."""
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise InvalidMaxAge(value)
+    return int(value)
+
+
+def sign_in_too_old(user: Any, max_age: int | None, now: datetime | None = None) -> bool:
+    """Whether the user must sign in again for ``max_age`` (OIDC Core §3.1.2.1)."""
+    if max_age is None:
+        return False
+    signed_in = getattr(user, "last_login", None)
+    return signed_in is None or signed_in + timedelta(seconds=max_age) < (now or timezone.now())
