@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
@@ -19,11 +18,10 @@ from perscom_oauth.models import Application, AuditEvent
 from tests.browser import Browser
 from tests.chromium import TIMEOUT_MS, chromium_context, screenshot
 from tests.demo import seed_demo
+from tests.demo_web import authorize_url, exchange
 from tests.oauth import pkce_pair
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
-
-CALLBACK = "http://127.0.0.1:8765/callback"
 
 
 @pytest.fixture
@@ -54,38 +52,14 @@ def admin_login(page: Any, base: str, username: str, password: str) -> None:
 
 def user_token(demo: dict[str, Any], username: str) -> str:
     """The user authorizes demo-web (plain HTTP, as in test_live_flow); returns an access token."""
-    base = demo["base"]
     verifier, challenge = pkce_pair()
-    params = {
-        "response_type": "code",
-        "client_id": "demo-web",
-        "redirect_uri": CALLBACK,
-        "scope": "view:user",
-        "state": "s",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
     with Browser() as browser:
-        login = browser.open(f"{base}/oauth/authorize?{urlencode(params)}")
+        login = browser.open(authorize_url(demo["base"], challenge, scope="view:user"))
         consent = browser.follow(
             browser.submit(login, {"username": username, "password": demo["password"][username]})
         )
         redirect = browser.submit(consent, {"allow": "Authorize"})
-    code = parse_qs(urlparse(redirect.headers["Location"]).query)["code"][0]
-    token = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "client_id": "demo-web",
-            "client_secret": demo["secret"]["demo-web"],
-            "code_verifier": verifier,
-        },
-        timeout=10,
-    )
-    assert token.status_code == 200, token.text
-    return str(token.json()["access_token"])
+    return str(exchange(demo, redirect.headers["Location"], verifier)["access_token"])
 
 
 def api(base: str, token: str) -> requests.Response:
@@ -209,9 +183,9 @@ def test_user_revokes_an_app_on_the_authorized_applications_page(demo: dict[str,
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{base}/oauth/authorized-apps")
         app = page.locator('[data-client-id="demo-web"]')
-        assert "Can view user" in app.inner_text()
-        screenshot(page, "authorized-apps")
-        app.get_by_role("button", name="Revoke").click()
+        assert "See users" in app.inner_text()
+        app.get_by_role("button", name="Revoke Demo Web App").click()
+        page.get_by_role("button", name="Yes, revoke Demo Web App").click()
         message = page.locator(".messages")
         message.wait_for()
         assert "Demo Web App can no longer access your account." in message.inner_text()
