@@ -16,6 +16,11 @@ from rest_framework.routers import DefaultRouter
 
 from .api import AwardViewSet, MeView, RankViewSet, UserViewSet
 
+# The admin under PERSCOM's name (Django's AdminSite attributes: a host sets its own).
+admin.site.site_header = "PERSCOM administration"
+admin.site.site_title = "PERSCOM admin"
+admin.site.index_title = "PERSCOM administration"
+
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("ranks", RankViewSet, basename="rank")

@@ -47,7 +47,7 @@ def page_problems(page: Any) -> list[str]:
             title: document.title.trim(),
             h1: document.querySelectorAll('h1').length,
             main: document.querySelectorAll('main, [role=main]').length,
-            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
         })"""
     )
     if not facts["title"]:

@@ -75,10 +75,11 @@ def consent_url(base: str, challenge: str, scope: str = SCOPES) -> str:
 
 def back_at_the_client(page: Any, action: Any) -> str:
     """Run ``action`` and return where it sent the browser: the client's redirect_uri, which
-    nobody serves here (the browser then shows a connection error, unchecked)."""
-    with page.expect_request(f"{CALLBACK}?**") as request:
+    nobody serves here (the browser shows its connection error page, waited for)."""
+    with page.expect_event("requestfailed", lambda request: request.url.startswith(CALLBACK)) as failed:
         action()
-    return str(request.value.url)
+    page.wait_for_load_state()
+    return str(failed.value.url)
 
 
 def sign_in(page: Any, username: str, password: str) -> None:

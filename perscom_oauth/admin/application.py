@@ -144,7 +144,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
 
     class Media:
         css = {"all": ["perscom_oauth/admin/oauth_admin.css"]}
-        js = ["perscom_oauth/admin/copy.js"]
+        js = ["perscom_oauth/admin/copy.js", "perscom_oauth/admin/select2_label.js"]
 
     # --- forms ----------------------------------------------------------------------------------
 
