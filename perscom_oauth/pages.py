@@ -131,7 +131,12 @@ def consent_context(context: Any) -> dict[str, Any]:
     application = context["application"]
     organization = context.get("organization") or organization_for_request(request)
     requested = list(context.get("scopes") or [])
-    grantable = set(grantable_scopes(request.user, organization, application, requested))
+    if "scope_groups" in context:  # the authorization view's own verdict (access.consent_groups)
+        grantable = {
+            s["name"] for group in context["scope_groups"] for s in group["scopes"] if s["grantable"]
+        }
+    else:
+        grantable = set(grantable_scopes(request.user, organization, application, requested))
     redirect_uri = context.get("redirect_uri") or ""
     groups = permission_groups(requested, grantable)
     return {

@@ -3,11 +3,14 @@ organization, in words, and a Revoke button that takes effect at once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import RefreshToken, get_grant_model
+from django.utils import timezone
+from django.utils.formats import date_format
+from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import events, text
@@ -168,3 +171,16 @@ def test_revoke_asks_first_naming_the_app(
 def test_empty_state(member: Any, org: Organization) -> None:
     words = text(page_for(member, org).get(URL))
     assert "No applications yet" in words and "You have not authorized any application" in words
+
+
+def test_times_read_as_people_say_them(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization
+) -> None:
+    oauth.code_flow(member, app)
+    now = timezone.now()
+    AccessToken.objects.update(created=now - timedelta(hours=3))
+    RefreshToken.objects.update(created=now - timedelta(days=40))
+    words = text(page_for(member, org).get(URL))
+    first = date_format(timezone.localtime(now - timedelta(days=40)), "DATE_FORMAT")
+    assert f"Authorized on {first}" in words  # older than a week: the date
+    assert "last used 3 hours ago" in words
