@@ -148,6 +148,9 @@ def test_every_page_is_accessible_and_fits(
         page.goto(f"{live_host_by_ip(base)}/oauth/authorized-apps")
         check(page, f"error-unknown-organization-{size}", pages)
 
+        page.goto(f"{base}/")
+        check(page, f"demo-home-{size}", pages)
+
         # A user who authorized nothing: the empty state.
         page.goto(f"{base}/accounts/login/?next=/oauth/authorized-apps")
         sign_in(page, "alice", demo["password"]["alice"])
