@@ -49,14 +49,15 @@ class PermissionGroup:
 
 def human_duration(seconds: int) -> str:
     """30 days, 14 days, 1 hour, 5 minutes: the largest whole unit."""
-    for size, singular, plural in (
-        (86400, "%(count)d day", "%(count)d days"),
-        (3600, "%(count)d hour", "%(count)d hours"),
-        (60, "%(count)d minute", "%(count)d minutes"),
-    ):
-        if seconds >= size:
-            count = seconds // size
-            return ngettext(singular, plural, count) % {"count": count}
+    if seconds >= 86400:
+        days = seconds // 86400
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    if seconds >= 3600:
+        hours = seconds // 3600
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    if seconds >= 60:
+        minutes = seconds // 60
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 

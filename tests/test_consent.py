@@ -130,3 +130,13 @@ def test_openid_is_required_and_cannot_be_unticked(oauth: OAuthClient, member: A
     assert token.status_code == 200
     assert "id_token" in token.json()
     assert token.json()["scope"].split() == ["openid", "view:user"]
+
+
+def test_what_the_client_registered_is_shown_as_text(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    app.name, app.publisher, app.description = "<b>Evil</b>", "<i>Pub</i>", "<script>alert(1)</script>"
+    app.save()
+    page = consent_page(oauth, member, app, scope="view:user")
+    assert "<b>" not in page and "<i>Pub" not in page and "<script>alert" not in page
+    assert "&lt;b&gt;Evil&lt;/b&gt; wants to access your Alpha Unit account" in page

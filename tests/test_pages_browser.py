@@ -220,3 +220,28 @@ def test_consent_and_revoke_with_the_keyboard_alone(demo: dict[str, Any]) -> Non
         f"{base}/api/me", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
     )
     assert me.status_code == 401
+
+
+def test_consent_and_revoke_without_javascript(demo: dict[str, Any]) -> None:
+    base = demo["base"]
+    verifier, challenge = pkce_pair()
+    with chromium_context(java_script_enabled=False, **SIZES["phone"]) as context:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(consent_url(base, challenge, scope="openid view:user update:user"))
+        sign_in(page, "alice", demo["password"]["alice"])
+        page.wait_for_url("**/oauth/authorize?**")
+        page.get_by_label("Change users").uncheck()
+        button = page.get_by_role("button", name="Authorize Demo Web App")
+        token = exchange(demo, back_at_the_client(page, button.click), verifier)
+        assert token["scope"].split() == ["openid", "view:user"]
+
+        page.goto(f"{base}/oauth/authorized-apps")
+        page.get_by_role("button", name="Revoke Demo Web App").click()
+        page.get_by_role("button", name="Yes, revoke Demo Web App").click()
+        page.locator(".messages", has_text="Demo Web App can no longer access your account.").wait_for()
+    refresh = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    refused = requests.post(
+        f"{base}/oauth/token", data=refresh, auth=("demo-web", demo["secret"]["demo-web"]), timeout=10
+    )
+    assert refused.status_code == 400  # revoked: the refresh token is dead too

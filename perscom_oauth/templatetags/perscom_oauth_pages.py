@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from django import template
 
@@ -39,6 +40,4 @@ def human_time(value: datetime | None) -> str:
 @register.filter
 def hostname(url: str) -> str:
     """``https://example.com/about`` -> ``example.com``."""
-    from urllib.parse import urlparse
-
     return urlparse(url or "").netloc or url
