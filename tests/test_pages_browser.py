@@ -78,7 +78,7 @@ def back_at_the_client(page: Any, action: Any) -> str:
     nobody serves here (the browser shows its connection error page, waited for)."""
     with page.expect_event("requestfailed", lambda request: request.url.startswith(CALLBACK)) as failed:
         action()
-    page.wait_for_load_state()
+    page.wait_for_url("chrome-error://**")  # Chromium's error page, before the next goto
     return str(failed.value.url)
 
 
