@@ -36,7 +36,7 @@ class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         found = authorizations.for_user(request.user, self.organization)
-        # The Revoke button of a card asks first (``?revoke=<id>``, a plain link: no JavaScript);
+        # The Revoke button of a card asks first (``?revoke=<id>``, a GET form: no JavaScript);
         # the confirmation's own button posts. Only an application listed here can be confirmed.
         confirming = request.GET.get("revoke", "")
         context = {
