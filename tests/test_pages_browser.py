@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 SIZES = {
     "desktop": {"viewport": {"width": 1400, "height": 1000}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    # The pages follow the system's dark mode, as the admin does: contrast checked there too.
+    "dark": {"viewport": {"width": 1400, "height": 1000}, "color_scheme": "dark"},
 }
 SCOPES = "openid profile view:user update:user view:award delete:award"
 
