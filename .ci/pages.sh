@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: axe-core for the browser tests of our pages (tests/test_pages_browser.py), from npm at the
 # version pinned in tests/browser/package-lock.json; nothing is downloaded while tests run.
-# About 5 s with npm's cache, 15 s without; the browser tests themselves take about 40 s.
+# About 2 s with npm's cache, 15 s without. The browser tests it serves (test_pages_browser.py,
+# test_admin_browser.py) take about 90 s of each of CI's two pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
