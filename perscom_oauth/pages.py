@@ -152,6 +152,39 @@ def consent_context(context: Any) -> dict[str, Any]:
     }
 
 
+def authorization_error(error: Any) -> dict[str, str]:
+    """Plain words for an oauthlib error the authorization page shows instead of redirecting
+    (RFC 6749 §4.1.2.1: never to an unverified client or redirect URI)."""
+    from oauthlib.oauth2.rfc6749 import errors
+
+    if isinstance(error, errors.InvalidClientIdError | errors.MissingClientIdError):
+        return {
+            "title": _("Unknown application"),
+            "description": _(
+                "The application that sent you here is not registered here, so it cannot ask for "
+                "access to your account."
+            ),
+        }
+    if isinstance(
+        error,
+        errors.InvalidRedirectURIError | errors.MissingRedirectURIError | errors.MismatchingRedirectURIError,
+    ):
+        return {
+            "title": _("This request cannot be completed"),
+            "description": _(
+                "The application asked to send you back to an address it has not registered. To "
+                "protect your account, nothing was shared and you were not sent there."
+            ),
+        }
+    return {
+        "title": _("This request cannot be completed"),
+        "description": str(
+            getattr(error, "description", "")
+            or _("The application sent a request this server cannot accept.")
+        ),
+    }
+
+
 def sign_in_request(request: Any, next_url: str) -> dict[str, Any]:
     """Which organization, and which of its applications, a sign-in is for (from ``next``)."""
     organization = organization_for_request(request)

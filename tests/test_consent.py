@@ -140,3 +140,30 @@ def test_what_the_client_registered_is_shown_as_text(
     page = consent_page(oauth, member, app, scope="view:user")
     assert "<b>" not in page and "<i>Pub" not in page and "<script>alert" not in page
     assert "&lt;b&gt;Evil&lt;/b&gt; wants to access your Alpha Unit account" in page
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri", "title", "words"),
+    [
+        ("nobody", REDIRECT_URI, "Unknown application", "is not registered here"),
+        (None, "https://evil.example/cb", "This request cannot be completed", "has not registered"),
+    ],
+)
+def test_a_request_that_cannot_go_on_is_explained_in_plain_words(
+    oauth: OAuthClient,
+    member: Any,
+    app: Application,
+    client_id: str | None,
+    redirect_uri: str,
+    title: str,
+    words: str,
+) -> None:
+    browser = oauth.client()
+    browser.force_login(member)
+    query = {"response_type": "code", "client_id": client_id or app.client_id, "redirect_uri": redirect_uri}
+    response = browser.get("/oauth/authorize", {**query, "scope": "view:user"})
+    assert response.status_code in (400, 401)  # RFC 6749 §4.1.2.1: shown, never redirected
+    page = response.content.decode()
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    assert words in page
+    assert "developers: invalid_request (" in page  # the code, in small print

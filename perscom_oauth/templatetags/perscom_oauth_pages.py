@@ -19,6 +19,12 @@ def consent_screen(context: Any) -> dict[str, Any]:
     return pages.consent_context(context)
 
 
+@register.simple_tag
+def authorization_error(error: Any) -> dict[str, str]:
+    """``{% authorization_error error as problem %}``: ``problem.title``, ``problem.description``."""
+    return pages.authorization_error(error)
+
+
 @register.simple_tag(takes_context=True)
 def sign_in_request(context: Any, next_url: str = "") -> dict[str, Any]:
     """``{% sign_in_request next as asked %}``: ``asked.organization``, ``asked.application``."""
