@@ -1,8 +1,8 @@
 """The pages people see, in a real browser at a desktop (1400 px) and a phone (390x844) size,
 and at the desktop size in dark mode: sign-in, consent, authorized applications (with the
 revoke confirmation and the empty state), sign-out confirmation, signed out, no session and
-error pages. Each passes axe-core with zero
-violations of any impact, has a title, an h1 and a main landmark, and never scrolls sideways.
+error pages. Each passes axe-core with zero violations of any impact, has a title, an h1 and a
+main landmark, and never scrolls sideways.
 Screenshots go to artifacts/screenshots/ (kept by CI). Two more tests grant and revoke with the
 keyboard alone, and with JavaScript off.
 
