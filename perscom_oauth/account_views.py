@@ -2,7 +2,8 @@
 
 Each application of the host's organization that the user authorized and that still holds
 consent or tokens, its scopes in words, when it was granted and last used, and a Revoke button
-that ends it at once (``revocation.revoke_authorization``; audited with the user as actor).
+that asks for confirmation, then ends it at once (``revocation.revoke_authorization``; audited
+with the user as actor).
 """
 
 from __future__ import annotations
@@ -34,9 +35,15 @@ class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
         return gated_organization(self.request)
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        found = authorizations.for_user(request.user, self.organization)
+        # The Revoke button of a card asks first (``?revoke=<id>``, a GET form: no JavaScript);
+        # the confirmation's own button posts. Only an application listed here can be confirmed.
+        confirming = request.GET.get("revoke", "")
         context = {
             "organization": self.organization,
-            "authorizations": authorizations.for_user(request.user, self.organization),
+            "account": request.user,
+            "authorizations": found,
+            "confirming": next((a for a in found if str(a.application.pk) == confirming), None),
         }
         response = render(request, self.template_name, context)
         response["Cache-Control"] = "no-store"

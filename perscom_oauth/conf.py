@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
         "profile": _("View your name and username"),
         "email": _("View your email address"),
     },
+    # The host's own wording of scopes on the consent screen and "Authorized applications",
+    # by scope name ({"view:user": _("See your unit's roster")}); others get plain words.
+    "SCOPE_DESCRIPTIONS": {},
     # Scopes granted when a client asks for none (RFC 6749 §3.3); none: the request fails.
     "DEFAULT_SCOPES": [],
     # Refresh tokens (RFC 9700 §4.14): unused this long, or this long after consent, they expire.

@@ -178,6 +178,17 @@ class Application(AbstractApplication):
         help_text=_("No refresh keeps a sign-in alive longer than this after the user approved."),
     )
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    # Shown on the consent screen so the user can tell who asks (RFC 7591 §2 client metadata:
+    # client_uri, logo_uri, policy_uri, tos_uri). All optional.
+    publisher = models.CharField(
+        _("publisher"), max_length=255, blank=True, help_text=_("Who makes the application.")
+    )
+    client_uri = models.URLField(_("homepage"), max_length=500, blank=True)
+    logo_uri = models.URLField(
+        _("logo URL"), max_length=500, blank=True, help_text=_("A square image, shown at 64 x 64 pixels.")
+    )
+    policy_uri = models.URLField(_("privacy policy URL"), max_length=500, blank=True)
+    tos_uri = models.URLField(_("terms of service URL"), max_length=500, blank=True)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

@@ -13,7 +13,7 @@ settings change (tests) and otherwise computed once per process from model metad
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -32,6 +32,19 @@ ALL_SCOPES = "*"
 ACTIONS = {"add": "create", "change": "update", "delete": "delete", "view": "view"}
 VERBS = {action: verb for verb, action in ACTIONS.items()}
 ACTION_WORDS = {"add": _("create"), "change": _("update"), "delete": _("delete"), "view": _("view")}
+#: The same verbs in the plain words of the consent screen ("See users"), per verb.
+PLAIN_WORDS = {
+    "add": _("Add {resources}"),
+    "change": _("Change {resources}"),
+    "delete": _("Delete {resources}"),
+    "view": _("See {resources}"),
+}
+#: Scopes the protocol itself needs when a client asks for them: the user cannot untick them on
+#: the consent screen (OIDC Core §3.1.2.1: without ``openid`` there is no ID token, and the
+#: relying party that asked for sign-in fails), so ``forms.ConsentForm`` always keeps them.
+PROTOCOL_SCOPES = frozenset({"openid"})
+#: What a scope lets an application do, for the consent screen's visual distinction.
+READ, WRITE, DELETE, IDENTITY = "read", "write", "delete", "identity"
 
 
 def scope_for_codename(codename: str) -> str:
@@ -60,6 +73,19 @@ class Scope:
     resource: str
     #: ``app_label.codename`` of the permission this scope is, or None for an extra scope.
     permission: str | None = None
+    #: The resource in words, plural ("users"); the scope name's resource when it has none.
+    resource_label: Any = None
+    #: What the consent screen and "Authorized applications" say ("See users"): the host's
+    #: wording from ``SCOPE_DESCRIPTIONS`` if any, else plain words, else ``description``.
+    wording: Any = None
+
+    @property
+    def kind(self) -> str:
+        """READ, WRITE or DELETE for a permission scope; IDENTITY for one that is no permission."""
+        if self.permission is None:
+            return IDENTITY
+        action = self.name.partition(":")[0]
+        return {"view": READ, "delete": DELETE}.get(action, WRITE)
 
 
 def exposed_models() -> list[type[models.Model]]:
@@ -84,10 +110,19 @@ def permission_scopes(model: type[models.Model]) -> list[Scope]:
         )
         for verb in opts.default_permissions
     ]
+    plain = {
+        f"{verb}_{opts.model_name}": format_lazy(PLAIN_WORDS[verb], resources=opts.verbose_name_plural)
+        for verb in opts.default_permissions
+        if verb in PLAIN_WORDS
+    }
     scopes = []
     for codename, description in [*default, *opts.permissions]:
         name = scope_for_codename(codename)
-        scopes.append(Scope(name, description, name.partition(":")[2], f"{opts.app_label}.{codename}"))
+        permission = f"{opts.app_label}.{codename}"
+        wording = plain.get(codename, description)
+        scopes.append(
+            Scope(name, description, name.partition(":")[2], permission, opts.verbose_name_plural, wording)
+        )
     return scopes
 
 
@@ -99,7 +134,11 @@ def collect_scopes() -> list[Scope]:
     ]
     for model in exposed_models():
         scopes.extend(permission_scopes(model))
-    return scopes
+    overrides = oauth_settings.SCOPE_DESCRIPTIONS
+    return [
+        replace(scope, wording=overrides.get(scope.name) or scope.wording or scope.description)
+        for scope in scopes
+    ]
 
 
 @cache

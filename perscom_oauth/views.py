@@ -24,7 +24,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import oidc
+from . import oidc, pages
 from .access import consent_groups, consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
@@ -39,31 +39,6 @@ from .token_check import Refusal, check_access_token
 # client, not a browser session, so CSRF does not apply to them.
 PUBLIC = method_decorator(login_not_required, name="dispatch")
 CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
-
-
-#: Errors at the authorization endpoint that are never redirected (RFC 6749 §4.1.2.1), by kind.
-UNKNOWN_CLIENT = (errors.InvalidClientIdError, errors.MissingClientIdError)
-UNREGISTERED_REDIRECT = (
-    errors.MismatchingRedirectURIError,
-    errors.InvalidRedirectURIError,
-    errors.MissingRedirectURIError,
-)
-
-
-def unusable_request_message(error: Any) -> tuple[str, str]:
-    """Plain words for an authorization request that cannot be answered with a redirect."""
-    if isinstance(error, UNKNOWN_CLIENT):
-        title, what = _("This app is not registered here"), _("The app that sent you is unknown here.")
-    elif isinstance(error, UNREGISTERED_REDIRECT):
-        title = _("This app sent you from an address it did not register")
-        what = _("For your safety you are not sent back to it.")
-    else:
-        title, what = _("This request cannot be completed"), _("The app sent an invalid request.")
-    what_to_do = _(
-        "Nothing was shared with the app. Go back to it and try again; if this keeps happening, "
-        "tell the app's developer."
-    )
-    return title, f"{what} {what_to_do}"
 
 
 class ConsentScreenRequired(Exception):
@@ -280,9 +255,11 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         oauthlib_error = getattr(error, "oauthlib_error", None)
         code = getattr(oauthlib_error, "error", "invalid_request")
         detail = getattr(oauthlib_error, "description", "")
-        title, description = unusable_request_message(oauthlib_error)
-        technical = f"{code}: {detail}" if detail else code
-        return error_page(self.request, response.status_code, title, description, technical)
+        problem = pages.authorization_error(oauthlib_error)
+        technical = f"{code} ({detail})" if detail else code
+        return error_page(
+            self.request, response.status_code, problem["title"], problem["description"], technical
+        )
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).

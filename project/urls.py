@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.html import format_html
@@ -15,6 +15,11 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from .api import AwardViewSet, MeView, RankViewSet, UserViewSet
+
+# The admin under PERSCOM's name (Django's AdminSite attributes: a host sets its own).
+admin.site.site_header = "PERSCOM administration"
+admin.site.site_title = "PERSCOM admin"
+admin.site.index_title = "PERSCOM administration"
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -30,6 +35,21 @@ class SwaggerView(SpectacularSwaggerView):
     our login and consent pages carry Django's ``same-origin``: the popup would be moved to
     another browsing context group and lose its opener. Same policy on every page instead.
     """
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """At ``localhost``, the same page at ``127.0.0.1`` (same port) instead.
+
+        Swagger UI's redirect_uri is ``<this page's origin>/api/oauth2-redirect.html``, and the
+        seed registers it for port 8000. For a loopback IP literal, RFC 8252 §7.3 (which the base
+        library follows) accepts any port; for the name ``localhost`` it does not (§8.3), so the
+        demo run on another port failed with "Mismatching redirect URI" there. The popup must
+        share the page's origin (it calls back through ``window.opener``), hence a redirect of
+        the page rather than another redirect_uri. Other hosts register their own callback.
+        """
+        if request.get_host().partition(":")[0] == "localhost":
+            port = request.get_port()
+            return HttpResponseRedirect(f"{request.scheme}://127.0.0.1:{port}{request.get_full_path()}")
+        return super().get(request, *args, **kwargs)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
 
 from perscom_oauth.models import Application, AuditEvent
+from tests.axe import require_axe, violations
 from tests.browser import Browser
 from tests.chromium import TIMEOUT_MS, chromium_context, screenshot
 from tests.demo import seed_demo
+from tests.demo_web import authorize_url, exchange
 from tests.oauth import pkce_pair
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
-
-CALLBACK = "http://127.0.0.1:8765/callback"
 
 
 @pytest.fixture
@@ -54,38 +53,14 @@ def admin_login(page: Any, base: str, username: str, password: str) -> None:
 
 def user_token(demo: dict[str, Any], username: str) -> str:
     """The user authorizes demo-web (plain HTTP, as in test_live_flow); returns an access token."""
-    base = demo["base"]
     verifier, challenge = pkce_pair()
-    params = {
-        "response_type": "code",
-        "client_id": "demo-web",
-        "redirect_uri": CALLBACK,
-        "scope": "view:user",
-        "state": "s",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
     with Browser() as browser:
-        login = browser.open(f"{base}/oauth/authorize?{urlencode(params)}")
+        login = browser.open(authorize_url(demo["base"], challenge, scope="view:user"))
         consent = browser.follow(
             browser.submit(login, {"username": username, "password": demo["password"][username]})
         )
         redirect = browser.submit(consent, {"allow": "Authorize"})
-    code = parse_qs(urlparse(redirect.headers["Location"]).query)["code"][0]
-    token = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "client_id": "demo-web",
-            "client_secret": demo["secret"]["demo-web"],
-            "code_verifier": verifier,
-        },
-        timeout=10,
-    )
-    assert token.status_code == 200, token.text
-    return str(token.json()["access_token"])
+    return str(exchange(demo, redirect.headers["Location"], verifier)["access_token"])
 
 
 def api(base: str, token: str) -> requests.Response:
@@ -93,6 +68,7 @@ def api(base: str, token: str) -> requests.Response:
 
 
 def test_admin_creates_an_application_copies_its_secret_and_suspends_it(demo: dict[str, Any]) -> None:
+    require_axe()
     base = demo["base"]
     with chromium(base) as page:
         admin_login(page, base, "alice", demo["password"]["alice"])
@@ -131,8 +107,15 @@ def test_admin_creates_an_application_copies_its_secret_and_suspends_it(demo: di
         assert token.status_code == 200, token.text
         access_token = token.json()["access_token"]
         assert api(base, access_token).status_code == 200
+        # Shown whole (not cut off in a text box), the two Copy buttons one above the other.
+        shown = page.locator("#client-secret-text")
+        assert shown.inner_text() == secret
+        assert shown.evaluate("el => el.scrollWidth <= el.clientWidth")
+        buttons = [box.bounding_box() for box in page.locator("[data-copy]").all()]
+        assert buttons[0]["x"] == buttons[1]["x"] and buttons[0]["width"] == buttons[1]["width"]
+        assert violations(page) == []
         page.evaluate(
-            "document.getElementById('client-secret').value = '•'.repeat(32)"
+            "document.getElementById('client-secret-text').textContent = '•'.repeat(128)"
         )  # not in CI artifacts
         screenshot(page, "admin-application-secret-once")
 
@@ -209,9 +192,9 @@ def test_user_revokes_an_app_on_the_authorized_applications_page(demo: dict[str,
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{base}/oauth/authorized-apps")
         app = page.locator('[data-client-id="demo-web"]')
-        assert "Can view user" in app.inner_text()
-        screenshot(page, "authorized-apps")
-        app.get_by_role("button", name="Revoke").click()
+        assert "See users" in app.inner_text()
+        app.get_by_role("button", name="Revoke Demo Web App").click()
+        page.get_by_role("button", name="Yes, revoke Demo Web App").click()
         message = page.locator(".messages")
         message.wait_for()
         assert "Demo Web App can no longer access your account." in message.inner_text()
@@ -246,7 +229,68 @@ def test_scope_picker_with_many_scopes(demo: dict[str, Any], settings: Any) -> N
         visible[0].locator("[data-select-group]").check()
         screenshot(page, "admin-scope-picker")
         page.locator("input[name=_save]").click()
-        page.locator("#client-secret").wait_for()
+        page.locator("#client-secret-text").wait_for()
 
     allowed = Application.objects.get(name="Many Scopes").allowed_scopes.split()
     assert sorted(allowed) == sorted(f"{verb}:resource07" for verb in verbs)
+
+
+SIZES = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+
+def clipped_columns(page: Any) -> int:
+    """How far the result table runs past its box (the admin's lists scroll it sideways)."""
+    return int(
+        page.evaluate(
+            """() => {
+                const box = document.querySelector('#changelist .results, .authorizations-list .results');
+                return box ? box.scrollWidth - box.clientWidth : 0;
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_admin_pages_are_accessible_and_fit(demo: dict[str, Any], size: str) -> None:
+    require_axe()
+    base = demo["base"]
+    user_token(demo, "bob")  # an authorization and audit entries to list
+    demo_web = Application.objects.get(client_id="demo-web").pk
+    audit_entry = AuditEvent.objects.exclude(details={}).order_by("-pk").first().pk
+    found: dict[str, list[str]] = {}
+    with chromium_context(**SIZES[size]) as context:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        admin_login(page, base, "alice", demo["password"]["alice"])
+        pages = {
+            "application-list": "/admin/perscom_oauth/application/",
+            "application-add": "/admin/perscom_oauth/application/add/",
+            "application-change": f"/admin/perscom_oauth/application/{demo_web}/change/",
+            "authorizations": "/admin/perscom_oauth/application/authorizations/",
+            "audit-list": "/admin/perscom_oauth/auditevent/",
+            "audit-entry": f"/admin/perscom_oauth/auditevent/{audit_entry}/change/",
+        }
+        for name, path in pages.items():
+            page.goto(f"{base}{path}")
+            screenshot(page, f"admin-{name}-{size}")
+            problems = violations(page)
+            if size == "desktop" and clipped_columns(page) > 0:
+                problems.append(f"result table clipped by {clipped_columns(page)} px")
+            # Against the layout width: a phone's visual viewport zooms out to fit what overflows.
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                problems.append(f"page scrolls sideways by {overflow} px")
+            if problems:
+                found[name] = problems
+        # The audit entry's details are a readable list, not raw JSON.
+        page.goto(f"{base}/admin/perscom_oauth/auditevent/{audit_entry}/change/")
+        assert page.locator(".field-details_list dl").count() == 1
+        assert "{" not in page.locator(".field-details_list").inner_text()
+    assert not found, "\n".join(
+        f"{name}: {problem}" for name, problems in found.items() for problem in problems
+    )

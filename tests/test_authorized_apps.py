@@ -3,11 +3,14 @@ organization, in words, and a Revoke button that takes effect at once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import RefreshToken, get_grant_model
+from django.utils import timezone
+from django.utils.formats import date_format
+from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import events, text
@@ -63,11 +66,11 @@ def test_lists_what_the_user_authorized_here_in_words(
     assert "no-store" in response["Cache-Control"]
     words = text(response)
     assert app.name in words and "Keeps the roster in sync." in words
-    assert "Can view user" in words and "Can view rank" in words
-    assert "Authorized on" in words and "last used" in words
+    assert "See users" in words and "See ranks" in words
+    assert "Signed in to Alpha Unit as member" in words
+    assert "Authorized just now" in words and "last used just now" in words
     assert "Never Used" not in words  # another user's
     assert "Bravo App" not in words  # another organization's
-    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
 
 
 def test_revoke_takes_effect_at_once(
@@ -91,7 +94,7 @@ def test_revoke_takes_effect_at_once(
     assert not Grant.objects.exists()
     after = client.get(URL)
     assert f"{app.name} can no longer access your account." in text(after)
-    assert "You have not authorized any application." in text(after)
+    assert "You have not authorized any application" in text(after)
     [revoked] = events(AuditEvent.Event.TOKENS_REVOKED, details__reason="user")
     assert (revoked.actor, revoked.actor_type, revoked.subject, revoked.application) == (
         member,
@@ -138,4 +141,46 @@ def test_page_queries_do_not_grow_with_applications(
     client = page_for(member, org)
     with django_assert_max_num_queries(12):
         response = client.get(URL)
-    assert text(response).count("Revoke") == 5
+    assert text(response).count("Revoke App") == 5
+
+
+def test_revoke_asks_first_naming_the_app(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization
+) -> None:
+    app.name = "Roster Sync"
+    app.save()
+    token = oauth.code_flow(member, app).json()["access_token"]
+    client = page_for(member, org)
+
+    listing = client.get(URL).content.decode()
+    assert f'name="revoke" value="{app.pk}"' in listing and "Revoke Roster Sync" in listing
+    assert "Yes, revoke" not in listing
+
+    confirm = client.get(URL, {"revoke": str(app.pk)})
+    assert confirm.status_code == 200
+    assert "Revoke Roster Sync's access to your account?" in confirm.content.decode()
+    assert "Yes, revoke Roster Sync" in text(confirm) and "Keep access" in text(confirm)
+    assert 'name="csrfmiddlewaretoken"' in confirm.content.decode()
+    assert oauth.api(token).status_code == 200  # asking changed nothing
+
+    assert "Yes, revoke" not in text(client.get(URL, {"revoke": "99999"}))  # not theirs: no prompt
+    client.post(URL, {"application": str(app.pk)})
+    assert oauth.api(token).status_code == 401
+
+
+def test_empty_state(member: Any, org: Organization) -> None:
+    words = text(page_for(member, org).get(URL))
+    assert "No applications yet" in words and "You have not authorized any application" in words
+
+
+def test_times_read_as_people_say_them(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization
+) -> None:
+    oauth.code_flow(member, app)
+    now = timezone.now()
+    AccessToken.objects.update(created=now - timedelta(hours=3))
+    RefreshToken.objects.update(created=now - timedelta(days=40))
+    words = text(page_for(member, org).get(URL))
+    first = date_format(timezone.localtime(now - timedelta(days=40)), "DATE_FORMAT")
+    assert f"Authorized on {first}" in words  # older than a week: the date
+    assert "last used 3 hours ago" in words

@@ -35,10 +35,12 @@ def test_scopes_are_listed_with_descriptions_grouped_by_resource(
     page = consent_page(oauth, member, app)
     assert page.index('data-resource="user"') < page.index('data-resource="award"')
     user_group = page[page.index('data-resource="user"') : page.index('data-resource="award"')]
-    assert "Can view user" in user_group and "Can update user" in user_group
-    assert "Can create award" in page[page.index('data-resource="award"') :]
+    assert "See users" in user_group and "Change users" in user_group
+    assert "Add awards" in page[page.index('data-resource="award"') :]
     assert page.count('name="approved_scopes"') == 4
     assert "disabled" not in page
+    # Read and write are told apart in words, not only by colour.
+    assert user_group.count("badge-read") == 1 and user_group.count("badge-write") == 1
 
 
 def test_scopes_the_user_lacks_are_shown_but_not_offered(
@@ -46,7 +48,9 @@ def test_scopes_the_user_lacks_are_shown_but_not_offered(
 ) -> None:
     page = consent_page(oauth, make_member(org, "viewer", viewer_role), app)
     assert page.count("disabled") == 2  # update:user, create:award
-    assert page.count("you do not have this permission") == 2
+    assert page.count("permission-unavailable") == 2
+    assert page.count("you do not have this permission in Alpha Unit") == 2
+    assert "an administrator of your organization can grant them" in page
 
 
 def test_unticked_scopes_are_not_granted(oauth: OAuthClient, member: Any, app: Application) -> None:
@@ -79,3 +83,88 @@ def test_approving_nothing_is_a_refusal(oauth: OAuthClient, member: Any, app: Ap
     query = parse_qs(urlparse(response["Location"]).query)
     assert query["error"] == ["access_denied"]  # RFC 6749 §4.1.2.1
     assert "code" not in query
+
+
+def test_the_screen_says_who_asks_who_answers_where_to_and_for_how_long(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    app.name, app.publisher = "Roster Sync", "Sync Labs"
+    app.client_uri, app.logo_uri = "https://sync.example.com/about", "https://sync.example.com/logo.png"
+    app.policy_uri, app.tos_uri = "https://sync.example.com/privacy", "https://sync.example.com/terms"
+    app.refresh_token_absolute_lifetime = 30 * 86400
+    app.save()
+    page = consent_page(oauth, member, app, scope="view:user")
+    assert "<h1>Roster Sync wants to access your Alpha Unit account</h1>" in page
+    assert "By Sync Labs" in page and "Homepage: sync.example.com" in page
+    assert 'src="https://sync.example.com/logo.png"' in page
+    assert (
+        'href="https://sync.example.com/privacy"' in page and 'href="https://sync.example.com/terms"' in page
+    )
+    assert "Signed in as <strong>member</strong>" in page
+    assert "Not you?" in page and "/accounts/login/?next=%2Foauth%2Fauthorize%3F" in page
+    assert f"sent to <strong>{urlparse(REDIRECT_URI).netloc}</strong>" in page
+    assert "at most 30 days" in page and "unused for 14 days" in page
+    assert 'href="/oauth/authorized-apps"' in page
+    assert "Authorize Roster Sync" in page
+
+
+def test_a_host_project_words_scopes_its_own_way(
+    oauth: OAuthClient, member: Any, app: Application, settings: Any
+) -> None:
+    settings.PERSCOM_OAUTH = {
+        **settings.PERSCOM_OAUTH,
+        "SCOPE_DESCRIPTIONS": {"view:user": "Read the roster"},
+    }
+    page = consent_page(oauth, member, app, scope="view:user view:award")
+    assert "Read the roster" in page and "See users" not in page
+    assert "See awards" in page
+
+
+def test_openid_is_required_and_cannot_be_unticked(oauth: OAuthClient, member: Any, app: Application) -> None:
+    page = consent_page(oauth, member, app, scope="openid view:user")
+    account = page[page.index('data-resource="account"') : page.index('data-resource="user"')]
+    assert "Required" in account and "checked disabled" in account
+    assert 'name="approved_scopes" value="openid"' not in page  # not a choice
+    # OIDC Core §3.1.2.1: a form without openid still yields the ID token the client asked for.
+    token = oauth.code_flow(member, app, scope="openid view:user", approved_scopes="view:user", nonce="n")
+    assert token.status_code == 200
+    assert "id_token" in token.json()
+    assert token.json()["scope"].split() == ["openid", "view:user"]
+
+
+def test_what_the_client_registered_is_shown_as_text(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    app.name, app.publisher, app.description = "<b>Evil</b>", "<i>Pub</i>", "<script>alert(1)</script>"
+    app.save()
+    page = consent_page(oauth, member, app, scope="view:user")
+    assert "<b>" not in page and "<i>Pub" not in page and "<script>alert" not in page
+    assert "&lt;b&gt;Evil&lt;/b&gt; wants to access your Alpha Unit account" in page
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri", "title", "words"),
+    [
+        ("nobody", REDIRECT_URI, "Unknown application", "is not registered here"),
+        (None, "https://evil.example/cb", "This request cannot be completed", "has not registered"),
+    ],
+)
+def test_a_request_that_cannot_go_on_is_explained_in_plain_words(
+    oauth: OAuthClient,
+    member: Any,
+    app: Application,
+    client_id: str | None,
+    redirect_uri: str,
+    title: str,
+    words: str,
+) -> None:
+    browser = oauth.client()
+    browser.force_login(member)
+    query = {"response_type": "code", "client_id": client_id or app.client_id, "redirect_uri": redirect_uri}
+    response = browser.get("/oauth/authorize", {**query, "scope": "view:user"})
+    assert response.status_code in (400, 401)  # RFC 6749 §4.1.2.1: shown, never redirected
+    page = response.content.decode()
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    assert words in page
+    assert "developers: invalid_request (" in page  # the code, in small print
+    assert "/accounts/login/" not in response.get("Location", "")

@@ -20,7 +20,7 @@ from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 #: Pages other branches write; they join the navigation when merged.
-WRITTEN_ELSEWHERE = {"openid-connect.md", "pages-and-branding.md", "deployment.md"}
+WRITTEN_ELSEWHERE = {"deployment.md"}
 
 
 def page(name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,6 +50,13 @@ ADVANCED_FIELDS = [
     "refresh_token_idle_lifetime",
     "refresh_token_absolute_lifetime",
 ]
+BRANDING: Any = (
+    _("Consent screen"),
+    {
+        "fields": ["publisher", "client_uri", "logo_uri", "policy_uri", "tos_uri"],
+        "description": _("What users see when the application asks for access. All optional."),
+    },
+)
 ADVANCED: Any = (_("Advanced"), {"classes": ["collapse"], "fields": ADVANCED_FIELDS})
 # The ID-token algorithm follows the server's OpenID Connect set-up (``Application.save``).
 ADVANCED_CHANGE: Any = (_("Advanced"), {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS, "algorithm"]})
@@ -87,6 +95,8 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     search_fields = ["name", "client_id"]
     ordering = ["organization__name", "name"]
     radio_fields = {"authorization_grant_type": admin.VERTICAL, "client_type": admin.HORIZONTAL}
+    # Django 6 makes https the default scheme of a URL typed without one; opt in now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     view_on_site = False  # the base library's get_absolute_url names a view this app does not serve
     actions = ["rotate_secret", "suspend", "enable", "revoke_all_tokens"]
     add_fieldsets = [
@@ -96,6 +106,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         ),
         (_("Redirect URIs"), {"fields": ["redirect_uris"]}),
         (_("Allowed scopes"), {"fields": ["allowed_scopes"]}),
+        BRANDING,
         ADVANCED,
     ]
     fieldsets = [
@@ -115,6 +126,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         (_("Credentials"), {"fields": ["client_id", "client_secret_status", "last_used", "created"]}),
         (_("Redirect URIs"), {"fields": ["redirect_uris"]}),
         (_("Allowed scopes"), {"fields": ["allowed_scopes"]}),
+        BRANDING,
         ADVANCED_CHANGE,
     ]
     # Fixed at creation: moving an application would move its tokens to another tenant, and
@@ -133,7 +145,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
 
     class Media:
         css = {"all": ["perscom_oauth/admin/oauth_admin.css"]}
-        js = ["perscom_oauth/admin/copy.js"]
+        js = ["perscom_oauth/admin/copy.js", "perscom_oauth/admin/select2_label.js"]
 
     # --- forms ----------------------------------------------------------------------------------
 

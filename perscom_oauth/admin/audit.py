@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditEvent
@@ -45,14 +44,38 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "client_id",
         "subject",
         "ip_address",
-        "details_json",
+        "details_list",
     )
     readonly_fields = fields
+
+    class Media:
+        css = {"all": ["perscom_oauth/admin/oauth_admin.css"]}
 
     @admin.display(description=_("client"), ordering="client_id")
     def client(self, obj: AuditEvent) -> Any:
         return obj.application or obj.client_id or "-"
 
     @admin.display(description=_("details"))
-    def details_json(self, obj: AuditEvent) -> Any:
-        return format_html("<pre>{}</pre>", json.dumps(obj.details, indent=2, sort_keys=True, default=str))
+    def details_list(self, obj: AuditEvent) -> Any:
+        """One line per detail ("scope: view:user"), readable by someone who never saw JSON."""
+        if not obj.details:
+            return _("No details recorded.")
+        rows = format_html_join(
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            (
+                (key.replace("_", " ").capitalize(), detail_text(value))
+                for key, value in sorted(obj.details.items())
+            ),
+        )
+        return format_html('<dl class="audit-details">{}</dl>', rows)
+
+
+def detail_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list | tuple):
+        return ", ".join(detail_text(item) for item in value) or "-"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {detail_text(item)}" for key, item in sorted(value.items())) or "-"
+    return "-" if value in (None, "") else str(value)

@@ -11,12 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
 from ..audit import Actor, Event, record
 from ..models import Application
 from .widgets import AllowedScopesField, UriListField
+
+
+def https_urls(field: Any, **kwargs: Any) -> Any:
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
 
 #: PERSCOM's names for the kinds of client, by the grant type each one uses.
 APPLICATION_TYPES = [
@@ -53,6 +61,9 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
+        # Django 6 makes https the default scheme of a URL typed without one: opt in now (the
+        # admin's own formfield_overrides do the same for the form it builds from this one).
+        formfield_callback = https_urls
         fields = [
             "name",
             "organization",
@@ -68,6 +79,11 @@ class ApplicationForm(forms.ModelForm):
             "id_token_lifetime",
             "refresh_token_idle_lifetime",
             "refresh_token_absolute_lifetime",
+            "publisher",
+            "client_uri",
+            "logo_uri",
+            "policy_uri",
+            "tos_uri",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('perscom_oauth', '0007_code_use_names_its_refresh_token'),
+        ('perscom_oauth', '0008_application_branding'),
     ]
 
     operations = [
