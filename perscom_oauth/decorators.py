@@ -27,6 +27,21 @@ def challenge(request: HttpRequest, error: dict[str, str]) -> HttpResponse:
     return response
 
 
+def refuse_bearer(request: HttpRequest, checked: Any, scopes: tuple[str, ...]) -> HttpResponse | None:
+    """The RFC 6750 §3.1 answer to a presented bearer token (``check_bearer_request``) that is
+    refused (401 ``invalid_token``) or lacks a scope (403 ``insufficient_scope``), else None."""
+    if isinstance(checked, Refusal):
+        return challenge(request, checked.as_oauth2_error())
+    if not set(scopes) <= checked.effective_scopes:
+        error = {
+            "error": "insufficient_scope",
+            "error_description": _("The access token lacks a required scope."),
+            "scope": " ".join(scopes),
+        }
+        return challenge(request, error)
+    return None
+
+
 def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """The view runs only for a bearer token whose effective scopes include ``scopes``, or for a
     signed-in user who holds the matching permissions in the request's organization."""
@@ -35,16 +50,10 @@ def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Cal
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             checked = check_bearer_request(request)
-            if isinstance(checked, Refusal):
-                return challenge(request, checked.as_oauth2_error())
             if checked is not None:
-                if not set(scopes) <= checked.effective_scopes:
-                    error = {
-                        "error": "insufficient_scope",
-                        "error_description": _("The access token lacks a required scope."),
-                        "scope": " ".join(scopes),
-                    }
-                    return challenge(request, error)
+                refused = refuse_bearer(request, checked, scopes)
+                if refused is not None:
+                    return refused
                 request.user = checked.user or AnonymousUser()
                 request.access_token = checked  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)

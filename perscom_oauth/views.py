@@ -28,11 +28,12 @@ from . import oidc, pages
 from .access import consent_groups, consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
+from .decorators import challenge, refuse_bearer
 from .forms import ConsentForm
 from .gates import TenantGateMixin, error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
-from .token_check import Refusal, check_access_token
+from .token_check import Refusal, check_access_token, check_bearer_request
 
 # View.as_view() takes csrf_exempt / login_required from the first dispatch() in the MRO, the
 # gate's: each view restates the base library's choice. Client endpoints authenticate the
@@ -369,7 +370,21 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
 
 @CLIENT_ENDPOINT
 class UserInfoView(TenantGateMixin, base.UserInfoView):
-    """OpenID Connect Core §5.3. The bearer token is checked by the validator, which refuses it
-    with RFC 6750 ``invalid_token`` when the plan lacks OAuth (so no gate here)."""
+    """OpenID Connect Core §5.3. The bearer token is checked first, by the one token check and
+    with the RFC 6750 §3.1 challenges every resource sends (no credentials: a bare challenge; a
+    refused token, also for want of the plan: ``invalid_token``; no ``openid``:
+    ``insufficient_scope``), then the base library answers with the claims."""
 
     plan_gated = False
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.bearer_refusal(request) or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.bearer_refusal(request) or super().post(request, *args, **kwargs)
+
+    def bearer_refusal(self, request: HttpRequest) -> HttpResponse | None:
+        checked = check_bearer_request(request)
+        if checked is None:
+            return challenge(request, {})
+        return refuse_bearer(request, checked, ("openid",))

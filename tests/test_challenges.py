@@ -57,10 +57,6 @@ def oidc_on(settings: Any) -> None:
 # userinfo answers through oauthlib's UserInfoEndpoint (views.UserInfoView), which reports every
 # failure as invalid_token: RFC 6750 §3.1 wants no error code without credentials, and OpenID
 # Connect Core §5.3.3 defers to it, so a valid token without ``openid`` is insufficient_scope.
-USERINFO_GAP = "views.UserInfoView: oauthlib's UserInfoEndpoint answers every failure invalid_token"
-
-
-@pytest.mark.xfail(strict=True, reason=USERINFO_GAP)
 def test_userinfo_without_credentials_gets_a_bare_challenge(oauth: OAuthClient, oidc_on: None) -> None:
     response = oauth.client().get("/oauth/userinfo")
     assert response.status_code == 401
@@ -73,7 +69,6 @@ def test_userinfo_refuses_a_bad_token_with_invalid_token(oauth: OAuthClient, oid
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
-@pytest.mark.xfail(strict=True, reason=USERINFO_GAP)
 def test_userinfo_refuses_a_token_without_openid_with_insufficient_scope(
     oauth: OAuthClient, member: Any, app: Application, oidc_on: None
 ) -> None:
