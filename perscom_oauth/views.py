@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +19,6 @@ from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
-from oauth2_provider.oauth2_backends import _add_iss_to_redirect
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
 from oauthlib.oauth2.rfc6749 import errors
@@ -42,8 +41,22 @@ PUBLIC = method_decorator(login_not_required, name="dispatch")
 CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
 
 
+def with_issuer(uri: str, issuer: str) -> str:
+    """RFC 9207 §2: ``iss`` on an authorization response, in the fragment of an implicit one,
+    else in the query, replacing any ``iss`` the registered redirect URI carried."""
+    parts = urlsplit(uri)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
+    fragment = [(k, v) for k, v in parse_qsl(parts.fragment, keep_blank_values=True) if k != "iss"]
+    (fragment if parts.fragment else query).append(("iss", issuer))
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=urlencode(fragment)))
+
+
 class ConsentScreenRequired(Exception):
-    """Raised inside the base view to stop its own consent shortcuts (see AuthorizationView)."""
+    """Raised inside the base view's ``get()`` to stop its own consent shortcut for trusted
+    applications: this project decides (``AuthorizationView.may_skip_consent``), audits and
+    narrows the scopes to what the user holds. The one override of the base view's flow;
+    ``tests/test_remembered_consent.py::test_skipping_never_grants_what_the_user_lacks`` fails
+    if the base library's ``get()`` stops calling ``create_authorization_response`` there."""
 
 
 class MemberRequiredMixin:
@@ -249,7 +262,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         if response.status_code == 302:
             # RFC 9207 §2: `iss` goes on error responses too (the base library adds it on success).
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
-            response["Location"] = _add_iss_to_redirect(response["Location"], issuer)
+            response["Location"] = with_issuer(response["Location"], issuer)
             return response
         # RFC 6749 §4.1.2.1: an unknown client or an unregistered redirect URI is never
         # redirected to; the user gets a page in plain words instead of a protocol code.

@@ -84,6 +84,7 @@ def id_token_claims(token: dict[str, Any]) -> dict[str, Any]:
 def test_prompt_none_signed_out_is_login_required(oauth: OAuthClient, app: Application) -> None:
     answer = redirected(oauth.client().get("/oauth/authorize", params(app, prompt="none")))
     assert (answer["error"], answer["state"]) == ("login_required", "st")
+    assert answer["iss"] == f"http://{oauth.host}"  # RFC 9207 §2, on errors too
 
 
 def test_prompt_none_without_remembered_consent_is_consent_required(
