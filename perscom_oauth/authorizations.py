@@ -26,7 +26,8 @@ from oauth2_provider.models import (
 
 from .scopes import registry
 
-Pair = tuple[Any, Any]  # (user id, application id)
+#: (application id, user id): the order of ``pairs()``, ``load()``, keys and ``parse_key``.
+Pair = tuple[Any, Any]
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Authorization:
 
     @property
     def key(self) -> str:
-        """Identifies the pair in a form (``"<user id>:<application id>"``)."""
-        return f"{self.user.pk}:{self.application.pk}"
+        """Identifies the pair in a form (``"<application id>:<user id>"``)."""
+        return f"{self.application.pk}:{self.user.pk}"
 
     @property
     def scope_descriptions(self) -> list[tuple[str, Any]]:
@@ -53,10 +54,10 @@ class Authorization:
 
 
 def parse_key(key: str) -> Pair | None:
-    user_id, sep, application_id = key.partition(":")
+    application_id, sep, user_id = key.partition(":")
     if not (sep and user_id.isdigit() and application_id.isdigit()):
         return None
-    return int(user_id), int(application_id)
+    return int(application_id), int(user_id)
 
 
 def live_credentials(filters: Q) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:

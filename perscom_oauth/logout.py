@@ -74,12 +74,12 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         """Only a client of this organization may ask (another's is unknown here: 400)."""
         organization = gated_organization(self.request)
         if client_id:
-            application = get_application_model().objects.filter(
-                client_id=client_id, organization=organization
+            application = (
+                get_application_model().objects.filter(client_id=client_id, organization=organization).first()
             )
-            if not application.exists():
+            if application is None:
                 raise InvalidOIDCClientError()
-            return application.get()
+            return application
         if id_token is not None and id_token.application.organization_id != organization.pk:
             raise InvalidOIDCClientError()
         return id_token.application if id_token is not None else None

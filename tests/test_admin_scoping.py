@@ -128,7 +128,7 @@ def test_custom_pages_refuse_bravo_applications(staff: Client, world: World) -> 
     assert staff.get(f"{base}/rotate-secret/").status_code == 404
     assert staff.post(f"{base}/rotate-secret/").status_code == 404
     assert staff.post(f"{base}/run/suspend/").status_code == 404
-    key = f"{world.bravo_user.pk}:{world.bravo_app.pk}"
+    key = f"{world.bravo_app.pk}:{world.bravo_user.pk}"
     staff.post(CHANGELISTS["authorizations"], {"revoke": key})
     staff.post(CHANGELISTS["authorizations"], {"selected": [key]})
     world.bravo_app.refresh_from_db()

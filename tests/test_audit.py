@@ -126,7 +126,7 @@ def test_revocations_name_who_revoked(
     ) == [(Event.TOKENS_REVOKED, "client", None)]
 
     oauth.code_flow(member, app)
-    key = f"{member.pk}:{app.pk}"
+    key = f"{app.pk}:{member.pk}"
     assert during(
         lambda: admin.post("/admin/perscom_oauth/application/authorizations/", {"revoke": key})
     ) == [(Event.TOKENS_REVOKED, "admin", "root")]

@@ -99,15 +99,15 @@ class AuthorizationsView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         keys = request.POST.getlist("revoke") or request.POST.getlist("selected")
         pairs = [pair for pair in map(authorizations.parse_key, keys) if pair is not None]
-        users = get_user_model()._default_manager.in_bulk({user_id for user_id, _app in pairs})
+        users = get_user_model()._default_manager.in_bulk({user_id for _app, user_id in pairs})
         # Only applications this user administers: any other key is ignored, as if unknown.
         applications = (
             Application.objects.filter(self.scope_on_application(request))
             .select_related("organization")
-            .in_bulk({application_id for _user, application_id in pairs})
+            .in_bulk({application_id for application_id, _user in pairs})
         )
         revoked = 0
-        for user_id, application_id in pairs:
+        for application_id, user_id in pairs:
             user, application = users.get(user_id), applications.get(application_id)
             if user is None or application is None:
                 continue
