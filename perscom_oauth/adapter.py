@@ -147,7 +147,7 @@ class OrganizationAdapter:
         if not user.is_active:
             return None
         if user.is_superuser:
-            return set()  # every scope is held (access.member_scopes): nothing to look up
+            return set()  # every scope is held (effective_scopes.member_scopes): nothing to look up
         return self._member_permissions(user, organization)
 
     def _member_permissions(self, user: Any, organization: Any) -> set[str] | None:

@@ -10,31 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .parameters import parameter_problem
+from .responses import error_page, oauth_error
 from .tenancy import organization_for_request
-
-
-def oauth_error(status: int, error: str, description: str) -> JsonResponse:
-    """An RFC 6749 §5.2 error body; like every token response, never cached (§5.1)."""
-    response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["Cache-Control"] = "no-store"
-    response["Pragma"] = "no-cache"
-    return response
-
-
-def error_page(
-    request: HttpRequest, status: int, title: str, description: str, error: str = ""
-) -> HttpResponse:
-    """Our error page: what happened and what to do in plain words, ``error`` (the protocol's
-    code) in small print for whoever reports it."""
-    context = {"title": title, "description": description, "error": error}
-    return render(request, "perscom_oauth/error.html", context, status=status)
 
 
 def unknown_host_message(request: HttpRequest) -> str:

@@ -34,7 +34,8 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from oauthlib.common import add_params_to_uri
 
 from .audit import Actor
-from .gates import TenantGateMixin, error_page
+from .gates import TenantGateMixin
+from .responses import error_page
 from .revocation import Revoked, revoke
 from .tenancy import gated_organization
 

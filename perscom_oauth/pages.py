@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from oauth2_provider.models import get_application_model
 
-from .access import grantable_scopes
 from .conf import oauth_settings
+from .effective_scopes import grantable_scopes
 from .scopes import IDENTITY, PROTOCOL_SCOPES, registry
 from .tenancy import organization_for_request
 

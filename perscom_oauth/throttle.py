@@ -34,9 +34,9 @@ from django.utils.translation import gettext as _
 
 from .cache_health import CacheHealth
 from .conf import oauth_settings
-from .gates import oauth_error
 from .http_auth import MALFORMED, basic_credentials
 from .redis_cache import RedisCache
+from .responses import oauth_error
 from .tenancy import organization_for_request
 
 CLIENT, PASSWORD = "client", "password"

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
 
 from . import token_cache
-from .access import member_scopes, token_scopes
 from .adapter import get_adapter
 from .digest import checksum
+from .effective_scopes import member_scopes, token_scopes
 from .http_auth import bearer_token
 from .tenancy import organization_for_request, prefetched_token
 

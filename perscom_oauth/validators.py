@@ -20,12 +20,12 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from oauthlib.oauth2.rfc6749 import errors
 
 from . import client_secrets, oidc, refresh_expiry
-from .access import consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .carried import organization_of, session_user_of, token_entry_of
 from .conf import oauth_settings
 from .digest import checksum
+from .effective_scopes import consent_remembered, grantable_scopes
 from .grant_lookup import GrantLoadedOnce
 from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse

@@ -24,12 +24,13 @@ from oauth2_provider.signals import app_authorized
 from oauthlib.oauth2.rfc6749 import errors
 
 from . import oidc, pages
-from .access import consent_groups, consent_remembered, grantable_scopes
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .decorators import challenge, refuse_bearer
+from .effective_scopes import consent_groups, consent_remembered, grantable_scopes
 from .forms import ConsentForm
-from .gates import TenantGateMixin, error_page, oauth_error
+from .gates import TenantGateMixin
+from .responses import error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token, check_bearer_request

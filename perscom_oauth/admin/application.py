@@ -26,10 +26,10 @@ from oauth2_provider.models import (
 )
 
 from .. import applications as domain
-from ..admin_scope import administered
 from ..audit import Actor
 from ..models import Application
 from ..revocation import revoke_application
+from .administered import administered
 from .application_pages import ApplicationPages
 from .credentials import revoked_message, summed
 from .forms import APPLICATION_TYPES, ApplicationForm, application_type_label

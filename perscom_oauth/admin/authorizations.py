@@ -24,10 +24,10 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from .. import authorizations
-from ..admin_scope import administered
 from ..audit import Actor
 from ..models import Application
 from ..revocation import revoke_authorization
+from .administered import administered
 
 PER_PAGE = 100
 

@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ..admin_scope import administered, administers, administers_any
 from ..models import Domain, Membership, Organization
+from .administered import administered, administers, administers_any
 from .scoping import OrganizationScopedAdmin
 
 

@@ -1,5 +1,5 @@
 """Organization-scoped staff: every model admin here sees and changes only what belongs to the
-organizations the signed-in staff user administers (``perscom_oauth.admin_scope``).
+organizations the signed-in staff user administers (``perscom_oauth.admin.administered``).
 
 Superusers keep Django's behaviour. For everyone else the organization is the permission:
 administering an organization grants view/change on its OAuth objects, and nothing grants
@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from ..admin_scope import administered, administers, administers_any
+from .administered import administered, administers, administers_any
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):

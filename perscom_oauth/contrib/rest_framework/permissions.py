@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ...access import member_scopes
+from ...effective_scopes import member_scopes
 from ...tenancy import organization_for_request
 
 #: Recorded on the Django request when a token lacks a scope; ``exception_handler`` turns it

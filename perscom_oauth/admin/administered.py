@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .adapter import get_adapter
+from ..adapter import get_adapter
 
 _CACHE_ATTRIBUTE = "_perscom_oauth_administered"
 

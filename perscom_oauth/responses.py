@@ -1,0 +1,24 @@
+"""The two shapes of an error we answer with: an RFC 6749 §5.2 JSON body for clients, and our
+error page for people (``perscom_oauth/error.html``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+def oauth_error(status: int, error: str, description: str) -> JsonResponse:
+    """An RFC 6749 §5.2 error body; like every token response, never cached (§5.1)."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def error_page(
+    request: HttpRequest, status: int, title: str, description: str, error: str = ""
+) -> HttpResponse:
+    """Our error page: what happened and what to do in plain words, ``error`` (the protocol's
+    code) in small print for whoever reports it."""
+    context = {"title": title, "description": description, "error": error}
+    return render(request, "perscom_oauth/error.html", context, status=status)
