@@ -1,4 +1,32 @@
-"""perscom-oauth: an OAuth 2.0 authorization server for multi-tenant Django dashboards."""
+"""perscom-oauth: an OAuth 2.0 authorization server for multi-tenant Django dashboards.
+
+Where each concept lives (one module each):
+
+==================  =========================================================================
+tenancy             ``tenancy`` (organization of a request's host), ``carried`` (what travels
+                    into oauthlib's request), ``adapter`` (the host project's tenants, plans,
+                    members and permissions)
+plans               ``adapter.has_oauth``; every endpoint's gate: ``gates.TenantGateMixin``
+scopes              ``scopes`` (the registry: permissions as ``view:user``, ...)
+effective scopes    ``effective_scopes`` (what a user, application and token may do now)
+token check         ``token_check.check_access_token``, the one place a bearer token is checked;
+                    ``token_cache`` and ``invalidation`` keep it fast and correct
+validator           ``validators`` (django-oauth-toolkit's ``OAUTH2_VALIDATOR_CLASS``),
+                    ``grant_lookup``, ``client_secrets``, ``refresh_expiry``
+revocation          ``revocation.revoke``, the one function every revocation goes through
+audit               ``audit.record`` (sent as ``signals.audit_event`` after commit)
+OpenID Connect      ``oidc`` (claims, prompt and max_age rules, ID-token lifetime),
+                    ``discovery``, ``logout``
+throttle            ``throttle`` (client authentication), ``parameters`` (request limits)
+purge               ``purge`` (``manage.py cleanup_oauth``)
+pages               ``views`` (authorize, token, revoke, introspect, userinfo), ``pages`` and
+                    ``templatetags`` (consent and other pages), ``account_views``,
+                    ``responses`` (error answers)
+admin               ``admin`` (``admin.administered``: the organizations a staff user runs)
+DRF                 ``contrib.rest_framework``; plain views: ``decorators.scopes_required``
+settings, checks    ``conf`` (``PERSCOM_OAUTH``), ``defaults`` (``OAUTH2_PROVIDER``), ``checks``
+==================  =========================================================================
+"""
 
 # The one place the version is written: pyproject.toml reads it ([tool.setuptools.dynamic]).
 # Keep this module import-light (no Django import): building and `perscom_oauth.__version__`
