@@ -224,6 +224,14 @@ class Application(AbstractApplication):
         return self.enabled and organization is not None and self.organization_id == organization.pk
 
 
+def kept_link(to: str, verbose_name: Any, blank: bool = True) -> Any:
+    """A link of an audit entry that outlives its target: deleting the target empties it, the
+    entry stays (the trail is append-only)."""
+    return models.ForeignKey(
+        to, on_delete=models.SET_NULL, null=True, blank=blank, related_name="+", verbose_name=verbose_name
+    )
+
+
 class AuditEvent(models.Model):
     """An append-only record of what happened to an organization's OAuth: who, what, when.
 
@@ -253,30 +261,10 @@ class AuditEvent(models.Model):
 
     created = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     event = models.CharField(_("event"), max_length=32, choices=Event.choices, db_index=True)
-    organization = models.ForeignKey(
-        organization_model_label(),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("organization"),
-    )
+    organization = kept_link(organization_model_label(), _("organization"), blank=False)
     actor_type = models.CharField(_("actor"), max_length=16, choices=Actor.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("acting user"),
-    )
-    application = models.ForeignKey(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("application"),
-    )
+    actor = kept_link(settings.AUTH_USER_MODEL, _("acting user"))
+    application = kept_link(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, _("application"))
     # Kept as text too, so the trail still names the client after the application is deleted.
     client_id = models.CharField(_("client ID"), max_length=255, blank=True)
     subject = models.CharField(_("user concerned"), max_length=150, blank=True)

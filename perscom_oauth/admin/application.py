@@ -32,7 +32,7 @@ from ..revocation import revoke_application
 from .administered import administered
 from .application_pages import ApplicationPages
 from .credentials import revoked_message, summed
-from .forms import APPLICATION_TYPES, ApplicationForm, application_type_label
+from .forms import ADVANCED_FIELDS, APPLICATION_TYPES, ApplicationForm, application_type_label
 from .scoping import OrganizationScopedAdmin, replace_admin
 
 CREDENTIAL_MODELS = [
@@ -40,15 +40,6 @@ CREDENTIAL_MODELS = [
     get_refresh_token_model(),
     get_grant_model(),
     get_id_token_model(),
-]
-ADVANCED_FIELDS = [
-    "skip_authorization",
-    "post_logout_redirect_uris",
-    "allowed_origins",
-    "access_token_lifetime",
-    "id_token_lifetime",
-    "refresh_token_idle_lifetime",
-    "refresh_token_absolute_lifetime",
 ]
 BRANDING: Any = (
     _("Consent screen"),

@@ -144,17 +144,13 @@ class CredentialAdmin(ReadOnlyAdmin):
         self.message_user(request, revoked_message(summed(results)), messages.SUCCESS)
 
 
+def columns(masked_field: str) -> tuple[str, ...]:
+    """The list columns of a credential that expires (access tokens, codes)."""
+    return (masked_field, "user", "application", "organization", "scope", "created", "expires", "status")
+
+
 class AccessTokenAdmin(CredentialAdmin):
-    list_display = [
-        "masked_token",
-        "user",
-        "application",
-        "organization",
-        "scope",
-        "created",
-        "expires",
-        "status",
-    ]
+    list_display = columns("masked_token")
     fields = (
         "masked_token",
         "user",
@@ -204,16 +200,7 @@ class RefreshTokenAdmin(CredentialAdmin):
 
 
 class GrantAdmin(CredentialAdmin):
-    list_display = [
-        "masked_code",
-        "user",
-        "application",
-        "organization",
-        "scope",
-        "created",
-        "expires",
-        "status",
-    ]
+    list_display = columns("masked_code")
     fields = (
         "masked_code",
         "user",

@@ -42,6 +42,18 @@ def application_type_label(application: Any) -> Any:
     )
 
 
+#: The application's less common settings: the admin shows them folded ("Advanced").
+ADVANCED_FIELDS = [
+    "skip_authorization",
+    "post_logout_redirect_uris",
+    "allowed_origins",
+    "access_token_lifetime",
+    "id_token_lifetime",
+    "refresh_token_idle_lifetime",
+    "refresh_token_absolute_lifetime",
+]
+
+
 class ApplicationForm(forms.ModelForm):
     #: Set by ``ApplicationAdmin.get_form`` (a new form class per request) for the audit trail.
     request: Any = None
@@ -72,13 +84,7 @@ class ApplicationForm(forms.ModelForm):
             "description",
             "redirect_uris",
             "allowed_scopes",
-            "skip_authorization",
-            "post_logout_redirect_uris",
-            "allowed_origins",
-            "access_token_lifetime",
-            "id_token_lifetime",
-            "refresh_token_idle_lifetime",
-            "refresh_token_absolute_lifetime",
+            *ADVANCED_FIELDS,
             "publisher",
             "client_uri",
             "logo_uri",
