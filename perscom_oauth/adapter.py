@@ -191,7 +191,8 @@ class OrganizationAdapter:
 
 @lru_cache(maxsize=4)
 def _adapter_for(path: str) -> OrganizationAdapter:
-    return import_string(path)()
+    adapter: OrganizationAdapter = import_string(path)()
+    return adapter
 
 
 def get_adapter() -> OrganizationAdapter:

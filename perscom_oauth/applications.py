@@ -28,7 +28,7 @@ def audit(event: str, application: Any, actor: Any, request: Any) -> None:
 
 def issue_secret(application: Any) -> str:
     """Give a confidential application a new secret; return it (the only time it is readable)."""
-    secret = generate_client_secret()
+    secret: str = generate_client_secret()
     application.client_secret = secret
     application.hash_client_secret = True
     return secret

@@ -101,11 +101,12 @@ def load(pair_list: Sequence[Pair]) -> list[Authorization]:
 
     def grouped(queryset: QuerySet[Any], scope: str) -> Iterable[dict[str, Any]]:
         # One row per pair and scope string: a pair's tokens share a handful of scope strings.
-        return (
+        rows: Iterable[dict[str, Any]] = (
             queryset.order_by()
             .values("application_id", "user_id", scope)
             .annotate(count=Count("pk"), first=Min("created"), last=Max("created"))
         )
+        return rows
 
     for kind, queryset, scope in (
         ("access_tokens", access, "scope"),

@@ -13,7 +13,7 @@ from .tenancy import organization_for_request, prefetched_token
 
 class OAuthLibCore(oauth2_backends.OAuthLibCore):
     def extract_headers(self, request: HttpRequest) -> dict[str, Any]:
-        headers = super().extract_headers(request)
+        headers: dict[str, Any] = super().extract_headers(request)
         # Every validator decision (client lookup, bearer-token check) needs the tenant of
         # the request; this is the only path from the Django request into oauthlib's.
         headers[ORGANIZATION_KEY] = organization_for_request(request)

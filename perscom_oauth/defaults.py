@@ -14,7 +14,10 @@ def access_token_lifetime(request: object) -> int:
     from oauth2_provider.settings import oauth2_settings
 
     client = getattr(request, "client", None)
-    return getattr(client, "access_token_lifetime", None) or oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+    seconds: int = (
+        getattr(client, "access_token_lifetime", None) or oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+    )
+    return seconds
 
 
 #: Entries perscom-oauth cannot work without (our hooks into django-oauth-toolkit).

@@ -60,7 +60,8 @@ class TenantGateMixin:
             status, error = self.plan_refusal
             message = adapter.plan_refusal_message(organization)
             return self.refuse(status, error, _("OAuth 2.0 is not available"), message)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response
 
     def refuse(self, status: int, error: str, title: str, description: str) -> HttpResponse:
         if self.page:

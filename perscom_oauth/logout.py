@@ -150,7 +150,7 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
             account=user,
@@ -188,7 +188,10 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         """To the post_logout_redirect_uri validated against the application (§3), with state."""
         if state:
             post_logout_redirect_uri = add_params_to_uri(post_logout_redirect_uri, [("state", state)])
-        return OAuth2ResponseRedirect(post_logout_redirect_uri, application.get_allowed_schemes())
+        redirect: HttpResponse = OAuth2ResponseRedirect(
+            post_logout_redirect_uri, application.get_allowed_schemes()
+        )
+        return redirect
 
     def cancelled(self, application: Any, post_logout_redirect_uri: Any, state: Any) -> HttpResponse:
         """Cancel revokes nothing and keeps the session: back to the app, else the site root."""

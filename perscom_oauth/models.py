@@ -64,7 +64,7 @@ class Domain(models.Model):
     def __str__(self) -> str:
         return self.hostname
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Host names are case-insensitive (RFC 4343); lookups use the lower-cased form.
         self.hostname = self.hostname.strip().lower().rstrip(".")
         super().save(*args, **kwargs)
@@ -195,7 +195,7 @@ class Application(AbstractApplication):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         signing_key = oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY
         if signing_key and not self.algorithm:  # type: ignore[has-type]
             # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify them
@@ -213,7 +213,7 @@ class Application(AbstractApplication):
 
         return reverse("admin:perscom_oauth_application_change", args=[self.pk])
 
-    def is_usable(self, request) -> bool:
+    def is_usable(self, request: Any) -> bool:
         """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.
 
         A client is usable only while enabled, and only on its own organization's host: used on
@@ -279,7 +279,7 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_event_display()} ({self.created:%Y-%m-%d %H:%M:%S})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)

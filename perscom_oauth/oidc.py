@@ -55,7 +55,8 @@ def claim_readers() -> dict[str, Callable[[Any], Any]]:
 
 
 def id_token_lifetime(application: Any) -> int:
-    return getattr(application, "id_token_lifetime", None) or oauth2_settings.ID_TOKEN_EXPIRE_SECONDS
+    seconds: int = getattr(application, "id_token_lifetime", None) or oauth2_settings.ID_TOKEN_EXPIRE_SECONDS
+    return seconds
 
 
 class InvalidMaxAge(ValueError):

@@ -48,15 +48,18 @@ def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
 
 def dead_access_tokens(now: datetime) -> QuerySet[Any]:
     live_refresh = get_refresh_token_model().objects.filter(access_token=OuterRef("pk"), revoked__isnull=True)
-    return get_access_token_model().objects.filter(~Exists(live_refresh), expires__lte=now)
+    tokens: QuerySet[Any] = get_access_token_model().objects.filter(~Exists(live_refresh), expires__lte=now)
+    return tokens
 
 
 def dead_id_tokens(now: datetime) -> QuerySet[Any]:
-    return get_id_token_model().objects.filter(access_token__isnull=True, expires__lte=now)
+    tokens: QuerySet[Any] = get_id_token_model().objects.filter(access_token__isnull=True, expires__lte=now)
+    return tokens
 
 
 def dead_codes(now: datetime) -> QuerySet[Any]:
-    return get_grant_model().objects.filter(expires__lte=now)
+    codes: QuerySet[Any] = get_grant_model().objects.filter(expires__lte=now)
+    return codes
 
 
 def dead_code_uses(now: datetime) -> QuerySet[Any]:

@@ -70,7 +70,8 @@ def with_family_start(queryset: QuerySet[Any]) -> QuerySet[Any]:
         .order_by("created")
         .values("created")[:1]
     )
-    return queryset.annotate(**{FAMILY_STARTED: Coalesce(Subquery(first), F("created"))})
+    annotated: QuerySet[Any] = queryset.annotate(**{FAMILY_STARTED: Coalesce(Subquery(first), F("created"))})
+    return annotated
 
 
 def expired(now: datetime) -> Q:

@@ -164,4 +164,5 @@ class ClientAuthThrottleMixin:
     def evaluate(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if basic_credentials(request.headers) is MALFORMED:
             return malformed_basic_response()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response

@@ -68,7 +68,8 @@ class MemberRequiredMixin:
         user = request.user
         if user.is_authenticated and not get_adapter().is_member(user, organization):
             return self.not_a_member(organization)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response
 
     def not_a_member(self, organization: Any) -> HttpResponse:
         message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
@@ -113,7 +114,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         query["approval_prompt"] = "force"
         request.GET = query  # type: ignore[assignment]  # a mutable copy, on purpose
         try:
-            response = super().get(request, *args, **kwargs)
+            response: HttpResponse = super().get(request, *args, **kwargs)
         except ConsentScreenRequired:
             response = self.render_to_response(self.get_context_data(**self.oauth2_data))
         if response.status_code == 200 and self.may_skip_consent():
@@ -229,7 +230,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         granted = [name for name in grantable if name in approved]
         form.cleaned_data["scope"] = " ".join(granted)
         form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
-        response = super().form_valid(form)
+        response: HttpResponse = super().form_valid(form)
         self.record_decision(
             response, organization, application, granted, asked=self.request.method == "POST"
         )
@@ -259,7 +260,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         )
 
     def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
-        response = super().error_response(error, application, **kwargs)
+        response: HttpResponse = super().error_response(error, application, **kwargs)
         if response.status_code == 302:
             # RFC 9207 §2: `iss` goes on error responses too (the base library adds it on success).
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
@@ -284,7 +285,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return error_page(self.request, 400, _("Invalid request"), message)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         application = context.get("application")
         if application is not None:
             organization = organization_for_request(self.request)
@@ -313,13 +314,15 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
                 "unsupported_grant_type",
                 _("Grant type not supported here: %(grant_type)s.") % {"grant_type": grant_type[:100]},
             )
-        return super().post(request, *args, **kwargs)
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        return response
 
     def authorization_flow_token_response(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
         if app_authorized.has_listeners():
-            return super().authorization_flow_token_response(request, *args, **kwargs)
+            flowed: HttpResponse = super().authorization_flow_token_response(request, *args, **kwargs)
+            return flowed
         # The base view reads back the token it has just saved, only to send app_authorized:
         # with no receiver, that query is skipped.
         _url, headers, body, status = self.create_token_response(request)

@@ -20,7 +20,8 @@ def administered(request: HttpRequest) -> frozenset[Any] | None:
     """The adapter's ``administered_organization_ids`` for the request's user, computed once per request (an
     admin page asks many times: permissions of every model, every row, every action)."""
     try:
-        return getattr(request, _CACHE_ATTRIBUTE)
+        known: frozenset[Any] | None = getattr(request, _CACHE_ATTRIBUTE)
+        return known
     except AttributeError:
         pass
     ids = get_adapter().administered_organization_ids(request.user)

@@ -187,11 +187,12 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
             .annotate(count=Count("pk"))
             .values("count")
         )
-        return (
+        applications: QuerySet[Any] = (
             super()
             .get_queryset(request)
             .annotate(active_token_count=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)))
         )
+        return applications
 
     @admin.display(description=_("type"), ordering="authorization_grant_type")
     def application_type(self, obj: Any) -> Any:

@@ -49,7 +49,7 @@ class AllowedScopesField(forms.MultipleChoiceField):
     def prepare_value(self, value: Any) -> Any:
         return value.split() if isinstance(value, str) else value
 
-    def clean(self, value: Any) -> str:  # type: ignore[override]
+    def clean(self, value: Any) -> str:
         chosen = super().clean(value)
         if ALL_SCOPES in chosen:
             return ALL_SCOPES

@@ -34,6 +34,7 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
     def authenticate_header(self, request: Request) -> str:
         # The base class does not escape quotes; an organization's name appears in plan errors.
         error = getattr(request, "oauth2_error", None) or {}
-        return build_bearer_challenge(
+        challenge: str = build_bearer_challenge(
             request, oauth2_error=error, realm=self.www_authenticate_realm, resource_metadata_url=None
         )
+        return challenge
