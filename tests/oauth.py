@@ -65,17 +65,31 @@ class OAuthClient:
         query = self.authorize(
             user, application, scope, code_challenge=challenge, code_challenge_method="S256", **extra
         )
-        return self.token(
-            grant_type="authorization_code",
-            code=query["code"],
-            redirect_uri=REDIRECT_URI,
-            client_id=application.client_id,
-            client_secret=SECRET,
-            code_verifier=verifier,
-        )
+        return self.exchange(application, query["code"], code_verifier=verifier)
 
     def token(self, **data: str) -> Any:
         return self.client().post("/oauth/token", data)
+
+    def exchange(self, application: Any, code: str, **extra: str) -> Any:
+        """The code exchange of a confidential client (secret in the body; RFC 6749 §4.1.3)."""
+        return self.token(
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=REDIRECT_URI,
+            client_id=application.client_id,
+            client_secret=SECRET,
+            **extra,
+        )
+
+    def refresh(self, application: Any, refresh_token: str, **extra: str) -> Any:
+        """The refresh_token grant of a confidential client (RFC 6749 §6)."""
+        return self.token(
+            grant_type="refresh_token",
+            refresh_token=refresh_token,
+            client_id=application.client_id,
+            client_secret=SECRET,
+            **extra,
+        )
 
     def api(self, access_token: str, path: str = "/api/me") -> Any:
         return self.client().get(path, HTTP_AUTHORIZATION=f"Bearer {access_token}")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth import client_secrets
+from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import CHANGELISTS, admin_client, events, messages_of, superuser, text
 from tests.conftest import make_member
@@ -422,12 +423,6 @@ def test_token_lists_mask_values_and_filter_by_status(
     )
     refresh = browser.get(CHANGELISTS["refresh tokens"])
     assert live["refresh_token"] not in refresh.content.decode()
-
-
-def checksum(token: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_tokens_are_revoked_by_action_never_added_or_edited(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.audit import Actor, Event, record
+from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application, AuditEvent, AuthorizationCodeUse, Organization
 from tests.factories import SECRET, ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
@@ -127,12 +128,6 @@ def test_idle_refresh_tokens_are_deleted(
     assert "refresh tokens: deleted 2" in cleanup()
 
     assert refresh(oauth, app, fresh["refresh_token"]).status_code == 200
-
-
-def checksum(token: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_expired_codes_are_deleted(oauth: OAuthClient, member: Any, app: Application) -> None:

@@ -60,13 +60,7 @@ def test_seed_flow_without_pkce_works_for_a_confidential_client(
 ) -> None:
     """The seed's curl examples send no PKCE; RFC 9700 §2.1.1 allows that for confidential clients."""
     query = oauth.authorize(member, app)
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=query["code"],
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, query["code"])
     assert response.status_code == 200, response.content
 
 
@@ -121,14 +115,7 @@ def test_plain_pkce_method_is_refused(oauth: OAuthClient, member: Any, app: Appl
 def test_wrong_code_verifier_is_invalid_grant(oauth: OAuthClient, member: Any, app: Application) -> None:
     _verifier, challenge = pkce_pair()
     query = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=query["code"],
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-        code_verifier=pkce_pair()[0],
-    )
+    response = oauth.exchange(app, query["code"], code_verifier=pkce_pair()[0])
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
@@ -136,13 +123,7 @@ def test_wrong_code_verifier_is_invalid_grant(oauth: OAuthClient, member: Any, a
 def test_refresh_then_revoke(oauth: OAuthClient, member: Any, app: Application) -> None:
     first = oauth.code_flow(member, app).json()
 
-    refreshed = oauth.token(
-        grant_type="refresh_token",
-        refresh_token=first["refresh_token"],
-        client_id=app.client_id,
-        client_secret=SECRET,
-        scope="view:user",
-    )
+    refreshed = oauth.refresh(app, first["refresh_token"], scope="view:user")
     assert refreshed.status_code == 200, refreshed.content
     second = refreshed.json()
     assert second["refresh_token"] != first["refresh_token"]  # rotated
@@ -169,12 +150,7 @@ def test_revoking_a_refresh_token_stops_it_refreshing(
         {"token": token["refresh_token"], "client_id": app.client_id, "client_secret": SECRET},
     )
     assert oauth.api(token["access_token"]).status_code == 401  # its access token goes too
-    response = oauth.token(
-        grant_type="refresh_token",
-        refresh_token=token["refresh_token"],
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.refresh(app, token["refresh_token"])
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 

@@ -142,11 +142,5 @@ def test_plans_with_oauth_is_a_setting(
 ) -> None:
     set_plan(org, "pro")
     settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "PLANS_WITH_OAUTH": ["pro", "enterprise"]}
-    response = oauth.token(
-        grant_type="authorization_code",
-        code="nope",
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, "nope")
     assert response.json()["error"] == "invalid_grant"  # gate passed; the made-up code is refused

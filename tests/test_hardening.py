@@ -132,13 +132,7 @@ def test_code_for_one_loopback_port_is_not_redeemed_with_another(
 ) -> None:
     # RFC 6749 §4.1.3: redirect_uri at the token endpoint must be identical to the request's.
     query = oauth.authorize(member, app, redirect_uri="http://127.0.0.1:49152/callback")
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=query["code"],
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, query["code"])
     assert response.status_code == 400
     # oauthlib names it invalid_request (MismatchingRedirectURIError); §5.2 would say invalid_grant.
     assert response.json()["error"] == "invalid_request"

@@ -32,22 +32,11 @@ def test_code_and_refresh_token_cannot_be_redeemed_on_another_host(
     oauth: OAuthClient, bravo: OAuthClient, member: Any, app: Application
 ) -> None:
     code = oauth.authorize(member, app)["code"]
-    response = bravo.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = bravo.exchange(app, code)
     assert response.json()["error"] == "invalid_client"
 
     token = oauth.code_flow(member, app).json()
-    response = bravo.token(
-        grant_type="refresh_token",
-        refresh_token=token["refresh_token"],
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = bravo.refresh(app, token["refresh_token"])
     assert response.json()["error"] == "invalid_client"
 
 
@@ -156,12 +145,7 @@ def test_suspended_application_neither_gets_nor_uses_tokens(
     app.save()
 
     assert oauth.api(token["access_token"]).status_code == 401
-    refreshed = oauth.token(
-        grant_type="refresh_token",
-        refresh_token=token["refresh_token"],
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    refreshed = oauth.refresh(app, token["refresh_token"])
     assert refreshed.json()["error"] == "invalid_client"
 
     app.enabled = True

@@ -15,7 +15,7 @@ from oauth2_provider.settings import oauth2_settings
 from perscom_oauth.models import Application, AuditEvent
 from tests.browser import form_fields
 from tests.conftest import make_member
-from tests.factories import SECRET, ApplicationFactory
+from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, host_of
 
 pytestmark = pytest.mark.django_db
@@ -43,12 +43,7 @@ def works(oauth: OAuthClient, tokens: dict[str, str]) -> bool:
 
 
 def refreshes(oauth: OAuthClient, tokens: dict[str, str], application: Any) -> bool:
-    response = oauth.token(
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-        client_id=application.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.refresh(application, tokens["refresh_token"])
     return response.status_code == 200
 
 

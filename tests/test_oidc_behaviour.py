@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from perscom_oauth.models import Application
-from tests.factories import REDIRECT_URI, SECRET
+from tests.factories import REDIRECT_URI
 from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
@@ -61,13 +61,7 @@ def consent_once(oauth: OAuthClient, member: Any, app: Application) -> None:
 
 
 def exchange(oauth: OAuthClient, app: Application, code: str) -> dict[str, Any]:
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, code)
     assert response.status_code == 200, response.content
     return dict(response.json())
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from perscom_oauth.models import Application, Organization
-from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory
+from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = pytest.mark.django_db
@@ -92,15 +92,7 @@ def test_code_exchange_statements(
     # own read of the code (RFC 8707 resources), the two tokens, the code spent and its replay
     # record, the audit event: one transaction.
     code = oauth.authorize(member, app)["code"]
-    response, sql = statements(
-        lambda: oauth.token(
-            grant_type="authorization_code",
-            code=code,
-            redirect_uri=REDIRECT_URI,
-            client_id=app.client_id,
-            client_secret=SECRET,
-        )
-    )
+    response, sql = statements(lambda: oauth.exchange(app, code))
     assert response.status_code == 200
     assert len(sql) <= 8, sql
 
@@ -115,14 +107,7 @@ def test_refresh_statements(
     # revoke-versus-refresh race-free, the audit event. Below 13 means replacing the base
     # library's rotation (`_save_bearer_token`), which this project extends, not forks.
     token = oauth.code_flow(member, app).json()
-    response, sql = statements(
-        lambda: oauth.token(
-            grant_type="refresh_token",
-            refresh_token=token["refresh_token"],
-            client_id=app.client_id,
-            client_secret=SECRET,
-        )
-    )
+    response, sql = statements(lambda: oauth.refresh(app, token["refresh_token"]))
     assert response.status_code == 200
     assert len(sql) <= 16, sql
 

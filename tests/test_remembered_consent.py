@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from perscom_oauth.models import Application, AuditEvent
-from tests.factories import REDIRECT_URI, SECRET
+from tests.factories import REDIRECT_URI
 from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = pytest.mark.django_db
@@ -81,13 +81,4 @@ def test_skipping_never_grants_what_the_user_lacks(oauth: OAuthClient, member: A
     member.perscom_memberships.get().roles.clear()
     response = ask(oauth, member, app, "view:user")
     assert "error=access_denied" in response["Location"]
-    assert (
-        oauth.token(
-            grant_type="authorization_code",
-            code="x",
-            redirect_uri=REDIRECT_URI,
-            client_id=app.client_id,
-            client_secret=SECRET,
-        ).status_code
-        == 400
-    )
+    assert oauth.exchange(app, "x").status_code == 400

@@ -3,12 +3,12 @@ stored as checksums, and every request parameter bounded before the database see
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
 from oauth2_provider.models import get_grant_model
 
+from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application
 from tests.factories import REDIRECT_URI, SECRET
 from tests.oauth import OAuthClient, basic_auth
@@ -54,7 +54,7 @@ def test_authorization_codes_are_stored_as_checksums(
 ) -> None:
     code = oauth.authorize(member, app)["code"]
     stored = get_grant_model().objects.values_list("code", flat=True).get()
-    assert stored == hashlib.sha256(code.encode()).hexdigest()
+    assert stored == checksum(code)
     assert code not in stored
     assert exchange(oauth, app, code, redirect_uri=REDIRECT_URI).status_code == 200
     assert not get_grant_model().objects.exists()  # spent

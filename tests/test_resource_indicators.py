@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from perscom_oauth.models import Application
-from tests.factories import SECRET
 from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = pytest.mark.django_db
@@ -52,12 +51,7 @@ def test_a_token_bound_to_another_resource_is_refused_here(
 
 def test_refresh_keeps_the_binding(oauth: OAuthClient, member: Any, app: Application) -> None:
     token = oauth.code_flow(member, app, resource=ELSEWHERE).json()
-    refreshed = oauth.token(
-        grant_type="refresh_token",
-        refresh_token=token["refresh_token"],
-        client_id=app.client_id,
-        client_secret=SECRET,
-    ).json()
+    refreshed = oauth.refresh(app, token["refresh_token"]).json()
     assert oauth.api(refreshed["access_token"]).status_code == 401
 
 

@@ -49,13 +49,7 @@ def test_authorization_code_expires_after_60_seconds(
 
     code = oauth.authorize(member, app)["code"]
     get_grant_model().objects.update(expires=timezone.now() - timedelta(seconds=1))
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, code)
     assert response.json()["error"] == "invalid_grant"
 
 
@@ -144,14 +138,7 @@ def test_pkce_downgrade_verifier_without_challenge_is_refused(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     code = oauth.authorize(member, app)["code"]  # no code_challenge
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-        code_verifier=pkce_pair()[0],
-    )
+    response = oauth.exchange(app, code, code_verifier=pkce_pair()[0])
     assert response.status_code == 400  # RFC 9700 §4.8.2
     assert response.json()["error"] in ("invalid_request", "invalid_grant")
 
@@ -161,13 +148,7 @@ def test_pkce_challenge_without_verifier_is_refused(
 ) -> None:
     _verifier, challenge = pkce_pair()
     code = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")["code"]
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT_URI,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    response = oauth.exchange(app, code)
     assert response.status_code == 400  # RFC 7636 §4.6
     assert response.json()["error"] in ("invalid_request", "invalid_grant")
 
