@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -66,7 +66,9 @@ def max_age_of(value: str | None) -> int | None:
     """The ``max_age`` parameter in seconds (None when absent); a non-negative integer."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and other scripts'
+    # digits (which int() reads), neither of them the spec's integer.
+    if not (value.isascii() and value.isdigit()):
         raise InvalidMaxAge(value)
     return int(value)
 
@@ -76,4 +78,6 @@ def sign_in_too_old(user: Any, max_age: int | None, now: datetime | None = None)
     if max_age is None:
         return False
     signed_in = getattr(user, "last_login", None)
-    return signed_in is None or signed_in + timedelta(seconds=max_age) < (now or timezone.now())
+    # The sign-in's age against max_age, never last_login + max_age: a max_age of centuries
+    # would overflow the datetime.
+    return signed_in is None or ((now or timezone.now()) - signed_in).total_seconds() > max_age

@@ -167,11 +167,23 @@ def test_a_recent_enough_sign_in_satisfies_max_age(oauth: OAuthClient, member: A
     assert "code" in redirected(browser.get("/oauth/authorize", params(app, max_age="3600")))
 
 
+@pytest.mark.parametrize("prompt", ["", "none"])
+@pytest.mark.parametrize("max_age", ["soon", "-1", "1.5", "\u00b2", "\u0661\u0662"])  # ², Arabic-Indic 12
 def test_max_age_that_is_not_a_number_is_invalid_request(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, member: Any, app: Application, max_age: str, prompt: str
 ) -> None:
-    answer = redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, max_age="soon")))
+    extra = {"max_age": max_age, **({"prompt": prompt} if prompt else {})}
+    answer = redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, **extra)))
     assert answer["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("prompt", ["", "none"])
+def test_a_max_age_of_centuries_is_satisfied_not_a_crash(
+    oauth: OAuthClient, member: Any, app: Application, prompt: str
+) -> None:
+    consent_once(oauth, member, app)
+    extra = {"max_age": "9" * 30, **({"prompt": prompt} if prompt else {})}
+    assert "code" in redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, **extra)))
 
 
 def test_prompt_login_asks_for_the_password_again(oauth: OAuthClient, member: Any, app: Application) -> None:
