@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from perscom_oauth.models import Application
+from tests.conftest import make_member
 from tests.factories import REDIRECT_URI, SECRET
 from tests.oauth import OAuthClient
 
@@ -128,6 +129,27 @@ def test_prompt_none_combined_with_another_value_is_invalid(
     browser = signed_in(oauth, member)
     answer = redirected(browser.get("/oauth/authorize", params(app, prompt="none login")))
     assert answer["error"] == "invalid_request"
+
+
+def test_id_token_hint_must_name_the_signed_in_user(
+    oauth: OAuthClient, member: Any, app: Application, org: Any, admin_role: Any
+) -> None:
+    # OIDC Core §3.1.2.1: a hint naming someone else is login_required, even with consent.
+    own_hint = oauth.code_flow(member, app, scope=SCOPE, nonce="n-0").json()["id_token"]
+    other = make_member(org, "other", admin_role)
+    others_hint = oauth.code_flow(other, app, scope=SCOPE, nonce="n-0").json()["id_token"]
+    browser = signed_in(oauth, member)
+
+    def silent(hint: str) -> dict[str, str]:
+        return redirected(browser.get("/oauth/authorize", params(app, prompt="none", id_token_hint=hint)))
+
+    assert "code" in silent(own_hint)
+    assert silent(others_hint)["error"] == "login_required"
+    assert silent(own_hint[:-4] + "AAAA")["error"] == "login_required"  # signature tampered with
+    assert silent("not-a-jwt")["error"] == "login_required"
+    # Signed out, an interactive request with a hint goes to the sign-in page as usual.
+    response = oauth.client().get("/oauth/authorize", params(app, id_token_hint=others_hint))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 # --- max_age, prompt=login, prompt=consent (§3.1.2.1) ----------------------------------------
