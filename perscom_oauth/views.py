@@ -127,11 +127,19 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
         # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
         # (With prompt=none the base view validates, and answers login_required, itself.)
-        if self.request.method == "GET" and "none" not in self.prompts(self.request):
+        prompts = self.prompts(self.request)
+        if self.request.method == "GET" and "none" not in prompts:
             refused = self.refuse_before_asking(self.request, validate=True)
             if refused is not None:
                 return refused
+            if "create" not in prompts:  # (the base view refuses prompt=create: no sign-up here)
+                return self.sign_in_again()
         return super().handle_no_permission()  # type: ignore[no-any-return]
+
+    def handle_prompt_login(self) -> HttpResponse:
+        # The base view drops the whole prompt parameter, and with it a prompt=consent that
+        # came along ("login consent"): only "login" is satisfied by signing in.
+        return self.sign_in_again()
 
     def not_a_member(self, organization: Any) -> HttpResponse:
         if "none" in self.prompts(self.request):
@@ -169,10 +177,15 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
 
     def sign_in_again(self) -> HttpResponse:
         """To the sign-in page, back here afterwards without ``prompt=login`` or ``max_age``:
-        the sign-in just made satisfies both (and ``auth_time`` is then that sign-in)."""
+        the sign-in just made satisfies both (and ``auth_time`` is then that sign-in; kept,
+        ``max_age=0`` would send the user back to sign in forever). Other prompt values, such
+        as ``consent``, still apply."""
         query = self.request.GET.copy()
-        for name in ("prompt", "max_age"):
+        for name in ("max_age", "approval_prompt"):  # (approval_prompt: get() sets its own)
             query.pop(name, None)
+        prompts = [value for value in query.pop("prompt", [""])[-1].split() if value != "login"]
+        if prompts:
+            query["prompt"] = " ".join(prompts)
         return redirect_to_login(
             f"{self.request.path}?{query.urlencode()}", self.get_login_url(), self.get_redirect_field_name()
         )

@@ -208,6 +208,38 @@ def test_a_max_age_of_centuries_is_satisfied_not_a_crash(
     assert "code" in redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, **extra)))
 
 
+def sign_in_page_then_back(browser: Client, response: Any, member: Any) -> Any:
+    """Follows the redirect to the sign-in page, signs in, and returns to where it pointed."""
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    prompt = parse_qs(urlparse(next_url).query).get("prompt", [""])[0]
+    assert "max_age" not in next_url and "login" not in prompt.split()
+    browser.force_login(member)
+    return browser.get(next_url)
+
+
+def test_signing_in_satisfies_max_age_zero_without_a_loop(
+    oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    consent_once(oauth, member, app)
+    browser = oauth.client()  # signed out
+    response = browser.get("/oauth/authorize", params(app, max_age="0"))
+    assert "code" in redirected(sign_in_page_then_back(browser, response, member))
+
+
+@pytest.mark.parametrize("extra", [{"prompt": "login consent"}, {"prompt": "consent", "max_age": "0"}])
+@pytest.mark.parametrize("signed_in_before", [True, False])
+def test_signing_in_again_keeps_prompt_consent(
+    oauth: OAuthClient, member: Any, app: Application, extra: dict[str, str], signed_in_before: bool
+) -> None:
+    # §3.1.2.1: "login" and max_age are satisfied by the sign-in; "consent" still shows the screen.
+    consent_once(oauth, member, app)
+    browser = signed_in(oauth, member, minutes_ago=1) if signed_in_before else oauth.client()
+    response = browser.get("/oauth/authorize", params(app, **extra))
+    page = sign_in_page_then_back(browser, response, member)
+    assert page.status_code == 200 and b'name="allow"' in page.content
+
+
 def test_prompt_login_asks_for_the_password_again(oauth: OAuthClient, member: Any, app: Application) -> None:
     consent_once(oauth, member, app)
     response = signed_in(oauth, member).get("/oauth/authorize", params(app, prompt="login"))
