@@ -51,6 +51,24 @@ def with_issuer(uri: str, issuer: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query), fragment=urlencode(fragment)))
 
 
+#: The parameters of an authorization error response (RFC 6749 §4.1.2.1, RFC 9207 §2).
+ERROR_PARAMETERS = ("error", "error_description", "error_uri", "state", "iss")
+
+
+def errors_in_fragment(uri: str, response_type: str) -> str:
+    """An error for an implicit or hybrid request (any response type but ``code``) in the
+    fragment, like its success would be (OIDC Core §3.2.2.6, §3.3.2.6; OAuth 2.0 Multiple
+    Response Types §5). oauthlib and the base view put every error in the query."""
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if set(response_type.split()) <= {"code"} or not any(key == "error" for key, _value in query):
+        return uri
+    moved = [(k, v) for k, v in query if k in ERROR_PARAMETERS]
+    kept = [(k, v) for k, v in query if k not in ERROR_PARAMETERS]
+    fragment = parse_qsl(parts.fragment, keep_blank_values=True) + moved
+    return urlunsplit(parts._replace(query=urlencode(kept), fragment=urlencode(fragment)))
+
+
 class ConsentScreenRequired(Exception):
     """Raised inside the base view's ``get()`` to stop its own consent shortcut for trusted
     applications: this project decides (``AuthorizationView.may_skip_consent``), audits and
@@ -269,6 +287,10 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             request=self.request,
             **details,
         )
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        response_type = self.request.GET.get("response_type") or self.request.POST.get("response_type", "")
+        return super().redirect(errors_in_fragment(redirect_to, response_type), application)  # type: ignore[no-any-return]
 
     def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
         response = super().error_response(error, application, **kwargs)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from perscom_oauth.models import Application
 from tests.conftest import make_member
-from tests.factories import REDIRECT_URI, SECRET
+from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory
 from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,30 @@ def test_prompt_none_combined_with_another_value_is_invalid(
     browser = signed_in(oauth, member)
     answer = redirected(browser.get("/oauth/authorize", params(app, prompt="none login")))
     assert answer["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("signed_in_now", "extra", "error"),
+    [
+        (False, {"prompt": "none"}, "login_required"),
+        (True, {"prompt": "none"}, "consent_required"),
+        (True, {"request": "x.y.z"}, "request_not_supported"),
+        (True, {"max_age": "soon"}, "invalid_request"),
+    ],
+)
+def test_implicit_errors_are_in_the_fragment(
+    oauth: OAuthClient, member: Any, org: Any, signed_in_now: bool, extra: dict[str, str], error: str
+) -> None:
+    # OIDC Core §3.2.2.6: an implicit request's error comes back where its ID token would.
+    implicit = ApplicationFactory(
+        organization=org, client_id="alpha-spa", authorization_grant_type=Application.GRANT_IMPLICIT
+    )
+    browser = signed_in(oauth, member) if signed_in_now else oauth.client()
+    response = browser.get("/oauth/authorize", params(implicit, response_type="id_token", **extra))
+    location = urlparse(response["Location"])
+    assert response.status_code == 302 and location.query == ""
+    answer = parse_qs(location.fragment)
+    assert answer["error"] == [error] and answer["state"] == ["st"] and "iss" in answer
 
 
 def test_id_token_hint_must_name_the_signed_in_user(
