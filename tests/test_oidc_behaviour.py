@@ -155,6 +155,16 @@ def test_implicit_errors_are_in_the_fragment(
     assert answer["error"] == [error] and answer["state"] == ["st"] and "iss" in answer
 
 
+@pytest.mark.parametrize("mode", ["query", "fragment"])
+def test_each_advertised_response_mode_is_honoured(
+    oauth: OAuthClient, member: Any, app: Application, mode: str
+) -> None:
+    consent_once(oauth, member, app)
+    response = signed_in(oauth, member).get("/oauth/authorize", params(app, response_mode=mode))
+    location = urlparse(response["Location"])
+    assert response.status_code == 302 and "code" in parse_qs(getattr(location, mode))
+
+
 def test_id_token_hint_must_name_the_signed_in_user(
     oauth: OAuthClient, member: Any, app: Application, org: Any, admin_role: Any
 ) -> None:
