@@ -9,18 +9,24 @@ and ``max_age`` handling (``views.py``) and discovery (``discovery.py``) all ask
   ID token's ``auth_time`` (the base library reads ``last_login``);
 - **silent requests**: ``prompt=none`` (§3.1.2.6) succeeds only for a signed-in member whose
   consent covers every requested scope, by the same rule as the consent screen's shortcut;
+- **``id_token_hint``**: names the signed-in user, or the request gets ``login_required``
+  (§3.1.2.1); the base library accepts any hint;
 - **ID-token lifetime**: the application's ``id_token_lifetime``, else the base library's
   ``ID_TOKEN_EXPIRE_SECONDS`` (our default: one hour, as access tokens).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from jwcrypto import jwt
+from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 
 from .carried import organization_of
@@ -67,7 +73,9 @@ def max_age_of(value: str | None) -> int | None:
     """The ``max_age`` parameter in seconds (None when absent); a non-negative integer."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and other scripts'
+    # digits (which int() reads), neither of them the spec's integer.
+    if not (value.isascii() and value.isdigit()):
         raise InvalidMaxAge(value)
     return int(value)
 
@@ -77,4 +85,22 @@ def sign_in_too_old(user: Any, max_age: int | None, now: datetime | None = None)
     if max_age is None:
         return False
     signed_in = getattr(user, "last_login", None)
-    return signed_in is None or signed_in + timedelta(seconds=max_age) < (now or timezone.now())
+    # The sign-in's age against max_age, never last_login + max_age: a max_age of centuries
+    # would overflow the datetime.
+    return signed_in is None or ((now or timezone.now()) - signed_in).total_seconds() > max_age
+
+
+def hint_names_user(validator: Any, hint: str | None, user: Any, issuer: str) -> bool:
+    """Whether ``id_token_hint`` names ``user`` (OIDC Core §3.1.2.1): an ID token this issuer
+    signed (expired ones too: a hint is usually old) whose ``sub`` is the signed-in user. True
+    without a hint, or without a session: whoever signs in next is checked on the way back."""
+    if not hint or user is None:
+        return True
+    try:
+        key = validator._get_key_for_token(hint)  # the base library's: the key of its audience
+        if key is None:
+            return False
+        claims = json.loads(jwt.JWT(key=key, jwt=hint, check_claims={}).claims)
+    except (JWException, ValueError, TypeError, ImproperlyConfigured):
+        return False  # not an ID token of ours, or tampered with
+    return isinstance(claims, dict) and claims.get("iss") == issuer and claims.get("sub") == str(user.pk)

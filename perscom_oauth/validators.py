@@ -78,6 +78,12 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         user = session_user_of(request)
         return user is not None and consent_remembered(user, request.client, request.scopes)
 
+    def validate_user_match(self, id_token_hint: Any, scopes: Any, claims: Any, request: Any) -> bool:
+        # OIDC Core §3.1.2.1: a hint naming another user than the signed-in one is
+        # login_required (oauthlib raises it when this returns False).
+        issuer = self.get_oidc_issuer_endpoint(request)
+        return oidc.hint_names_user(self, id_token_hint, session_user_of(request), issuer)
+
     # --- resource server ----------------------------------------------------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:

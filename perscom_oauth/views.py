@@ -52,6 +52,24 @@ def with_issuer(uri: str, issuer: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query), fragment=urlencode(fragment)))
 
 
+#: The parameters of an authorization error response (RFC 6749 §4.1.2.1, RFC 9207 §2).
+ERROR_PARAMETERS = ("error", "error_description", "error_uri", "state", "iss")
+
+
+def errors_in_fragment(uri: str, response_type: str) -> str:
+    """An error for an implicit or hybrid request (any response type but ``code``) in the
+    fragment, like its success would be (OIDC Core §3.2.2.6, §3.3.2.6; OAuth 2.0 Multiple
+    Response Types §5). oauthlib and the base view put every error in the query."""
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if set(response_type.split()) <= {"code"} or not any(key == "error" for key, _value in query):
+        return uri
+    moved = [(k, v) for k, v in query if k in ERROR_PARAMETERS]
+    kept = [(k, v) for k, v in query if k not in ERROR_PARAMETERS]
+    fragment = parse_qsl(parts.fragment, keep_blank_values=True) + moved
+    return urlunsplit(parts._replace(query=urlencode(kept), fragment=urlencode(fragment)))
+
+
 class ConsentScreenRequired(Exception):
     """Raised inside the base view's ``get()`` to stop its own consent shortcut for trusted
     applications: this project decides (``AuthorizationView.may_skip_consent``), audits and
@@ -129,11 +147,19 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
         # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
         # (With prompt=none the base view validates, and answers login_required, itself.)
-        if self.request.method == "GET" and "none" not in self.prompts(self.request):
+        prompts = self.prompts(self.request)
+        if self.request.method == "GET" and "none" not in prompts:
             refused = self.refuse_before_asking(self.request, validate=True)
             if refused is not None:
                 return refused
+            if "create" not in prompts:  # (the base view refuses prompt=create: no sign-up here)
+                return self.sign_in_again()
         return super().handle_no_permission()  # type: ignore[no-any-return]
+
+    def handle_prompt_login(self) -> HttpResponse:
+        # The base view drops the whole prompt parameter, and with it a prompt=consent that
+        # came along ("login consent"): only "login" is satisfied by signing in.
+        return self.sign_in_again()
 
     def not_a_member(self, organization: Any) -> HttpResponse:
         if "none" in self.prompts(self.request):
@@ -171,10 +197,15 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
 
     def sign_in_again(self) -> HttpResponse:
         """To the sign-in page, back here afterwards without ``prompt=login`` or ``max_age``:
-        the sign-in just made satisfies both (and ``auth_time`` is then that sign-in)."""
+        the sign-in just made satisfies both (and ``auth_time`` is then that sign-in; kept,
+        ``max_age=0`` would send the user back to sign in forever). Other prompt values, such
+        as ``consent``, still apply."""
         query = self.request.GET.copy()
-        for name in ("prompt", "max_age"):
+        for name in ("max_age", "approval_prompt"):  # (approval_prompt: get() sets its own)
             query.pop(name, None)
+        prompts = [value for value in query.pop("prompt", [""])[-1].split() if value != "login"]
+        if prompts:
+            query["prompt"] = " ".join(prompts)
         return redirect_to_login(
             f"{self.request.path}?{query.urlencode()}", self.get_login_url(), self.get_redirect_field_name()
         )
@@ -258,6 +289,10 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             request=self.request,
             **details,
         )
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        response_type = self.request.GET.get("response_type") or self.request.POST.get("response_type", "")
+        return super().redirect(errors_in_fragment(redirect_to, response_type), application)  # type: ignore[no-any-return]
 
     def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = super().error_response(error, application, **kwargs)

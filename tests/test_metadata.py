@@ -100,6 +100,8 @@ def test_openid_configuration_document(org: Organization) -> None:
         "scopes_supported": sorted(registry()),
         # OIDC Core §3.1.2.1: prompt=consent is honoured (always asks).
         "prompt_values_supported": ["none", "login", "consent"],
+        # tests/test_oidc_behaviour.py::test_each_advertised_response_mode_is_honoured
+        "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": GRANT_TYPES,
         "authorization_response_iss_parameter_supported": True,
         "client_id_metadata_document_supported": False,

@@ -16,7 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from perscom_oauth.models import Application
-from tests.factories import REDIRECT_URI
+from tests.conftest import make_member
+from tests.factories import REDIRECT_URI, ApplicationFactory
 from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,61 @@ def test_prompt_none_combined_with_another_value_is_invalid(
     assert answer["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize(
+    ("signed_in_now", "extra", "error"),
+    [
+        (False, {"prompt": "none"}, "login_required"),
+        (True, {"prompt": "none"}, "consent_required"),
+        (True, {"request": "x.y.z"}, "request_not_supported"),
+        (True, {"max_age": "soon"}, "invalid_request"),
+    ],
+)
+def test_implicit_errors_are_in_the_fragment(
+    oauth: OAuthClient, member: Any, org: Any, signed_in_now: bool, extra: dict[str, str], error: str
+) -> None:
+    # OIDC Core §3.2.2.6: an implicit request's error comes back where its ID token would.
+    implicit = ApplicationFactory(
+        organization=org, client_id="alpha-spa", authorization_grant_type=Application.GRANT_IMPLICIT
+    )
+    browser = signed_in(oauth, member) if signed_in_now else oauth.client()
+    response = browser.get("/oauth/authorize", params(implicit, response_type="id_token", **extra))
+    location = urlparse(response["Location"])
+    assert response.status_code == 302 and location.query == ""
+    answer = parse_qs(location.fragment)
+    assert answer["error"] == [error] and answer["state"] == ["st"] and "iss" in answer
+
+
+@pytest.mark.parametrize("mode", ["query", "fragment"])
+def test_each_advertised_response_mode_is_honoured(
+    oauth: OAuthClient, member: Any, app: Application, mode: str
+) -> None:
+    consent_once(oauth, member, app)
+    response = signed_in(oauth, member).get("/oauth/authorize", params(app, response_mode=mode))
+    location = urlparse(response["Location"])
+    assert response.status_code == 302 and "code" in parse_qs(getattr(location, mode))
+
+
+def test_id_token_hint_must_name_the_signed_in_user(
+    oauth: OAuthClient, member: Any, app: Application, org: Any, admin_role: Any
+) -> None:
+    # OIDC Core §3.1.2.1: a hint naming someone else is login_required, even with consent.
+    own_hint = oauth.code_flow(member, app, scope=SCOPE, nonce="n-0").json()["id_token"]
+    other = make_member(org, "other", admin_role)
+    others_hint = oauth.code_flow(other, app, scope=SCOPE, nonce="n-0").json()["id_token"]
+    browser = signed_in(oauth, member)
+
+    def silent(hint: str) -> dict[str, str]:
+        return redirected(browser.get("/oauth/authorize", params(app, prompt="none", id_token_hint=hint)))
+
+    assert "code" in silent(own_hint)
+    assert silent(others_hint)["error"] == "login_required"
+    assert silent(own_hint[:-4] + "AAAA")["error"] == "login_required"  # signature tampered with
+    assert silent("not-a-jwt")["error"] == "login_required"
+    # Signed out, an interactive request with a hint goes to the sign-in page as usual.
+    response = oauth.client().get("/oauth/authorize", params(app, id_token_hint=others_hint))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
 # --- max_age, prompt=login, prompt=consent (§3.1.2.1) ----------------------------------------
 
 
@@ -161,11 +217,55 @@ def test_a_recent_enough_sign_in_satisfies_max_age(oauth: OAuthClient, member: A
     assert "code" in redirected(browser.get("/oauth/authorize", params(app, max_age="3600")))
 
 
+@pytest.mark.parametrize("prompt", ["", "none"])
+@pytest.mark.parametrize("max_age", ["soon", "-1", "1.5", "\u00b2", "\u0661\u0662"])  # ², Arabic-Indic 12
 def test_max_age_that_is_not_a_number_is_invalid_request(
+    oauth: OAuthClient, member: Any, app: Application, max_age: str, prompt: str
+) -> None:
+    extra = {"max_age": max_age, **({"prompt": prompt} if prompt else {})}
+    answer = redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, **extra)))
+    assert answer["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("prompt", ["", "none"])
+def test_a_max_age_of_centuries_is_satisfied_not_a_crash(
+    oauth: OAuthClient, member: Any, app: Application, prompt: str
+) -> None:
+    consent_once(oauth, member, app)
+    extra = {"max_age": "9" * 30, **({"prompt": prompt} if prompt else {})}
+    assert "code" in redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, **extra)))
+
+
+def sign_in_page_then_back(browser: Client, response: Any, member: Any) -> Any:
+    """Follows the redirect to the sign-in page, signs in, and returns to where it pointed."""
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    prompt = parse_qs(urlparse(next_url).query).get("prompt", [""])[0]
+    assert "max_age" not in next_url and "login" not in prompt.split()
+    browser.force_login(member)
+    return browser.get(next_url)
+
+
+def test_signing_in_satisfies_max_age_zero_without_a_loop(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
-    answer = redirected(signed_in(oauth, member).get("/oauth/authorize", params(app, max_age="soon")))
-    assert answer["error"] == "invalid_request"
+    consent_once(oauth, member, app)
+    browser = oauth.client()  # signed out
+    response = browser.get("/oauth/authorize", params(app, max_age="0"))
+    assert "code" in redirected(sign_in_page_then_back(browser, response, member))
+
+
+@pytest.mark.parametrize("extra", [{"prompt": "login consent"}, {"prompt": "consent", "max_age": "0"}])
+@pytest.mark.parametrize("signed_in_before", [True, False])
+def test_signing_in_again_keeps_prompt_consent(
+    oauth: OAuthClient, member: Any, app: Application, extra: dict[str, str], signed_in_before: bool
+) -> None:
+    # §3.1.2.1: "login" and max_age are satisfied by the sign-in; "consent" still shows the screen.
+    consent_once(oauth, member, app)
+    browser = signed_in(oauth, member, minutes_ago=1) if signed_in_before else oauth.client()
+    response = browser.get("/oauth/authorize", params(app, **extra))
+    page = sign_in_page_then_back(browser, response, member)
+    assert page.status_code == 200 and b'name="allow"' in page.content
 
 
 def test_prompt_login_asks_for_the_password_again(oauth: OAuthClient, member: Any, app: Application) -> None:
