@@ -7,3 +7,6 @@ DEBUG = False
 DATABASES["default"]["TEST"] = (  # noqa: F405
     {"NAME": "bench_perscom"} if "sqlite" not in DATABASES["default"]["ENGINE"] else {}  # noqa: F405
 )
+# gunicorn's sync workers have one thread each: persistent connections, as docs/deployment.md
+# recommends (the demo's default, 0, is for threaded runserver).
+DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
