@@ -13,15 +13,17 @@ bench/reliability_env.py for what runs, bench/reliability_checks.py for what is 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from bench import reliability_checks as checks
-from bench.reliability_env import Environment
+from bench import reliability_checks as checks  # noqa: E402
+from bench.reliability_env import Environment  # noqa: E402
 
 
 def arguments() -> argparse.Namespace:
@@ -36,6 +38,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=6, help="concurrent clients of the load")
     parser.add_argument("--fuzz", type=int, default=300, help="hostile requests")
+    parser.add_argument("--report", action="store_true", help="write bench/results/reliability.md")
     parser.add_argument("--only", default="", help="comma-separated check names (prefixes)")
     return parser.parse_args()
 
@@ -48,6 +51,30 @@ def strict_refresh(env: Environment, options: argparse.Namespace) -> checks.Resu
     finally:
         strict.stop()
         env.servers.remove(strict)
+
+
+def write_report(options: argparse.Namespace, results: list[checks.Result], elapsed: float) -> None:
+    import platform
+    import subprocess
+    from datetime import UTC, datetime
+
+    git = ["git", "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(git, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    lines = [
+        "# Reliability run (bench/reliability.py)",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {platform.machine()},"
+        f" {os.cpu_count()} CPUs shared; two gunicorn masters x {options.workers} sync workers,"
+        " PostgreSQL + Redis on loopback;"
+        f" races of {options.race} x {options.rounds} rounds, load {options.load_seconds:.0f} s with"
+        f" {options.clients} clients, {options.fuzz} hostile requests; {elapsed:.0f} s in all.",
+        "",
+        "```",
+        *(r.line() for r in results),
+        "```",
+        "",
+    ]
+    (ROOT / "bench" / "results" / "reliability.md").write_text("\n".join(lines))
 
 
 def main() -> int:
@@ -94,7 +121,10 @@ def main() -> int:
         if any(not r.ok for r in results):
             print("--- server log tail ---\n" + env.logs()[-4000:])
         env.close()
-    print(f"{'ok' if all(r.ok for r in results) else 'FAILED'} in {time.monotonic() - started:.0f} s")
+    elapsed = time.monotonic() - started
+    print(f"{'ok' if all(r.ok for r in results) else 'FAILED'} in {elapsed:.0f} s")
+    if options.report:
+        write_report(options, results, elapsed)
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -85,6 +85,9 @@ if os.environ.get("REDIS_URL"):
             # Django's Redis cache, reusing its client (perscom_oauth/redis_cache.py).
             "BACKEND": "perscom_oauth.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A Redis that stops answering must fail fast, for the fallback to the database to
+            # apply (perscom_oauth.W005, docs/deployment.md); in seconds.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
     }
 else:
