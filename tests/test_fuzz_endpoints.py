@@ -134,7 +134,9 @@ def test_get_endpoints_survive_hostile_queries(
 
 
 @BOUNDED
-@given(path=st.sampled_from(POST_PATHS), form=pairs, header=authorization, host=hosts, content_type=content_types)
+@given(
+    path=st.sampled_from(POST_PATHS), form=pairs, header=authorization, host=hosts, content_type=content_types
+)
 def test_post_endpoints_survive_hostile_forms(
     clients: None, path: str, form: list[tuple[str, str]], header: str | None, host: str, content_type: str
 ) -> None:
