@@ -97,6 +97,7 @@ def main() -> int:
             ("race-revoke", lambda: checks.race_revoke(servers, options.rounds * 3)),
             ("one-truth", lambda: checks.one_truth(first, second, env)),
             ("fault-redis", lambda: checks.redis_outage(servers, env)),
+            ("fault-redis-paused", lambda: checks.redis_paused(servers, env)),
             ("fault-database", lambda: checks.database_outage(servers, env)),
             ("restart", lambda: checks.restart(servers, env)),
             ("fuzz", lambda: checks.fuzz(servers, options.fuzz)),
@@ -119,7 +120,8 @@ def main() -> int:
             print(result.line())
     finally:
         if any(not r.ok for r in results):
-            print("--- server log tail ---\n" + env.logs()[-4000:])
+            errors = [line for line in env.logs().splitlines() if "Invalid request from" not in line]
+            print("--- server log tail ---\n" + "\n".join(errors[-60:]))
         env.close()
     elapsed = time.monotonic() - started
     print(f"{'ok' if all(r.ok for r in results) else 'FAILED'} in {elapsed:.0f} s")

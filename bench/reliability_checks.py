@@ -368,15 +368,17 @@ def database_outage(servers: list[Server], env: Any) -> Result:
     run: 503 + Retry-After (JSON) during the cut, never a 5xx other than 503, never a half-issued
     pair, and service back once the database is."""
     problems: list[str] = []
-    codes = make_codes(40)
+    codes = make_codes(400)
     statuses: Counter[int] = Counter()
     retry_after_missing = 0
     hot = pair(servers[0])
 
+    deadline = time.monotonic() + 4.0  # 1 s before the cut, 1.5 s cut, 1.5 s after
+
     def during(i: int) -> None:
         nonlocal retry_after_missing
         server = servers[i % len(servers)]
-        for _ in range(4):
+        while time.monotonic() < deadline and codes:
             form = {"grant_type": "authorization_code", "client_id": "bench-web", "client_secret": SECRET}
             status, headers, body = server.call(
                 "POST", "/oauth/token", {**form, "redirect_uri": CALLBACK, **codes.pop()}
@@ -394,7 +396,7 @@ def database_outage(servers: list[Server], env: Any) -> Result:
     threads = [threading.Thread(target=during, args=(i,)) for i in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
+    time.sleep(1.0)
     env.proxy.cut()
     time.sleep(1.5)
     env.proxy.heal()
@@ -414,6 +416,54 @@ def database_outage(servers: list[Server], env: Any) -> Result:
     figures = f"faults=1 statuses={dict(sorted(statuses.items()))} half-issued={half}"
     figures += f" recovered={set(back) == {200}}"
     return Result("fault: database cut", not problems, figures, problems)
+
+
+def redis_paused(servers: list[Server], env: Any) -> list[Result]:
+    """Redis paused (SIGSTOP: a partition, not a flush) while a token is revoked. The client's
+    socket timeouts (perscom_oauth.W005) keep requests bounded and the database decides
+    meanwhile. The revocation could not mark the cached entry stale: once Redis answers again,
+    that entry is honoured until TOKEN_CACHE_SECONDS (docs/token-cache.md), reported here."""
+    import signal
+
+    hot, doomed = pair(servers[0]), pair(servers[0])
+    for server in servers:
+        for issued in (hot, doomed):
+            api_me(server, issued["access_token"])
+    errors_before = TALLY.server_errors
+    assert env.redis.process is not None
+    env.redis.process.send_signal(signal.SIGSTOP)
+    slowest = 0.0
+    try:
+        during = []
+        for server in servers:
+            started = time.perf_counter()
+            during.append(api_me(server, hot["access_token"]))
+            slowest = max(slowest, time.perf_counter() - started)
+        revoked = revoke(servers[0], doomed["access_token"])
+        stale_during = sum(api_me(s, doomed["access_token"]) == 200 for s in servers)
+    finally:
+        env.redis.process.send_signal(signal.SIGCONT)
+    stale_after = sum(api_me(s, doomed["access_token"]) == 200 for s in servers)
+    errors = TALLY.server_errors - errors_before
+    problems = []
+    if set(during) != {200} or revoked != 200:
+        problems.append(f"during the pause: {Counter(during)}, revocation {revoked}")
+    if stale_during or errors or slowest > 5:
+        problems.append(f"stale during pause={stale_during}, 5xx={errors}, slowest={slowest:.1f} s")
+    return [
+        Result(
+            "fault: redis paused",
+            not problems,
+            f"faults=1 stale-grants={stale_during} 5xx={errors} slowest={slowest * 1000:.0f} ms",
+            problems,
+        ),
+        Result(
+            "  after the pause (known)",
+            True,
+            f"revoked token honoured by {stale_after}/{len(servers)} servers from an entry the revocation"
+            " could not mark stale, until TOKEN_CACHE_SECONDS",
+        ),
+    ]
 
 
 def half_issued() -> int:
