@@ -94,6 +94,7 @@ def main() -> int:
             ),
             ("race-refresh-strict", lambda: strict_refresh(env, options)),
             ("race-code", lambda: checks.race_code(servers, options.race, options.rounds)),
+            ("race-runserver", lambda: checks.runserver_races(env, options.race, 1)),
             ("race-revoke", lambda: checks.race_revoke(servers, options.rounds * 3)),
             ("one-truth", lambda: checks.one_truth(first, second, env)),
             ("fault-redis", lambda: checks.redis_outage(servers, env)),
