@@ -46,3 +46,10 @@ bench: $(PY)
 bench-production: $(PY)
 	$(PY) -c "import gunicorn" 2>/dev/null || $(VENV)/bin/pip install -q "$$(grep '^gunicorn==' requirements.txt)"
 	$(PY) bench/e2e.py --production
+
+# Reliability on the production setup (issue 13, bench/reliability.py): two gunicorn masters on
+# PostgreSQL + a Redis of its own, raced, faulted, fuzzed and loaded; one line per check.
+# Longer: $(PY) bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
+.PHONY: reliability
+reliability: $(PY)
+	$(PY) bench/reliability.py

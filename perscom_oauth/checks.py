@@ -245,3 +245,66 @@ def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             id="perscom_oauth.W003",
         )
     ]
+
+
+OUTAGE_MIDDLEWARE = "perscom_oauth.outage.DatabaseOutageMiddleware"
+REDIS_CACHES = ("django.core.cache.backends.redis.RedisCache", "perscom_oauth.redis_cache.RedisCache")
+
+
+@register(Tags.security, deploy=True)
+def check_database_outage_answer(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """A database outage should be a 503 the client retries, not a 500 (docs/deployment.md)."""
+    if OUTAGE_MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
+        return []
+    return [
+        Warning(
+            "A database outage answers 500 Internal Server Error: clients cannot tell it from a bug "
+            "and do not retry.",
+            hint=f'Add "{OUTAGE_MIDDLEWARE}" to MIDDLEWARE: 503 with Retry-After, JSON on the OAuth '
+            "endpoints and the API.",
+            id="perscom_oauth.W004",
+        )
+    ]
+
+
+@register(Tags.caches, deploy=True)
+def check_redis_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Falling back to the database when Redis is away only works if a call to it fails: the
+    Redis client waits forever on a server that stopped answering, by default."""
+    cache = getattr(settings, "CACHES", {}).get("default", {})
+    if cache.get("BACKEND") not in REDIS_CACHES:
+        return []
+    options = cache.get("OPTIONS", {})
+    missing = [name for name in ("socket_timeout", "socket_connect_timeout") if not options.get(name)]
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"The Redis cache has no {' or '.join(missing)}: a Redis server that stops answering "
+            "(a network partition, a paused host) blocks every request instead of falling back to "
+            "the database.",
+            hint='Set CACHES["default"]["OPTIONS"] = {"socket_timeout": 0.5, '
+            '"socket_connect_timeout": 0.5} (seconds).',
+            id="perscom_oauth.W005",
+        )
+    ]
+
+
+@register(Tags.database, deploy=True)
+def check_persistent_connections(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Persistent connections outlive a database restart or failover: without health checks
+    the first request of every worker afterwards fails."""
+    messages = []
+    for alias, database in getattr(settings, "DATABASES", {}).items():
+        if database.get("CONN_MAX_AGE", 0) != 0 and not database.get("CONN_HEALTH_CHECKS", False):
+            messages.append(
+                Warning(
+                    f"DATABASES[{alias!r}] keeps connections open (CONN_MAX_AGE="
+                    f"{database.get('CONN_MAX_AGE')}) without CONN_HEALTH_CHECKS: after a database "
+                    "restart each worker fails a request on its dead connection.",
+                    hint=f'Set DATABASES["{alias}"]["CONN_HEALTH_CHECKS"] = True (or CONN_MAX_AGE = 0 '
+                    "under threaded runserver).",
+                    id="perscom_oauth.W006",
+                )
+            )
+    return messages

@@ -4,6 +4,8 @@ Refused with RFC 6749 §5.2 ``invalid_request`` (by ``gates.TenantGateMixin``), 
 
 - a NUL byte anywhere (PostgreSQL can neither store nor compare it; no legitimate client_id,
   code or token has one);
+- a query string that is not form-urlencoded (RFC 3986 §2.1: a ``%`` not followed by two hex
+  digits, an unencoded character): oauthlib parses the URI again and raises on it (a 500);
 - a value longer than the column it is stored in or compared with. The limits are read from
   the models themselves, so they cannot drift from the schema; PostgreSQL would otherwise
   answer a DataError (a 500) and SQLite would store the value.
@@ -14,6 +16,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model, get_grant_model
+from oauthlib.common import urldecode
 
 from .http_auth import basic_credentials
 
@@ -34,6 +37,10 @@ def max_length(parameter: str) -> int:
 
 def parameter_problem(request: HttpRequest) -> str | None:
     """Why the request's parameters cannot be processed, or None."""
+    try:
+        urldecode(request.META.get("QUERY_STRING", ""))
+    except ValueError:
+        return _("Malformed request parameters.")
     values = dict.fromkeys(COLUMNS, "")
     everything: list[str] = []
     for key, items in (*request.GET.lists(), *request.POST.lists()):

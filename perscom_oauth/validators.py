@@ -388,10 +388,21 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             .filter(pk=previous.pk)
             .values_list("revoked", flat=True)
         )
-        if list(current) != [previous.revoked]:
+        if list(current) != [previous.revoked] or (
+            previous.revoked is not None and not self.lost_pair_still_live(previous)
+        ):
             raise errors.InvalidGrantError(
                 description=_("The refresh token was revoked or used concurrently."), request=request
             )
+
+    def lost_pair_still_live(self, previous: Any) -> bool:
+        """The base library honours an already-revoked refresh token within the grace period
+        only while an access token minted from it exists (a retry after a lost response, not a
+        deliberate revocation), but it checks before our row lock. A revocation that commits in
+        between deletes that access token and leaves the rotation's earlier ``revoked`` value
+        unchanged: the same check, repeated under the lock, keeps this request from minting a
+        pair after the revocation (RFC 7009 §2.1; issue 13, revoke racing refresh)."""
+        return get_access_token_model().objects.filter(source_refresh_token=previous).exists()
 
     def replace_lost_pair(self, previous: Any, request: Any) -> None:
         """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library

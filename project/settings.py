@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage answers 503 with Retry-After instead of a 500 (docs/deployment.md).
+    "perscom_oauth.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,8 +67,17 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "project.wsgi.application"
 
+# Persistent connections only where the number of threads is bounded: threaded runserver opens
+# one connection per request thread, and with CONN_MAX_AGE > 0 keeps each one open after its
+# thread ends, until PostgreSQL's max_connections is exhausted. Under gunicorn (sync workers:
+# one thread each) DJANGO_CONN_MAX_AGE=60 saves a connection set-up per request
+# (docs/deployment.md). Health checks drop a connection that died while idle.
 DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
 }
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -74,6 +85,9 @@ if os.environ.get("REDIS_URL"):
             # Django's Redis cache, reusing its client (perscom_oauth/redis_cache.py).
             "BACKEND": "perscom_oauth.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A Redis that stops answering must fail fast, for the fallback to the database to
+            # apply (perscom_oauth.W005, docs/deployment.md); in seconds.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
     }
 else:

@@ -82,3 +82,47 @@ def test_a_per_process_cache_is_reported_for_deployment(settings: Any) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "x"}}
     settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "TOKEN_CACHE_SECONDS": 300}
     assert check_shared_cache() == []
+
+
+def test_a_database_outage_without_its_middleware_is_reported_for_deployment(settings: Any) -> None:
+    from perscom_oauth.checks import check_database_outage_answer
+
+    assert check_database_outage_answer() == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("DatabaseOutageMiddleware")]
+    assert [m.id for m in check_database_outage_answer()] == ["perscom_oauth.W004"]
+
+
+def test_redis_without_timeouts_is_reported_for_deployment(settings: Any) -> None:
+    from perscom_oauth.checks import check_redis_timeouts
+
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/14",
+    }
+    settings.CACHES = {"default": redis}
+    assert [m.id for m in check_redis_timeouts()] == ["perscom_oauth.W005"]
+    timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+    settings.CACHES = {"default": {**redis, "OPTIONS": timeouts}}
+    assert check_redis_timeouts() == []
+
+
+def test_persistent_connections_without_health_checks_are_reported_for_deployment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.conf import settings
+
+    from perscom_oauth.checks import check_persistent_connections
+
+    database = settings.DATABASES["default"]  # changed in place: no new connection handler
+    monkeypatch.setitem(database, "CONN_MAX_AGE", 60)
+    monkeypatch.setitem(database, "CONN_HEALTH_CHECKS", False)
+    assert [m.id for m in check_persistent_connections()] == ["perscom_oauth.W006"]
+    monkeypatch.setitem(database, "CONN_HEALTH_CHECKS", True)
+    assert check_persistent_connections() == []
+
+
+def test_the_demo_has_no_deployment_warning_of_ours() -> None:
+    """The demo's settings follow docs/deployment.md (W003 only applies without Redis)."""
+    from perscom_oauth.checks import check_database_outage_answer, check_persistent_connections
+
+    assert check_database_outage_answer() + check_persistent_connections() == []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 from django.db import connection
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from tests.conftest import make_member, role
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, DomainFactory, OrganizationFactory
@@ -87,3 +87,57 @@ def test_revoke_racing_refresh_leaves_no_live_pair(live_server: Any) -> None:
         assert statuses["refresh"] in (200, 400)
         assert not get_refresh_token_model().objects.filter(user=user, revoked__isnull=True).exists()
         assert not get_access_token_model().objects.filter(user=user).exists()
+
+
+def test_revocation_between_validation_and_lock_is_not_undone(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a grace-period retry of a rotated refresh token, validated just before a
+    revocation of its family commits and locking just after, minted a pair nobody had revoked
+    (1 round in 9 of bench/reliability.py). The interleaving is forced here: the refresh is held
+    between the base library's check and our row lock while the revocation runs."""
+    from perscom_oauth.validators import OAuth2Validator
+
+    org = OrganizationFactory(slug="race", domain=None)
+    DomainFactory(organization=org, hostname="localhost", is_primary=True)
+    user = make_member(org, "racer", role("Viewer", "view"))
+    ApplicationFactory(organization=org, client_id="race-app")
+    app = get_application_model().objects.get(client_id="race-app")
+    oauth = OAuthClient("localhost")
+    first = oauth.code_flow(user, app).json()
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    assert requests.post(
+        f"{live_server.url}/oauth/token", data=form, auth=("race-app", SECRET), timeout=30
+    ).ok
+
+    validated, revoked = threading.Event(), threading.Event()
+    original = OAuth2Validator.lock_refresh_token
+
+    def held(self: Any, previous: Any, request: Any) -> None:
+        validated.set()
+        revoked.wait(30)
+        original(self, previous, request)
+
+    monkeypatch.setattr(OAuth2Validator, "lock_refresh_token", held)
+    answers: list[requests.Response] = []
+    retry = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(f"{live_server.url}/oauth/token", data=form, auth=("race-app", SECRET), timeout=60)
+        )
+    )
+    retry.start()
+    assert validated.wait(30)
+    revocation = requests.post(
+        f"{live_server.url}/oauth/revoke",
+        data={"token": first["refresh_token"]},
+        auth=("race-app", SECRET),
+        timeout=30,
+    )
+    revoked.set()
+    retry.join(60)
+
+    assert revocation.status_code == 200
+    assert answers[0].status_code == 400
+    assert answers[0].json()["error"] == "invalid_grant"
+    assert not get_refresh_token_model().objects.filter(user=user, revoked__isnull=True).exists()
+    assert not get_access_token_model().objects.filter(user=user).exists()

@@ -20,7 +20,7 @@ from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 #: Pages other branches write; they join the navigation when merged.
-WRITTEN_ELSEWHERE = {"deployment.md"}
+WRITTEN_ELSEWHERE: set[str] = set()
 
 
 def page(name: str) -> str:

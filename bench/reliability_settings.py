@@ -1,0 +1,16 @@
+"""The servers of bench/reliability.py: the demo as bench/e2e.py serves it, plus the 503 on a
+database outage, and a brute-force throttle loose enough for races that are meant to fail
+(25 concurrent refreshes of one token are 24 failures from one address by design)."""
+
+import os
+
+from bench.perscom_e2e_settings import *  # noqa: F403
+
+PERSCOM_OAUTH = {**PERSCOM_OAUTH, "THROTTLE_FAILURES": 100_000, "THROTTLE_SOURCE_FAILURES": 100_000}  # noqa: F405
+
+# RELIABILITY_GRACE_SECONDS=0 serves the strict refresh race (no lost-response retries).
+if os.environ.get("RELIABILITY_GRACE_SECONDS"):
+    OAUTH2_PROVIDER = {
+        **OAUTH2_PROVIDER,  # noqa: F405
+        "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": int(os.environ["RELIABILITY_GRACE_SECONDS"]),
+    }
