@@ -10,7 +10,6 @@ there (``gates``), so the throttle and client authentication always see the same
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
@@ -50,7 +49,7 @@ def basic_credentials(headers: Mapping[str, str]) -> BasicCredentials | None:
         return None
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text (b64decode)
         return MALFORMED
     client_id, sep, client_secret = decoded.partition(":")
     if not sep:

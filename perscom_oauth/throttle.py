@@ -152,14 +152,23 @@ class ClientAuthThrottleMixin:
             CacheHealth.failed()
             return self.evaluate(request, *args, **kwargs)
         if any(total > counter.limit for counter, total in zip(reserved, totals, strict=True)):
-            return throttled_response()  # the attempt stays counted: it is one more guess
+            # Refused unevaluated, so not a guess: give the place back. Kept, a burst of more
+            # than THROTTLE_FAILURES concurrent *valid* requests from one client and address
+            # (whose in-flight reservations briefly fill the counter) locked that client out
+            # for the rest of the window (issue 13). Failures already counted still refuse.
+            self._release(reserved)
+            return throttled_response()
         response = self.evaluate(request, *args, **kwargs)
         failure = failure_of(request, response)
+        self._release([counter for counter in reserved if failure not in counter.counts])
+        return response
+
+    @staticmethod
+    def _release(counters: list[Counter]) -> None:
         try:
-            release([counter for counter in reserved if failure not in counter.counts])
+            release(counters)
         except Exception:
             CacheHealth.failed()
-        return response
 
     def evaluate(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if basic_credentials(request.headers) is MALFORMED:

@@ -402,7 +402,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         between deletes that access token and leaves the rotation's earlier ``revoked`` value
         unchanged: the same check, repeated under the lock, keeps this request from minting a
         pair after the revocation (RFC 7009 §2.1; issue 13, revoke racing refresh)."""
-        return get_access_token_model().objects.filter(source_refresh_token=previous).exists()
+        live: bool = get_access_token_model().objects.filter(source_refresh_token=previous).exists()
+        return live
 
     def replace_lost_pair(self, previous: Any, request: Any) -> None:
         """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library

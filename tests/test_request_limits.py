@@ -133,3 +133,12 @@ def test_oversized_client_id_in_basic_credentials(oauth: OAuthClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+def test_a_non_ascii_basic_header_is_invalid_client(oauth: OAuthClient, path: str) -> None:
+    # base64 raises ValueError (not binascii.Error) on non-ASCII text: it was a 500 (found by
+    # hypothesis, issue 13). RFC 6749 §5.2: 401 invalid_client.
+    response = oauth.client().post(path, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic é")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"

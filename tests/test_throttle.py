@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.db import connection
 
 from perscom_oauth.models import Application, Organization
 from tests.factories import SECRET, ApplicationFactory, DomainFactory, OrganizationFactory
@@ -106,6 +107,29 @@ def test_concurrent_guesses_evaluate_at_most_the_limit(live_server: Any, setting
     with ThreadPoolExecutor(max_workers=30) as pool:
         statuses = Counter(pool.map(guess, range(30)))
     assert statuses == {401: 10, 429: 20}
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's live server locks under 12 threads")
+def test_a_burst_of_valid_requests_does_not_lock_the_client_out(live_server: Any, settings: Any) -> None:
+    """Issue 13: 25 concurrent refreshes from one address got 429s (their places in the counter
+    are taken while they run), and those refusals stayed counted: the client was locked out of
+    the token endpoint for the rest of the window though none of its credentials was wrong."""
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "THROTTLE_FAILURES": 2}
+    org = OrganizationFactory(slug="race", domain=None)
+    DomainFactory(organization=org, hostname="localhost", is_primary=True)
+    app = ApplicationFactory(organization=org, client_id="burst-app")
+
+    def revoke(_n: int) -> int:  # a valid client revoking an unknown token: 200, nothing written
+        return requests.post(
+            f"{live_server.url}/oauth/revoke", {"token": "unknown"}, auth=(app.client_id, SECRET), timeout=30
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = Counter(pool.map(revoke, range(24)))
+    assert set(statuses) <= {200, 429}
+    assert revoke(0) == 200
 
 
 # --- finding 4: a cache outage costs the throttle, never the endpoints --------------------------
