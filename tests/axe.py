@@ -1,7 +1,7 @@
 """axe-core in a Playwright page: the accessibility check of the browser tests.
 
 axe-core comes from npm, pinned in ``tests/browser/package.json`` + ``package-lock.json`` and
-installed by ``.ci/pages.sh`` (``npm ci``): nothing is downloaded while the tests run. Without
+installed by ``.ci/npm.sh`` (``npm ci``): nothing is downloaded while the tests run. Without
 it, the browser tests are skipped with a message saying how to install it, except in CI
 (``CI=true``), where that is a failure.
 """
@@ -20,7 +20,7 @@ AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" 
 def require_axe() -> None:
     if AXE.exists():
         return
-    reason = f"axe-core is not installed at {AXE}: run `npm ci --prefix tests/browser` (or .ci/pages.sh)"
+    reason = f"axe-core is not installed at {AXE}: run `npm ci --prefix tests/browser` (or .ci/npm.sh)"
     if os.environ.get("CI") == "true":
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)

@@ -6,7 +6,7 @@ refresh, prompt=none (both outcomes), max_age, prompt=login, prompt=consent, the
 id_token and RP-initiated logout. A failed check fails the test with the library's message.
 
 Skipped with a message where Node.js or the npm packages are missing, never in CI
-(``CI=true``: `.ci/conformance.sh` installs them)."""
+(``CI=true``: `.ci/npm.sh` installs them)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def node_or_skip() -> str:
     installed = (RP_DIR / "node_modules" / "openid-client").is_dir()
     if node and installed:
         return node
-    message = "openid-client not installed: run `bash .ci/conformance.sh` (needs Node.js and npm)"
+    message = "openid-client not installed: run `bash .ci/npm.sh` (needs Node.js and npm)"
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run the conformance tests: {message}")
     pytest.skip(message)
