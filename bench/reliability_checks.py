@@ -159,11 +159,7 @@ def race_refresh(
         answers = at_once(count, lambda i, t=start["refresh_token"]: refresh(servers[i % len(servers)], t))
         statuses.update(status for status, _ in answers)
         winners = [body for status, body in answers if status == 200]
-        bad = [
-            (s, b)
-            for s, b in answers
-            if s != 200 and not well_formed_error(s, b) and not (resets_ok and s == 599)
-        ]
+        bad = malformed(answers, resets_ok)
         if not winners or (strict and len(winners) != 1):
             problems.append(f"round {round_}: {len(winners)} answers 200")
         if bad:
@@ -181,6 +177,16 @@ def race_refresh(
     return Result(
         name, not problems, f"{figures} {outcome} family-revoked-by-reuse={reused}/{rounds}", problems
     )
+
+
+def malformed(answers: list[tuple[int, Any]], resets_ok: bool) -> list[tuple[int, Any]]:
+    """Refusals that are not a well-formed error (a connection reset counts as one only under
+    runserver, whose listen backlog drops connections before Django sees them)."""
+    return [
+        (status, body)
+        for status, body in answers
+        if status != 200 and not well_formed_error(status, body) and not (resets_ok and status == 599)
+    ]
 
 
 def recorded(event: str) -> int:
@@ -203,11 +209,7 @@ def race_code(servers: list[Server], count: int, rounds: int, resets_ok: bool = 
         answers = at_once(count, lambda i, c=code: exchange(servers[i % len(servers)], c))
         statuses.update(status for status, _ in answers)
         winners = [body for status, body in answers if status == 200]
-        bad = [
-            (s, b)
-            for s, b in answers
-            if s != 200 and not well_formed_error(s, b) and not (resets_ok and s == 599)
-        ]
+        bad = malformed(answers, resets_ok)
         if len(winners) != 1:
             problems.append(f"round {round_}: {len(winners)} answers 200")
         if bad:
