@@ -8,7 +8,7 @@ from bench.perscom_e2e_settings import *  # noqa: F403
 
 PERSCOM_OAUTH = {**PERSCOM_OAUTH, "THROTTLE_FAILURES": 100_000, "THROTTLE_SOURCE_FAILURES": 100_000}  # noqa: F405
 
-# RELIABILITY_GRACE_SECONDS=0 serves the strict refresh race (no lost-response retries).
+# RELIABILITY_GRACE_SECONDS=0 serves the strict refresh race (every repeat is reuse).
 if os.environ.get("RELIABILITY_GRACE_SECONDS"):
     OAUTH2_PROVIDER = {
         **OAUTH2_PROVIDER,  # noqa: F405

@@ -21,3 +21,16 @@ class OAuthLibCore(oauth2_backends.OAuthLibCore):
         # Lazy: only OpenID Connect's silent requests look at it (no session read otherwise).
         headers[USER_KEY] = Carried(getattr(request, "user", None))
         return headers
+
+    def create_token_response(self, request: HttpRequest) -> tuple[Any, ...]:
+        uri, headers, body, status = super().create_token_response(request)
+        if uri is None and status >= 400 and "Content-Type" not in headers:
+            # An error raised while the token is saved (a code or refresh token used
+            # concurrently, validators.py) escapes oauthlib's handler; the base library then
+            # answers with the error's own headers, none for a 400. RFC 6749 §5.2 wants JSON,
+            # and §5.1 no caching.
+            headers = {**JSON_ERROR_HEADERS, **headers}
+        return uri, headers, body, status
+
+
+JSON_ERROR_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache"}

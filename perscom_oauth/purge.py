@@ -40,7 +40,8 @@ from .models import AuditEvent, AuthorizationCodeUse
 def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
     model = get_refresh_token_model()
     live_sibling = model.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
-    # A revoked token stays usable for the grace period (a client retrying a lost response).
+    # A rotated token is kept for the grace period: a repeat then is refused as a duplicate,
+    # not taken as reuse.
     grace = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS or 0)
     revoked = Q(revoked__lte=now - grace) & (Q(token_family__isnull=True) | ~Exists(live_sibling))
     return refresh_expiry.with_family_start(model.objects.all()).filter(revoked | refresh_expiry.expired(now))

@@ -48,7 +48,7 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
     if len(keys) == 2:
         setattr(request, _PREFETCH_ATTRIBUTE, found.get(keys[1], token_cache.MISS))
     cached = found.get(keys[0], token_cache.MISS)
-    if cached is not token_cache.MISS and not token_cache.is_stale(cached):
+    if token_cache.usable(cached):
         return cached
     organization = adapter.organization_for_domain(hostname)
     if organization is None:

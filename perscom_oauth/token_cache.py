@@ -18,6 +18,9 @@ mark is still there (the commit writes a new one). ``TOKEN_CACHE_SECONDS`` bound
 backstop.
 
 A cache outage falls back to the database (one warning in the log), never to stale access.
+Every entry carries the cache epoch it was read in (``cache_health``): a change made during
+an outage could not mark its entries stale, so the first process to see the cache again
+starts a new epoch and every older entry reads as a miss.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -33,7 +37,7 @@ from django.core.cache import cache as shared_cache
 from django.db import transaction
 from django.utils import timezone
 
-from .cache_health import CacheHealth
+from .cache_health import EPOCH_KEY, CacheHealth
 from .conf import oauth_settings
 from .scopes import registry_fingerprint
 
@@ -48,6 +52,23 @@ HOST_SECONDS = 24 * 3600
 MISS = object()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A value checked against the database in ``epoch``."""
+
+    epoch: str | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """What the cache held under a key that must not be used (``raw``: nothing, that is
+    ``MISS``, a stale mark or an entry of another epoch), and the epoch to store an answer in."""
+
+    raw: Any
+    epoch: str | None
+
+
 @cache
 def _adapter_tag(adapter: str) -> str:
     return hashlib.sha256(adapter.encode()).hexdigest()[:6]
@@ -59,42 +80,51 @@ def namespace() -> str:
 
 
 def host_key(hostname: str) -> str:
-    return f"perscom_oauth:host:{hostname}"
+    return f"perscom_oauth:v2:host:{hostname}"
 
 
 def token_key(token_checksum: str) -> str:
-    return f"perscom_oauth:tok:{namespace()}:{token_checksum}"
+    return f"perscom_oauth:v2:tok:{namespace()}:{token_checksum}"
 
 
 def get_many(keys: list[str]) -> dict[str, Any]:
-    """The entries found (a stale mark included); nothing at all when the cache is down."""
+    """Each key's value, or ``Unusable``; nothing at all when the cache is down (or off)."""
     if not oauth_settings.TOKEN_CACHE_SECONDS:
         return {}
     try:
-        found = shared_cache.get_many(keys)
+        found = shared_cache.get_many([*keys, EPOCH_KEY])
     except Exception:  # any backend's connection error: the database decides instead
         CacheHealth.failed()
         return {}
-    CacheHealth.worked()
-    return found
+    # Back from an outage this process saw: what was just read predates the new epoch.
+    epoch = CacheHealth.worked() or found.get(EPOCH_KEY)
+    return {key: _usable(found.get(key, MISS), epoch) for key in keys}
 
 
-def is_stale(entry: Any) -> bool:
-    return isinstance(entry, tuple) and len(entry) == 2 and entry[0] == STALE
+def _usable(raw: Any, epoch: str | None) -> Any:
+    if isinstance(raw, Entry) and raw.epoch == epoch:
+        return raw.value
+    return Unusable(raw, epoch)
+
+
+def usable(found: Any) -> bool:
+    return found is not MISS and not isinstance(found, Unusable)
 
 
 def store(key: str, value: Any, seconds: float, found: Any) -> None:
-    """Store an answer just read from the database, where this request ``found`` nothing
-    (``add``: a stale mark written meanwhile wins) or a stale mark (replaced only if it is
-    still the same mark: one written since, by a change committed after our read, wins)."""
+    """Store an answer just read from the database where this request ``found`` an ``Unusable``
+    entry: nothing (``add``: a stale mark written meanwhile wins) or a stale or older entry
+    (replaced only while it is still there: a mark written since, by a change committed after
+    our read, wins). Nothing is stored when the read did not reach the cache."""
     seconds = min(seconds, oauth_settings.TOKEN_CACHE_SECONDS)
-    if seconds < 1:
+    if seconds < 1 or not isinstance(found, Unusable):
         return
+    entry = Entry(found.epoch, value)
     try:
-        if not is_stale(found):
-            shared_cache.add(key, value, timeout=seconds)
-        elif shared_cache.get(key) == found:
-            shared_cache.set(key, value, timeout=seconds)
+        if found.raw is MISS:
+            shared_cache.add(key, entry, timeout=seconds)
+        elif shared_cache.get(key) == found.raw:
+            shared_cache.set(key, entry, timeout=seconds)
     except Exception:
         CacheHealth.failed()
 
@@ -106,7 +136,7 @@ def store_token(token_checksum: str, token: Any, organization_pk: Any, found: An
 
 def cached_token(entry: Any, organization: Any) -> Any | None:
     """The access token of a cache entry, if it is one for this organization and unexpired."""
-    if not isinstance(entry, tuple) or is_stale(entry) or entry[0] != organization.pk:
+    if not isinstance(entry, tuple) or entry[0] != organization.pk:
         return None
     token = entry[1]
     return None if token.is_expired() else token
@@ -122,7 +152,9 @@ def mark_stale(keys: Iterable[str]) -> None:
         try:
             shared_cache.set_many(dict.fromkeys(keys, (STALE, uuid.uuid4().hex)), timeout=STALE_SECONDS)
         except Exception:
-            # The entries may outlive this change by at most TOKEN_CACHE_SECONDS.
+            # Outdated entries the cache still holds once it answers again are dropped by the
+            # new epoch that this process starts then (cache_health).
+            CacheHealth.lost_invalidation(give_up_after=oauth_settings.TOKEN_CACHE_SECONDS)
             logger.error("perscom_oauth: could not invalidate %d cached entries", len(keys), exc_info=True)
 
     # Now, so that this transaction's own later reads see it, and again when it commits: a

@@ -312,8 +312,6 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type == "refresh_token" and previous is not None:
             self.lock_refresh_token(previous, request)
-            if previous.revoked is not None:
-                self.replace_lost_pair(previous, request)
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
             request.scopes = grantable_scopes(request.user, organization_of(request), client, request.scopes)
@@ -379,45 +377,25 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
     def lock_refresh_token(self, previous: Any, request: Any) -> None:
-        """Lock the refresh token being used, then make sure nothing changed it since it was
-        validated: a concurrent revocation or rotation makes this request invalid_grant
-        (RFC 6749 §5.2) instead of minting a pair nobody can revoke any more."""
+        """Lock the refresh token being used; unless it is still unrevoked under the lock,
+        invalid_grant (RFC 6749 §5.2). Concurrent refreshes of one token: the first rotates
+        it, every other one is refused, so exactly one pair is ever handed out (issue 13).
+        The base library lets a token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS through
+        its check without taking it as reuse (RFC 9700 §4.14.2): such a repeat is the client's
+        own duplicate (two tabs, a retry), refused here, and the family it rotated into stays
+        live. A pair that was minted and lost cannot be sent again (tokens are stored as
+        checksums): the client signs in again. After the grace period, a repeat is reuse and
+        the base library revokes the family."""
         current = (
             get_refresh_token_model()
             .objects.select_for_update()
             .filter(pk=previous.pk)
             .values_list("revoked", flat=True)
         )
-        if list(current) != [previous.revoked] or (
-            previous.revoked is not None and not self.lost_pair_still_live(previous)
-        ):
+        if list(current) != [None]:
             raise errors.InvalidGrantError(
-                description=_("The refresh token was revoked or used concurrently."), request=request
+                description=_("The refresh token was already used or revoked."), request=request
             )
-
-    def lost_pair_still_live(self, previous: Any) -> bool:
-        """The base library honours an already-revoked refresh token within the grace period
-        only while an access token minted from it exists (a retry after a lost response, not a
-        deliberate revocation), but it checks before our row lock. A revocation that commits in
-        between deletes that access token and leaves the rotation's earlier ``revoked`` value
-        unchanged: the same check, repeated under the lock, keeps this request from minting a
-        pair after the revocation (RFC 7009 §2.1; issue 13, revoke racing refresh)."""
-        live: bool = get_access_token_model().objects.filter(source_refresh_token=previous).exists()
-        return live
-
-    def replace_lost_pair(self, previous: Any, request: Any) -> None:
-        """A retry within REFRESH_TOKEN_GRACE_PERIOD_SECONDS of a rotation (the base library
-        validated it): the client lost the response. Tokens are stored only as checksums, so
-        that pair cannot be sent again; revoke it, and the base library mints a fresh one in
-        the same family. Only one pair of a family is ever live."""
-        revoke(
-            organization=request.client.organization_id,
-            access_tokens=get_access_token_model().objects.filter(source_refresh_token=previous),
-            actor_type=Actor.SYSTEM,
-            application=request.client,
-            request=request,
-            reason="refresh retried within the grace period",
-        )
 
     # --- revocation endpoint ------------------------------------------------------------------
 

@@ -116,6 +116,8 @@ def own_redis(tmp_path: Any) -> Iterator[Any]:
         "default": {
             "BACKEND": "perscom_oauth.redis_cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
+            # As in production (perscom_oauth.W005): a paused server costs a bounded wait.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
     }
     with override_settings(CACHES=caches):

@@ -102,7 +102,7 @@ def test_token_issued_refreshed_and_reuse(oauth: OAuthClient, member: Any, app: 
     assert during(lambda: oauth.token(**refresh, refresh_token=tokens["refresh_token"])) == [
         (Event.TOKEN_REFRESHED, "client", None)
     ]
-    # Past the grace period for a client retrying a lost response (RFC 9700 §4.14.2).
+    # Past the grace period, in which a repeat is taken as the client's duplicate (RFC 9700 §4.14.2).
     RefreshToken.objects.filter(revoked__isnull=False).update(revoked=timezone.now() - timedelta(minutes=1))
     reuse = during(lambda: oauth.token(**refresh, refresh_token=tokens["refresh_token"]))
     assert (Event.REFRESH_TOKEN_REUSED, "client", None) in reuse

@@ -32,8 +32,8 @@ def test_a_revoked_family_is_not_revived_by_a_retry_within_the_grace_period(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     """RFC 7009 §2.1 / RFC 9700 §4.14.2: after a rotation, the old refresh token passes the base
-    library's check for the grace period (a retry after a lost response). Once the family is
-    revoked there is no lost pair to replace: the retry must not mint one."""
+    library's check for the grace period. Once the family is revoked, a retry must not mint a
+    pair."""
     first = oauth.code_flow(member, app).json()
     rotated = refresh(oauth, app, first["refresh_token"]).json()
     assert revoke(oauth, app, first["refresh_token"]).status_code == 200

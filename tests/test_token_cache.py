@@ -4,6 +4,8 @@ Redis."""
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
+from perscom_oauth.cache_health import EPOCH_KEY
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from tests.conftest import make_member, role
 from tests.factories import ApplicationFactory
@@ -204,3 +207,31 @@ def test_cache_outage_falls_back_to_the_database_never_to_stale_access(
     assert oauth.api(first, "/api/me").status_code == 401
     assert oauth.api(second, "/api/users/").status_code == 200
     assert "cache unreachable; token checks use the database" in caplog.text
+
+
+def test_a_change_made_while_the_cache_is_unreachable_is_not_undone_by_its_return(
+    oauth: OAuthClient, viewer: Any, app: Application, own_redis: Any, caplog: Any
+) -> None:
+    """A paused Redis (a partition: it comes back with its data) while a token is revoked: the
+    revocation cannot mark the cached entry stale, so the cache epoch changes when the cache
+    answers again (cache_health), started by the revoking process's own thread without
+    waiting for a request (another process may serve the next one), and the old entry is
+    never honoured."""
+    doomed = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
+    kept = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
+    for token in (doomed, kept):
+        assert oauth.api(token, "/api/users/").status_code == 200  # cached in our own Redis
+    epoch = cache.get(EPOCH_KEY)
+    own_redis.send_signal(signal.SIGSTOP)
+    try:
+        revoke_token(oauth, app, doomed)
+        assert oauth.api(doomed, "/api/me").status_code == 401
+    finally:
+        own_redis.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 5
+    while cache.get(EPOCH_KEY) == epoch and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.get(EPOCH_KEY) != epoch
+    assert oauth.api(doomed, "/api/me").status_code == 401
+    assert oauth.api(kept, "/api/users/").status_code == 200
+    assert "cache reachable again; entries cached before the outage are dropped" in caplog.text

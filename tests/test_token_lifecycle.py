@@ -92,20 +92,20 @@ def test_rotation_then_reuse_revokes_the_family(
     assert reuse.get().subject == "member"
 
 
-def test_retry_within_the_grace_period_gets_a_fresh_pair(
+def test_a_repeat_within_the_grace_period_is_refused_and_the_family_kept(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
-    """The client lost the rotated response and retries with the old refresh token (grace
-    period): tokens are stored as checksums, so it gets a new pair and the lost one dies."""
+    """Issue 13: a rotated refresh token presented again within the grace period (a client's
+    concurrent refresh, a retry) handed out a second pair and killed the first, so of N
+    concurrent refreshes N answered 200 with one pair alive. Now: one pair, every repeat is
+    invalid_grant, and it is not taken as reuse (RFC 9700 §4.14.2): the pair stays live."""
     first = oauth.code_flow(member, app).json()
-    lost = refresh(oauth, app, first["refresh_token"]).json()
-    retry = refresh(oauth, app, first["refresh_token"])
-    assert retry.status_code == 200
-    again = retry.json()
-    assert again["access_token"] != lost["access_token"]
-    assert oauth.api(again["access_token"]).status_code == 200
-    assert oauth.api(lost["access_token"]).status_code == 401
-    assert refresh(oauth, app, again["refresh_token"]).status_code == 200
+    rotated = refresh(oauth, app, first["refresh_token"]).json()
+    repeat = refresh(oauth, app, first["refresh_token"])
+    assert repeat.status_code == 400
+    assert repeat.json()["error"] == "invalid_grant"
+    assert oauth.api(rotated["access_token"]).status_code == 200
+    assert refresh(oauth, app, rotated["refresh_token"]).status_code == 200
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.REFRESH_TOKEN_REUSED).exists()
 
 
