@@ -13,6 +13,8 @@ Refused with RFC 6749 §5.2 ``invalid_request`` (by ``gates.TenantGateMixin``), 
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model, get_grant_model
@@ -30,7 +32,9 @@ COLUMNS = {
 }
 
 
+@cache
 def max_length(parameter: str) -> int:
+    # Read once per process: the models (swappable at start-up) do not change afterwards.
     model, field = COLUMNS[parameter]
     return int(model()._meta.get_field(field).max_length)
 
