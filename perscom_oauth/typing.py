@@ -12,9 +12,12 @@ load before the app registry is ready).
   typed as the default model, as the django-stubs plugin types the swappable foreign keys. A
   host model with other fields overrides the adapter methods that read them.
 - ``Application``, ``Grant``: perscom-oauth's own swapped-in models.
-- ``AccessToken``, ``RefreshToken``, ``IDToken``: django-oauth-toolkit's abstract models.
+- ``AccessToken``, ``RefreshToken``, ``IDToken``: django-oauth-toolkit's abstract models;
+  ``Credential``: any of them, or a ``Grant`` (the admin's token pages).
   django-oauth-toolkit ships no type information, so to mypy these are ``Any``: the names
   document the value, they cannot check it.
+- ``Fieldset``, ``FieldsetSpec``, ``FieldNames``: the admin's fieldsets and field lists, as
+  django-stubs types them.
 - ``OAuthlibRequest``: oauthlib's request object (also untyped, so ``Any`` to mypy); the
   attributes perscom-oauth carries on it are ``carried``'s.
 """
@@ -26,8 +29,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+    from django.contrib.admin.options import _FieldOpts, _FieldsetSpec
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import User as _User
+    from django.utils.datastructures import _ListOrTuple
+    from django_stubs_ext import StrOrPromise
     from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
     from oauthlib.common import Request
 
@@ -44,4 +50,8 @@ if TYPE_CHECKING:
     AccessToken: TypeAlias = AbstractAccessToken
     RefreshToken: TypeAlias = AbstractRefreshToken
     IDToken: TypeAlias = AbstractIDToken
+    Credential: TypeAlias = AbstractAccessToken | AbstractRefreshToken | _Grant | AbstractIDToken
     OAuthlibRequest: TypeAlias = Request
+    Fieldset: TypeAlias = tuple[StrOrPromise | None, _FieldOpts]
+    FieldsetSpec: TypeAlias = _FieldsetSpec
+    FieldNames: TypeAlias = _ListOrTuple[str]
