@@ -184,7 +184,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)  # a form's initial values
         ids = administered(request)
         if ids is not None and len(ids) == 1:
             initial.setdefault("organization", next(iter(ids)))
