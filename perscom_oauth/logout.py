@@ -78,7 +78,7 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         """Only a client of this organization may ask (another's is unknown here: 400)."""
         organization = gated_organization(self.request)
         if client_id:
-            application = (
+            application: Application | None = (
                 get_application_model().objects.filter(client_id=client_id, organization=organization).first()
             )
             if application is None:
