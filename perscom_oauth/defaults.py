@@ -51,7 +51,7 @@ OAUTH2_PROVIDER_DEFAULTS = {
     "EXTRA_SERVER_KWARGS": {"token_expires_in": access_token_lifetime},
     # Reuse of a rotated refresh token revokes its whole family (RFC 9700 §4.14.2), except
     # within this grace period: then it is the client's own duplicate (two tabs, a retry),
-    # refused without revoking anything (validators.lock_refresh_token).
+    # refused without revoking anything (validators.retire_refresh_token).
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 10,
     # What the metadata documents advertise: exactly what the endpoints accept (RFC 8414 §2).

@@ -3,7 +3,8 @@
 Every change that could alter whether a token is honoured, or what it may do, marks the
 affected entries stale when its transaction commits:
 
-- an access token saved or deleted (revocation, rotation, cleanup, cascades): its entry;
+- an access token saved or deleted (revocation, rotation, cleanup, cascades): its entry, and
+  the entry of its previous value when it is updated under a new one;
 - an application saved or deleted (suspension, allowed scopes): its tokens;
 - an organization saved or deleted (plan), a domain saved or deleted: their hosts;
 - a membership saved or deleted, its roles changed: the user's tokens there;
@@ -65,6 +66,14 @@ def forget_organization(organization: Organization) -> None:
 def _access_token_changed(instance: AccessToken, created: bool = False, **kwargs: Any) -> None:
     # A token just created has no cached state yet (it is cached on first use).
     if instance.token_checksum and not created:
+        token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
+
+
+def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
+    # A token updated in place under a new value (the base library's refresh without
+    # rotation): the entry of the value it had is marked too. The base library computes the
+    # new checksum after this signal, so the instance still holds the old one here.
+    if not instance._state.adding and instance.token_checksum:
         token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
 
 
@@ -166,6 +175,7 @@ def connect() -> None:
         signal.connect(_domain_changed, sender=Domain, dispatch_uid="po-domain")
         signal.connect(_membership_changed, sender=Membership, dispatch_uid="po-member")
     pre_save.connect(_domain_renamed, sender=Domain, dispatch_uid="po-domain-renamed")
+    pre_save.connect(_access_token_renamed, sender=get_access_token_model(), dispatch_uid="po-tok-renamed")
     # Deleting a group deletes its rows in the relations below without m2m_changed: the
     # users concerned are forgotten first. (Deleted users, applications and organizations
     # delete their tokens, each seen above.)

@@ -65,7 +65,7 @@ def revoke(
         # Lock the rows first (refresh tokens before access tokens, in primary-key order, as a
         # rotation does): a rotation in flight finishes before the update below, whose fresh
         # snapshot then sees the pair it minted; one that starts later finds its token revoked
-        # (validators.lock_refresh_token). Race-free on PostgreSQL; SQLite serializes writers.
+        # (validators.retire_refresh_token). Race-free on PostgreSQL; SQLite serializes writers.
         list(refresh_model.objects.select_for_update().filter(chosen).order_by("pk").values_list("pk"))
         live_refresh = refresh_model.objects.filter(chosen, revoked__isnull=True)
         deleted = _delete_access_tokens(
@@ -95,6 +95,25 @@ def revoke(
             reason=reason,
         )
     return result
+
+
+def retire_rotated(refresh_token: Any) -> bool:
+    """A rotation's revocation (RFC 6749 §6): the refresh token being used is revoked and its
+    access token deleted, in two statements; False, with nothing changed, when it is no longer
+    live (another request rotated or revoked it since it was read). The UPDATE locks the row
+    and checks it at once: on PostgreSQL a concurrent one waits for this transaction and then
+    finds it revoked. Not audited: the rotation's own event (``token_refreshed``) says it."""
+    now = timezone.now()
+    retired = (
+        get_refresh_token_model()
+        .objects.filter(pk=refresh_token.pk, revoked__isnull=True)
+        .update(revoked=now, updated=now, access_token=None)
+    )
+    if not retired:
+        return False
+    if refresh_token.access_token_id is not None:
+        _delete_access_tokens(get_access_token_model().objects.filter(pk=refresh_token.access_token_id))
+    return True
 
 
 def _delete_access_tokens(access_tokens: QuerySet[Any]) -> list[tuple[Any, str]]:
@@ -172,4 +191,4 @@ def revoke_application(application: Any, **audit: Any) -> Revoked:
     )
 
 
-__all__ = ["Actor", "Revoked", "revoke", "revoke_application", "revoke_authorization"]
+__all__ = ["Actor", "Revoked", "retire_rotated", "revoke", "revoke_application", "revoke_authorization"]

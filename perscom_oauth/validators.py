@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider import oauth2_validators
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from . import client_secrets, oidc, refresh_expiry
@@ -29,7 +30,7 @@ from .effective_scopes import consent_remembered, grantable_scopes
 from .grant_lookup import GrantLoadedOnce
 from .http_auth import authorization, basic_credentials, bearer_token
 from .models import AuthorizationCodeUse
-from .revocation import revoke
+from .revocation import retire_rotated, revoke
 from .scopes import allowed_scope_names
 from .token_check import Refusal, check_access_token
 
@@ -234,31 +235,55 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
+        """A live refresh token is checked in one query: the token with its user and access
+        token, when its rotation family began and, when the adapter can say it in SQL, whether
+        its user is a member. RFC 9700 §4.14.2: it expires when idle, and a sign-in does not
+        outlive the absolute limit however often it is refreshed (``refresh_expiry``, which
+        includes the base library's own rule). Any other token (unknown, revoked, rotated) is
+        the base library's: it detects reuse and revokes the family."""
         started = timezone.now()
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            self.record_reuse(refresh_token, client, request, since=started)
+        live = self.live_refresh_token(refresh_token, request)
+        if live is None:
+            if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+                self.record_reuse(refresh_token, client, request, since=started)
+                return False
+            # Rotated within the grace period: the client's own duplicate (retire_refresh_token).
+            raise self.already_used(request)
+        token, family_started, member = live
+        if token.application_id != client.pk:
             return False
-        # RFC 9700 §4.14.2: rotated refresh tokens expire when idle, and a sign-in does not
-        # outlive the absolute limit however often it is refreshed.
-        token = request.refresh_token_instance
-        started, member = self.family_start_and_membership(token, request)
+        token.application = client
         if member is not None:
             get_adapter().remember_membership(token.user, organization_of(request), member)
         self.still_a_member(token.user, request)
-        return not refresh_expiry.outlived(token, started, timezone.now())
+        if refresh_expiry.is_expired(token, family_started, timezone.now()):
+            return False
+        # As the base library does: the presented value, not the stored (hashed) one.
+        request.user, request.refresh_token, request.refresh_token_instance = token.user, refresh_token, token
+        return True
 
-    def family_start_and_membership(self, token: Any, request: Any) -> tuple[Any, bool | None]:
-        """When the token's rotation family began (the absolute lifetime counts from there) and,
-        when the adapter can say it in SQL, whether its user is a member: one query."""
-        row = refresh_expiry.with_family_start(get_refresh_token_model().objects.filter(pk=token.pk))
+    def live_refresh_token(self, value: str, request: Any) -> tuple[Any, datetime, bool | None] | None:
+        """The unrevoked refresh token for ``value``, when its family began, and whether its
+        user is a member (None when the adapter cannot say it in SQL): one query."""
+        rows = refresh_expiry.with_family_start(
+            get_refresh_token_model()
+            .objects.filter(token_checksum=checksum(value), revoked__isnull=True)
+            .select_related("user", "access_token")
+        )
         membership = get_adapter().membership_subquery(organization_of(request))
         if membership is not None:
-            row = row.annotate(member=membership)
-        values = row.values(
-            refresh_expiry.FAMILY_STARTED, *(["member"] if membership is not None else [])
-        ).first()
-        values = values or {}
-        return values.get(refresh_expiry.FAMILY_STARTED) or token.created, values.get("member")
+            rows = rows.annotate(member=membership)
+        token = rows.first()
+        if token is None:
+            return None
+        started = getattr(token, refresh_expiry.FAMILY_STARTED) or token.created
+        return token, started, getattr(token, "member", None)
+
+    @staticmethod
+    def already_used(request: Any) -> errors.InvalidGrantError:
+        return errors.InvalidGrantError(
+            description=_("The refresh token was already used or revoked."), request=request
+        )
 
     def still_a_member(self, user: Any, request: Any) -> bool:
         """A grant made by a user mints tokens only while the user is an active member (or
@@ -310,7 +335,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     def _save_with_bookkeeping(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
         client = request.client
         previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None:
+        refreshed = request.grant_type == "refresh_token" and previous is not None
+        if refreshed and not self.rotates(token, request):
             self.lock_refresh_token(previous, request)
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
@@ -376,16 +402,45 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if not getattr(request, "perscom_code_spent", False):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
-    def lock_refresh_token(self, previous: Any, request: Any) -> None:
-        """Lock the refresh token being used; unless it is still unrevoked under the lock,
-        invalid_grant (RFC 6749 §5.2). Concurrent refreshes of one token: the first rotates
-        it, every other one is refused, so exactly one pair is ever handed out (issue 13).
+    def rotates(self, token: dict[str, Any], request: Any) -> bool:
+        return bool(token.get("refresh_token")) and self.rotate_refresh_token(request) and "scope" in token
+
+    def _save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+        """A rotation (RFC 6749 §6) in four statements, instead of the base library's
+        thirteen: the used refresh token retired (``retire_refresh_token``), then the new
+        pair inserted by the base library's own helpers. Every other save is the base
+        library's."""
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type != "refresh_token" or previous is None or not self.rotates(token, request):
+            super()._save_bearer_token(token, request, *args, **kwargs)
+            return
+        self._check_and_set_request_resource(request)  # RFC 8707, as the base library does
+        seconds = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        expires = timezone.now() + timedelta(seconds=seconds)
+        self.retire_refresh_token(previous, request)
+        access_token = self._create_access_token(expires, request, token, source_refresh_token=previous)
+        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+        request.refresh_token_instance = None
+
+    def retire_refresh_token(self, previous: Any, request: Any) -> None:
+        """Revoke the refresh token being used and delete its access token, unless another
+        request rotated or revoked it since it was validated: then invalid_grant (RFC 6749
+        §5.2). The revoking UPDATE is the row lock and the check at once, so concurrent
+        refreshes of one token hand out exactly one pair (issue 13); it locks the refresh
+        token before the access token, the order ``revocation.revoke`` keeps too.
+
         The base library lets a token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS through
         its check without taking it as reuse (RFC 9700 §4.14.2): such a repeat is the client's
-        own duplicate (two tabs, a retry), refused here, and the family it rotated into stays
-        live. A pair that was minted and lost cannot be sent again (tokens are stored as
-        checksums): the client signs in again. After the grace period, a repeat is reuse and
-        the base library revokes the family."""
+        own duplicate (two tabs, a retry), refused (``validate_refresh_token``), and the family
+        it rotated into stays live. A pair that was minted and lost cannot be sent again
+        (tokens are stored as checksums): the client signs in again. After the grace period, a
+        repeat is reuse and the base library revokes the family."""
+        if not retire_rotated(previous):
+            raise self.already_used(request)
+
+    def lock_refresh_token(self, previous: Any, request: Any) -> None:
+        """Without rotation (ROTATE_REFRESH_TOKEN off) the base library updates the pair in
+        place: lock the refresh token first, and refuse it if it was revoked meanwhile."""
         current = (
             get_refresh_token_model()
             .objects.select_for_update()
@@ -393,9 +448,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             .values_list("revoked", flat=True)
         )
         if list(current) != [None]:
-            raise errors.InvalidGrantError(
-                description=_("The refresh token was already used or revoked."), request=request
-            )
+            raise self.already_used(request)
 
     # --- revocation endpoint ------------------------------------------------------------------
 

@@ -92,6 +92,21 @@ def test_rotation_then_reuse_revokes_the_family(
     assert reuse.get().subject == "member"
 
 
+def test_without_rotation_the_refresh_token_is_kept(
+    oauth: OAuthClient, member: Any, app: Application, settings: Any
+) -> None:
+    """ROTATE_REFRESH_TOKEN off: the base library updates the pair in place (our rotation
+    path is not taken)."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ROTATE_REFRESH_TOKEN": False}
+    first = oauth.code_flow(member, app).json()
+    assert oauth.api(first["access_token"]).status_code == 200  # its state is cached
+    second = refresh(oauth, app, first["refresh_token"]).json()
+    assert second["refresh_token"] == first["refresh_token"]
+    assert oauth.api(first["access_token"]).status_code == 401
+    assert oauth.api(second["access_token"]).status_code == 200
+    assert refresh(oauth, app, first["refresh_token"]).status_code == 200
+
+
 def test_a_repeat_within_the_grace_period_is_refused_and_the_family_kept(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
