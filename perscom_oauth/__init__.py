@@ -25,6 +25,8 @@ pages               ``views`` (authorize, token, revoke, introspect, userinfo), 
 admin               ``admin`` (``admin.administered``: the organizations a staff user runs)
 DRF                 ``contrib.rest_framework``; plain views: ``decorators.scopes_required``
 settings, checks    ``conf`` (``PERSCOM_OAUTH``), ``defaults`` (``OAUTH2_PROVIDER``), ``checks``
+types               ``typing``: names for annotations only (``User``, ``Organization``, tokens,
+                    oauthlib's request), imported under ``TYPE_CHECKING``
 ==================  =========================================================================
 """
 

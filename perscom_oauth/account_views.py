@@ -8,7 +8,7 @@ with the user as actor).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -24,6 +24,9 @@ from .gates import TenantGateMixin
 from .revocation import revoke_authorization
 from .tenancy import gated_organization
 
+if TYPE_CHECKING:
+    from .typing import Organization
+
 
 class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
     template_name = "perscom_oauth/authorized_apps.html"
@@ -31,7 +34,7 @@ class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
     plan_gated = False  # seeing and revoking access only ever reduces it
 
     @property
-    def organization(self) -> Any:
+    def organization(self) -> Organization:
         return gated_organization(self.request)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -29,7 +29,7 @@ membership or permissions come from your own models, call ``invalidation.forget_
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef
@@ -38,25 +38,28 @@ from django.utils.translation import gettext as _
 
 from .conf import oauth_settings, organization_model_label
 
+if TYPE_CHECKING:
+    from .typing import AnyUser, Organization, User
+
 #: Where ``remember_membership`` keeps what ``membership_subquery`` read, on a user instance.
 MEMBERSHIP_MEMO = "_perscom_membership"
 
 
 class OrganizationAdapter:
-    def get_organization_model(self) -> type[Any]:
-        return apps.get_model(organization_model_label())
+    def get_organization_model(self) -> type[Organization]:
+        return cast("type[Organization]", apps.get_model(organization_model_label()))
 
-    def organization_for_host(self, hostname: str) -> Any | None:
+    def organization_for_host(self, hostname: str) -> Organization | None:
         return self.organization_for_domain(hostname) or self.default_organization()
 
-    def default_organization(self) -> Any | None:
+    def default_organization(self) -> Organization | None:
         """The organization that answers on hosts no ``Domain`` names (single tenant)."""
         slug = oauth_settings.DEFAULT_ORGANIZATION
         if slug:
             return self.get_organization_model()._default_manager.filter(slug=slug).first()
         return None
 
-    def organization_for_domain(self, hostname: str) -> Any | None:
+    def organization_for_domain(self, hostname: str) -> Organization | None:
         """The organization a ``Domain`` row names for this host (what the host cache holds)."""
         from .models import Domain
 
@@ -70,10 +73,10 @@ class OrganizationAdapter:
         resolves every request itself."""
         return type(self).organization_for_host is OrganizationAdapter.organization_for_host
 
-    def has_oauth(self, organization: Any) -> bool:
+    def has_oauth(self, organization: Organization) -> bool:
         return organization.plan in oauth_settings.PLANS_WITH_OAUTH
 
-    def plan_name(self, organization: Any) -> str:
+    def plan_name(self, organization: Organization) -> str:
         display = getattr(organization, "get_plan_display", None)
         return str(display() if display else organization.plan)
 
@@ -81,7 +84,7 @@ class OrganizationAdapter:
         plans = [str(plan).capitalize() for plan in oauth_settings.PLANS_WITH_OAUTH]
         return " or ".join(plans) or "?"
 
-    def plan_refusal_message(self, organization: Any) -> str:
+    def plan_refusal_message(self, organization: Organization) -> str:
         """Why OAuth is refused for this organization: names the cause and the fix."""
         return _(
             "OAuth 2.0 requires the %(required)s plan; organization '%(organization)s' is on the "
@@ -92,7 +95,7 @@ class OrganizationAdapter:
             "plan": self.plan_name(organization),
         }
 
-    def is_member(self, user: Any, organization: Any) -> bool:
+    def is_member(self, user: User, organization: Organization) -> bool:
         from .models import Membership
 
         if not user.is_active:
@@ -104,7 +107,7 @@ class OrganizationAdapter:
             return bool(known)
         return Membership.objects.filter(user=user, organization=organization).exists()
 
-    def membership_subquery(self, organization: Any, user_ref: str = "user") -> Exists | None:
+    def membership_subquery(self, organization: Organization, user_ref: str = "user") -> Exists | None:
         """Whether the user a row names has a membership in ``organization``, to read with that
         row (the code being exchanged names its user): ``remember_membership`` then spares
         ``is_member`` its query. None when ``is_member`` is overridden: it is asked instead."""
@@ -114,12 +117,12 @@ class OrganizationAdapter:
             return None
         return Exists(Membership.objects.filter(user=OuterRef(user_ref), organization=organization))
 
-    def remember_membership(self, user: Any, organization: Any, exists: bool) -> None:
+    def remember_membership(self, user: User, organization: Organization, exists: bool) -> None:
         """Keep a ``membership_subquery`` answer on the user instance, as Django keeps
         permissions (``_perm_cache``): it lives as long as the instance, one request."""
         user.__dict__.setdefault(MEMBERSHIP_MEMO, {})[organization.pk] = exists
 
-    def get_permissions(self, user: Any, organization: Any) -> set[str]:
+    def get_permissions(self, user: User, organization: Organization) -> set[str]:
         from .models import Membership
 
         # One query: a row per permission of the membership's roles, or one row of NULLs for a
@@ -132,7 +135,7 @@ class OrganizationAdapter:
             return set()
         return set(user.get_all_permissions()) | roles
 
-    def member_permissions(self, user: Any, organization: Any) -> set[str] | None:
+    def member_permissions(self, user: User, organization: Organization) -> set[str] | None:
         """What the user holds there (``get_permissions``), or None for someone who is not an
         active member (``is_member``). Asked when a token's state is not cached.
 
@@ -150,7 +153,7 @@ class OrganizationAdapter:
             return set()  # every scope is held (effective_scopes.member_scopes): nothing to look up
         return self._member_permissions(user, organization)
 
-    def _member_permissions(self, user: Any, organization: Any) -> set[str] | None:
+    def _member_permissions(self, user: User, organization: Organization) -> set[str] | None:
         from django.contrib.auth.models import Permission
         from django.db.models import Exists, Q
 
@@ -172,7 +175,7 @@ class OrganizationAdapter:
             return None
         return {f"{app_label}.{codename}" for app_label, codename in rows if codename}
 
-    def administered_organization_ids(self, user: Any) -> frozenset[Any] | None:
+    def administered_organization_ids(self, user: AnyUser) -> frozenset[int] | None:
         from .models import Membership
 
         if not (user.is_active and user.is_staff):
@@ -182,7 +185,7 @@ class OrganizationAdapter:
         ids = Membership.objects.filter(user=user, is_admin=True).values_list("organization_id", flat=True)
         return frozenset(ids)
 
-    def primary_hostname(self, organization: Any) -> str | None:
+    def primary_hostname(self, organization: Organization) -> str | None:
         from .models import Domain
 
         domains = Domain.objects.filter(organization=organization).order_by("-is_primary", "hostname")

@@ -6,7 +6,7 @@ hashed (the base library hashes on save): it can never be shown again, only rota
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
@@ -14,8 +14,13 @@ from oauth2_provider.generators import generate_client_secret
 from .audit import Actor, Event, record
 from .revocation import Revoked, revoke_application
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
-def audit(event: str, application: Any, actor: Any, request: Any) -> None:
+    from .typing import AnyUser, Application
+
+
+def audit(event: str, application: Application, actor: AnyUser | None, request: HttpRequest | None) -> None:
     record(
         event,
         organization=application.organization,
@@ -26,7 +31,7 @@ def audit(event: str, application: Any, actor: Any, request: Any) -> None:
     )
 
 
-def issue_secret(application: Any) -> str:
+def issue_secret(application: Application) -> str:
     """Give a confidential application a new secret; return it (the only time it is readable)."""
     secret: str = generate_client_secret()
     application.client_secret = secret
@@ -35,7 +40,9 @@ def issue_secret(application: Any) -> str:
 
 
 @transaction.atomic
-def create_application(application: Any, *, actor: Any = None, request: Any = None) -> str | None:
+def create_application(
+    application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
+) -> str | None:
     """Save a new application; return its one-time secret (None for a public client)."""
     secret = issue_secret(application) if application.client_type == application.CLIENT_CONFIDENTIAL else None
     application.save()
@@ -44,7 +51,9 @@ def create_application(application: Any, *, actor: Any = None, request: Any = No
 
 
 @transaction.atomic
-def rotate_secret(application: Any, *, actor: Any = None, request: Any = None) -> str:
+def rotate_secret(
+    application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
+) -> str:
     """Replace the secret: the old one stops working at once. Returns the new one."""
     secret = issue_secret(application)
     application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
@@ -52,7 +61,13 @@ def rotate_secret(application: Any, *, actor: Any = None, request: Any = None) -
     return secret
 
 
-def set_enabled(application: Any, enabled: bool, *, actor: Any = None, request: Any = None) -> None:
+def set_enabled(
+    application: Application,
+    enabled: bool,
+    *,
+    actor: AnyUser | None = None,
+    request: HttpRequest | None = None,
+) -> None:
     """Suspend or re-enable: a suspended application neither gets nor uses tokens (they are kept,
     and work again once it is re-enabled)."""
     if application.enabled == enabled:
@@ -62,7 +77,9 @@ def set_enabled(application: Any, enabled: bool, *, actor: Any = None, request: 
     audit(Event.APPLICATION_ENABLED if enabled else Event.APPLICATION_SUSPENDED, application, actor, request)
 
 
-def revoke_all(application: Any, *, actor: Any = None, request: Any = None) -> Revoked:
+def revoke_all(
+    application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
+) -> Revoked:
     """Revoke every token, refresh token and unused code of the application."""
     return revoke_application(
         application, actor_type=Actor.ADMIN, actor=actor, request=request, reason="revoke all"

@@ -4,18 +4,23 @@ row was rolled back."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 
 from .models import AuditEvent
 from .signals import audit_event
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .typing import AnyUser, Application, OAuthlibRequest, Organization, User
+
 Event = AuditEvent.Event
 Actor = AuditEvent.Actor
 
 
-def client_ip(request: Any) -> str | None:
+def client_ip(request: HttpRequest | OAuthlibRequest) -> str | None:
     """REMOTE_ADDR of a Django or oauthlib request (behind a proxy, set it with middleware)."""
     meta = getattr(request, "META", None) or getattr(request, "headers", None) or {}
     return meta.get("REMOTE_ADDR") or None
@@ -24,13 +29,13 @@ def client_ip(request: Any) -> str | None:
 def record(
     event: str,
     *,
-    organization: Any,
+    organization: Organization | int | None,
     actor_type: str,
-    actor: Any = None,
-    application: Any = None,
-    subject: Any = None,
-    request: Any = None,
-    **details: Any,
+    actor: AnyUser | None = None,
+    application: Application | None = None,
+    subject: AnyUser | None = None,
+    request: HttpRequest | OAuthlibRequest | None = None,
+    **details: object,
 ) -> AuditEvent:
     """Write one audit event; ``subject`` is the user the event concerns (their username).
     ``organization`` is the organization or its primary key (no query to load it)."""
@@ -38,7 +43,7 @@ def record(
         event=event,
         organization_id=getattr(organization, "pk", organization),
         actor_type=actor_type,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=cast("User | None", actor if getattr(actor, "is_authenticated", False) else None),
         application=application,
         client_id=getattr(application, "client_id", "") or "",
         subject=subject.get_username() if subject is not None else "",

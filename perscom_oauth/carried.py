@@ -7,9 +7,12 @@ models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import token_cache
+
+if TYPE_CHECKING:
+    from .typing import OAuthlibRequest, User
 
 ORGANIZATION_KEY = "perscom_oauth.organization"
 #: The oauthlib request's header under which our backend carries the prefetched token entry.
@@ -18,8 +21,11 @@ TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
 USER_KEY = "perscom_oauth.user"
 
 
-def organization_of(oauthlib_request: Any) -> Any | None:
-    """The organization attached to an oauthlib request by our backend, or None."""
+def organization_of(oauthlib_request: OAuthlibRequest) -> Any:
+    """The organization attached to an oauthlib request by our backend, or None.
+
+    ``Organization | None``, but typed ``Any``: it comes out of oauthlib's untyped headers, and
+    the validator's callers know it is set (the tenant gate ran before oauthlib)."""
     headers = getattr(oauthlib_request, "headers", None) or {}
     return headers.get(ORGANIZATION_KEY)
 
@@ -30,20 +36,20 @@ class Carried:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: object) -> None:
         self.value = value
 
 
-def token_entry_of(oauthlib_request: Any) -> Any:
+def token_entry_of(oauthlib_request: OAuthlibRequest) -> object:
     """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
     headers = getattr(oauthlib_request, "headers", None) or {}
     carried = headers.get(TOKEN_ENTRY_KEY)
     return carried.value if isinstance(carried, Carried) else token_cache.MISS
 
 
-def session_user_of(oauthlib_request: Any) -> Any | None:
+def session_user_of(oauthlib_request: OAuthlibRequest) -> User | None:
     """The user signed in to the browser that sent the request (None when anonymous)."""
     headers = getattr(oauthlib_request, "headers", None) or {}
     carried = headers.get(USER_KEY)
     user = carried.value if isinstance(carried, Carried) else None
-    return user if getattr(user, "is_authenticated", False) else None
+    return cast("User", user) if getattr(user, "is_authenticated", False) else None

@@ -6,14 +6,18 @@ Values are read from ``django.conf.settings`` on every access (nothing is cached
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 #: Every key of ``PERSCOM_OAUTH`` with its default. docs/settings.md documents each one
 #: (tests/test_docs.py fails on a key it lacks).
-DEFAULTS: dict[str, Any] = {
+DEFAULTS: dict[str, object] = {
     # Dotted path of the adapter class that connects the host's tenants and plans.
     "ADAPTER": "perscom_oauth.adapter.OrganizationAdapter",
     # Plans (values of ``Organization.plan``) that include OAuth 2.0.
@@ -74,9 +78,15 @@ if settings.configured and not hasattr(settings, ORGANIZATION_MODEL_SETTING):
 
 
 class OAuthSettings:
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
+    """``PERSCOM_OAUTH`` read key by key, each with its type (``checks`` reports a value of
+    another type; meanwhile it is returned as given)."""
+
+    if not TYPE_CHECKING:  # mypy reports an unknown name; at run time it gets a clear message
+
+        def __getattr__(self, name: str) -> NoReturn:
             raise AttributeError(f"Unknown perscom-oauth setting: {name!r}")
+
+    def _get(self, name: str) -> Any:  # the host's value: what ``checks`` validates
         return self.user_settings.get(name, DEFAULTS[name])
 
     @property
@@ -84,6 +94,70 @@ class OAuthSettings:
         value = getattr(settings, "PERSCOM_OAUTH", {})
         # A broken PERSCOM_OAUTH is reported by system check E001; run on defaults meanwhile.
         return value if isinstance(value, dict) else {}
+
+    @property
+    def ADAPTER(self) -> str:
+        return cast(str, self._get("ADAPTER"))
+
+    @property
+    def PLANS_WITH_OAUTH(self) -> Sequence[str]:
+        return cast("Sequence[str]", self._get("PLANS_WITH_OAUTH"))
+
+    @property
+    def DEFAULT_ORGANIZATION(self) -> str | None:
+        return cast("str | None", self._get("DEFAULT_ORGANIZATION"))
+
+    @property
+    def PKCE_REQUIRED_FOR(self) -> str:
+        return cast(str, self._get("PKCE_REQUIRED_FOR"))
+
+    @property
+    def SCOPE_MODELS(self) -> Sequence[str]:
+        return cast("Sequence[str]", self._get("SCOPE_MODELS"))
+
+    @property
+    def EXTRA_SCOPES(self) -> Mapping[str, StrOrPromise]:
+        return cast("Mapping[str, StrOrPromise]", self._get("EXTRA_SCOPES"))
+
+    @property
+    def SCOPE_DESCRIPTIONS(self) -> Mapping[str, StrOrPromise]:
+        return cast("Mapping[str, StrOrPromise]", self._get("SCOPE_DESCRIPTIONS"))
+
+    @property
+    def DEFAULT_SCOPES(self) -> Sequence[str]:
+        return cast("Sequence[str]", self._get("DEFAULT_SCOPES"))
+
+    @property
+    def REFRESH_TOKEN_IDLE_SECONDS(self) -> int:
+        return cast(int, self._get("REFRESH_TOKEN_IDLE_SECONDS"))
+
+    @property
+    def REFRESH_TOKEN_ABSOLUTE_SECONDS(self) -> int:
+        return cast(int, self._get("REFRESH_TOKEN_ABSOLUTE_SECONDS"))
+
+    @property
+    def REMEMBER_CONSENT(self) -> bool:
+        return cast(bool, self._get("REMEMBER_CONSENT"))
+
+    @property
+    def THROTTLE_FAILURES(self) -> int:
+        return cast(int, self._get("THROTTLE_FAILURES"))
+
+    @property
+    def THROTTLE_SOURCE_FAILURES(self) -> int:
+        return cast(int, self._get("THROTTLE_SOURCE_FAILURES"))
+
+    @property
+    def THROTTLE_WINDOW_SECONDS(self) -> int:
+        return cast(int, self._get("THROTTLE_WINDOW_SECONDS"))
+
+    @property
+    def TOKEN_CACHE_SECONDS(self) -> int:
+        return cast(int, self._get("TOKEN_CACHE_SECONDS"))
+
+    @property
+    def AUDIT_RETENTION_DAYS(self) -> int:
+        return cast(int, self._get("AUDIT_RETENTION_DAYS"))
 
 
 oauth_settings = OAuthSettings()

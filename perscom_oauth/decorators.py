@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +14,9 @@ from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_s
 from .effective_scopes import member_scopes
 from .tenancy import organization_for_request
 from .token_check import Refusal, check_bearer_request
+
+if TYPE_CHECKING:
+    from .typing import AccessToken
 
 
 def challenge(request: HttpRequest, error: dict[str, str]) -> HttpResponse:
@@ -27,7 +30,9 @@ def challenge(request: HttpRequest, error: dict[str, str]) -> HttpResponse:
     return response
 
 
-def refuse_bearer(request: HttpRequest, checked: Any, scopes: tuple[str, ...]) -> HttpResponse | None:
+def refuse_bearer(
+    request: HttpRequest, checked: AccessToken | Refusal, scopes: tuple[str, ...]
+) -> HttpResponse | None:
     """The RFC 6750 §3.1 answer to a presented bearer token (``check_bearer_request``) that is
     refused (401 ``invalid_token``) or lacks a scope (403 ``insufficient_scope``), else None."""
     if isinstance(checked, Refusal):
@@ -54,7 +59,8 @@ def scopes_required(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Cal
                 refused = refuse_bearer(request, checked, scopes)
                 if refused is not None:
                     return refused
-                request.user = checked.user or AnonymousUser()
+                # Not refused: the token (a Refusal is answered by refuse_bearer).
+                request.user = cast("AccessToken", checked).user or AnonymousUser()
                 request.access_token = checked  # type: ignore[attr-defined]
                 return view(request, *args, **kwargs)
             user = request.user

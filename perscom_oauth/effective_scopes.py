@@ -8,14 +8,34 @@ that are no permission (``openid``, ...) are held by every member.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from .adapter import get_adapter
 from .conf import oauth_settings
 from .scopes import allowed_scope_names, registry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def member_scopes(user: Any, organization: Any) -> set[str] | None:
+    from .typing import AccessToken, Application, Organization, User
+
+
+class ConsentScope(TypedDict):
+    """A scope on the consent screen."""
+
+    name: str
+    description: StrOrPromise
+    grantable: bool
+
+
+class ConsentGroup(TypedDict):
+    """The consent screen's scopes of one resource."""
+
+    resource: str
+    scopes: list[ConsentScope]
+
+
+def member_scopes(user: User | None, organization: Organization | None) -> set[str] | None:
     """The scopes the user holds in this organization, or None when the user is not an active
     member (or superuser) there. Scopes that are no permission (``openid``, ``profile``) are
     held by members only: a removed member keeps no identity either."""
@@ -32,18 +52,20 @@ def member_scopes(user: Any, organization: Any) -> set[str] | None:
     }
 
 
-def held_scopes(user: Any, organization: Any) -> set[str]:
+def held_scopes(user: User | None, organization: Organization | None) -> set[str]:
     """The scopes the user holds in this organization (none for a non-member)."""
     return member_scopes(user, organization) or set()
 
 
-def grantable_scopes(user: Any, organization: Any, application: Any, requested: Iterable[str]) -> list[str]:
+def grantable_scopes(
+    user: User | None, organization: Organization | None, application: Application, requested: Iterable[str]
+) -> list[str]:
     """The requested scopes this user may grant this application, in request order."""
     allowed = allowed_scope_names(application) & held_scopes(user, organization)
     return [name for name in requested if name in allowed]
 
 
-def token_scopes(token: Any, held: set[str] | None) -> frozenset[str]:
+def token_scopes(token: AccessToken, held: set[str] | None) -> frozenset[str]:
     """What an access token allows now: granted ∩ still allowed to the application ∩ ``held``
     by its user. Machine-to-machine tokens (no user, ``held`` None) are bounded by the
     application's allowed scopes alone."""
@@ -52,13 +74,13 @@ def token_scopes(token: Any, held: set[str] | None) -> frozenset[str]:
 
 
 def consent_groups(
-    user: Any, organization: Any, application: Any, requested: Iterable[str]
-) -> list[dict[str, Any]]:
+    user: User | None, organization: Organization | None, application: Application, requested: Iterable[str]
+) -> list[ConsentGroup]:
     """The requested scopes for the consent screen, grouped by resource, each marked grantable
     or not (the user lacks the permission)."""
     grantable = set(grantable_scopes(user, organization, application, requested))
     scopes = registry()
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[ConsentScope]] = {}
     for name in requested:
         scope = scopes[name]
         groups.setdefault(scope.resource, []).append(
@@ -67,7 +89,7 @@ def consent_groups(
     return [{"resource": resource, "scopes": items} for resource, items in groups.items()]
 
 
-def consent_remembered(user: Any, application: Any, scopes: list[str]) -> bool:
+def consent_remembered(user: User, application: Application, scopes: list[str]) -> bool:
     """Whether the user may be spared the consent screen: a trusted (first-party) app, or
     consent already given to every scope asked and not revoked (``REMEMBER_CONSENT``)."""
     if application.skip_authorization:
@@ -75,7 +97,7 @@ def consent_remembered(user: Any, application: Any, scopes: list[str]) -> bool:
     return bool(oauth_settings.REMEMBER_CONSENT) and set(scopes) <= previously_granted(user, application)
 
 
-def previously_granted(user: Any, application: Any) -> set[str]:
+def previously_granted(user: User, application: Application) -> set[str]:
     """The scopes the user has granted this application and not revoked: those of live access
     tokens and of unrevoked refresh tokens (remembered consent)."""
     from django.utils import timezone

@@ -12,7 +12,7 @@ from .scopes import PROTOCOL_SCOPES
 
 
 class ApprovedScopesField(forms.MultipleChoiceField):
-    def validate(self, value: Any) -> None:
+    def validate(self, value: object) -> None:
         # Values outside the request are not an error to show the user: the view keeps only
         # requested, grantable scopes, so a tampered value simply grants nothing.
         pass

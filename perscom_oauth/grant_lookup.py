@@ -11,7 +11,7 @@ library's methods do.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oauth2_provider.models import get_grant_model
 from oauthlib.oauth2.rfc6749 import utils
@@ -19,11 +19,16 @@ from oauthlib.oauth2.rfc6749 import utils
 from .adapter import get_adapter
 from .carried import organization_of
 
+if TYPE_CHECKING:
+    from .typing import Application, Grant, OAuthlibRequest
+
+# The base library's validator methods, overridden: oauthlib passes extra *args, **kwargs (Any).
+
 
 class GrantLoadedOnce:
-    def _grant(self, code: str, request: Any) -> Any | None:
+    def _grant(self, code: str, request: OAuthlibRequest) -> Grant | None:
         """The unexpired or expired ``Grant`` for ``code`` (any client), loaded once."""
-        memo = getattr(request, "perscom_grant", None)
+        memo: tuple[str, Grant | None] | None = getattr(request, "perscom_grant", None)
         if memo is None or memo[0] != code:
             grants = get_grant_model().objects.select_related("user").filter(code=code)
             adapter, organization = get_adapter(), organization_of(request)
@@ -37,14 +42,20 @@ class GrantLoadedOnce:
             request.perscom_grant = memo
         return memo[1]
 
-    def _client_grant(self, code: str, client: Any, request: Any) -> Any | None:
+    def _client_grant(self, code: str, client: Application | None, request: OAuthlibRequest) -> Grant | None:
         grant = self._grant(code, request)
         return (
             grant if grant is not None and client is not None and grant.application_id == client.pk else None
         )
 
     def validate_code(
-        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        code: str,
+        client: Application | None,
+        request: OAuthlibRequest,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         grant = self._client_grant(code, client, request)
         if grant is None or grant.is_expired():
@@ -58,28 +69,34 @@ class GrantLoadedOnce:
         return True
 
     def confirm_redirect_uri(
-        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        code: str,
+        redirect_uri: str,
+        client: Application | None,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         request = kwargs.get("request") or (args[0] if args else None)
         grant = self._client_grant(code, client, request)
         return grant is not None and bool(grant.redirect_uri_allowed(redirect_uri))
 
-    def get_code_challenge(self, code: str, request: Any) -> str | None:
+    def get_code_challenge(self, code: str, request: OAuthlibRequest) -> str | None:
         grant = self._client_grant(code, request.client, request)
         return (grant.code_challenge or None) if grant is not None else None
 
-    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+    def get_code_challenge_method(self, code: str, request: OAuthlibRequest) -> str | None:
         grant = self._client_grant(code, request.client, request)
         return (grant.code_challenge_method or None) if grant is not None else None
 
     def get_authorization_code_scopes(
-        self, client_id: str, code: str, redirect_uri: str, request: Any
+        self, client_id: str, code: str, redirect_uri: str, request: OAuthlibRequest
     ) -> list[str]:
         grant = self._grant(code, request)
         return utils.scope_to_list(grant.scope) if grant is not None and grant.scope else []
 
     def get_authorization_code_nonce(
-        self, client_id: str, code: str, redirect_uri: str, request: Any
+        self, client_id: str, code: str, redirect_uri: str, request: OAuthlibRequest
     ) -> str | None:
         grant = self._grant(code, request)
         return (grant.nonce or None) if grant is not None else None

@@ -18,12 +18,13 @@ A host project whose adapter decides membership or permissions from its own mode
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
@@ -31,6 +32,14 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from . import token_cache
 from .conf import organization_model_label
 from .models import Domain, Membership
+
+if TYPE_CHECKING:
+    from .typing import AccessToken, Application, Organization, User
+
+M = TypeVar("M", bound=Model)
+
+# Signal receivers take Django's keyword arguments (**kwargs: Any). An m2m_changed receiver's
+# ``instance`` is either side of the relation, which one depending on ``reverse``: Any.
 
 
 def forget_tokens(filters: Q) -> None:
@@ -43,24 +52,24 @@ def forget_tokens(filters: Q) -> None:
     token_cache.mark_stale(token_cache.token_key(value) for value in checksums)
 
 
-def forget_user(user: Any) -> None:
+def forget_user(user: User) -> None:
     forget_tokens(Q(user=user))
 
 
-def forget_organization(organization: Any) -> None:
+def forget_organization(organization: Organization) -> None:
     """Its hosts and every token of its applications."""
     hostnames = Domain.objects.filter(organization=organization).values_list("hostname", flat=True)
     token_cache.mark_stale(token_cache.host_key(hostname) for hostname in hostnames)
     forget_tokens(Q(application__organization=organization))
 
 
-def _access_token_changed(instance: Any, created: bool = False, **kwargs: Any) -> None:
+def _access_token_changed(instance: AccessToken, created: bool = False, **kwargs: Any) -> None:
     # A token just created has no cached state yet (it is cached on first use).
     if instance.token_checksum and not created:
         token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
 
 
-def _access_token_renamed(instance: Any, **kwargs: Any) -> None:
+def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
     # A token updated in place under a new value (the base library's refresh without
     # rotation): the entry of the value it had is marked too. The base library computes the
     # new checksum after this signal, so the instance still holds the old one here.
@@ -68,32 +77,34 @@ def _access_token_renamed(instance: Any, **kwargs: Any) -> None:
         token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
 
 
-def _application_changed(instance: Any, **kwargs: Any) -> None:
+def _application_changed(instance: Application, **kwargs: Any) -> None:
     if instance.pk is not None:
         forget_tokens(Q(application_id=instance.pk))
 
 
-def _organization_changed(instance: Any, **kwargs: Any) -> None:
+def _organization_changed(instance: Organization, **kwargs: Any) -> None:
     if instance.pk is not None:
         forget_organization(instance)
 
 
-def _domain_renamed(instance: Any, **kwargs: Any) -> None:
+def _domain_renamed(instance: Domain, **kwargs: Any) -> None:
     if instance.pk is not None:
         old = Domain.objects.filter(pk=instance.pk).values_list("hostname", flat=True).first()
         if old:
             token_cache.mark_stale([token_cache.host_key(old)])
 
 
-def _domain_changed(instance: Any, **kwargs: Any) -> None:
+def _domain_changed(instance: Domain, **kwargs: Any) -> None:
     token_cache.mark_stale([token_cache.host_key(instance.hostname)])
 
 
-def _membership_changed(instance: Any, **kwargs: Any) -> None:
+def _membership_changed(instance: Membership, **kwargs: Any) -> None:
     forget_tokens(Q(user_id=instance.user_id, application__organization_id=instance.organization_id))
 
 
-def _membership_roles_changed(instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+def _membership_roles_changed(
+    instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     if not reverse:
         if action.startswith("post_"):
             _membership_changed(instance)
@@ -103,17 +114,17 @@ def _membership_roles_changed(instance: Any, action: str, reverse: bool, pk_set:
         _membership_changed(membership)
 
 
-def _user_changed(instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+def _user_changed(instance: User, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
     # A sign-in only updates last_login: nothing a token depends on.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     forget_user(instance)
 
 
-def _user_relation_changed(relation: str) -> Any:
+def _user_relation_changed(relation: str) -> Callable[..., None]:
     """user.groups / user.user_permissions changed, from either side."""
 
-    def receiver(instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    def receiver(instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any) -> None:
         if not reverse:
             if action.startswith("post_"):
                 forget_user(instance)
@@ -125,12 +136,14 @@ def _user_relation_changed(relation: str) -> Any:
     return receiver
 
 
-def _group_changed(instance: Any, **kwargs: Any) -> None:
+def _group_changed(instance: Group, **kwargs: Any) -> None:
     members = Membership.objects.filter(roles=instance).values("user_id")
     forget_tokens(Q(user__groups=instance) | Q(user_id__in=members))
 
 
-def _group_permissions_changed(instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+def _group_permissions_changed(
+    instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     if not reverse:
         if action.startswith("post_"):
             _group_changed(instance)
@@ -139,7 +152,9 @@ def _group_permissions_changed(instance: Any, action: str, reverse: bool, pk_set
         _group_changed(group)
 
 
-def _reverse_targets(queryset: Any, relation: str, instance: Any, action: str, pk_set: Any) -> Any:
+def _reverse_targets(
+    queryset: QuerySet[M], relation: str, instance: Model, action: str, pk_set: set[int] | None
+) -> QuerySet[M] | list[M] | None:
     """The objects on the forward side of an m2m change made from the reverse side: those
     named (add, remove), or before a clear, all those still related."""
     if action in ("post_add", "post_remove"):

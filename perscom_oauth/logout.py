@@ -15,7 +15,7 @@ django-oauth-toolkit's ``RPInitiatedLogoutView`` validates the request (``id_tok
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import logout
@@ -38,6 +38,9 @@ from .gates import TenantGateMixin
 from .responses import error_page
 from .revocation import Revoked, revoke
 from .tenancy import gated_organization
+
+if TYPE_CHECKING:
+    from .typing import Application, IDToken, User
 
 REASON = "RP-initiated logout"
 
@@ -64,18 +67,18 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
     form_class = LogoutForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.token_user: Any = None
+        self.token_user: User | None = None
         self.confirmed = False
         self.everywhere = False
         return super().dispatch(request, *args, **kwargs)
 
     # --- the base library's hooks --------------------------------------------------------------
 
-    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
+    def get_request_application(self, id_token: IDToken | None, client_id: str | None) -> Application | None:
         """Only a client of this organization may ask (another's is unknown here: 400)."""
         organization = gated_organization(self.request)
         if client_id:
-            application = (
+            application: Application | None = (
                 get_application_model().objects.filter(client_id=client_id, organization=organization).first()
             )
             if application is None:
@@ -83,11 +86,12 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
             return application
         if id_token is not None and id_token.application.organization_id != organization.pk:
             raise InvalidOIDCClientError()
-        return id_token.application if id_token is not None else None
+        hinted: Application | None = id_token.application if id_token is not None else None
+        return hinted
 
     def validate_logout_request(
-        self, id_token_hint: Any, client_id: Any, post_logout_redirect_uri: Any
-    ) -> tuple[Any, Any]:
+        self, id_token_hint: str | None, client_id: str | None, post_logout_redirect_uri: str | None
+    ) -> tuple[Application | None, User | None]:
         application, token_user = super().validate_logout_request(
             id_token_hint=id_token_hint,
             client_id=client_id,
@@ -97,12 +101,12 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         self.token_user = token_user
         return application, token_user
 
-    def must_prompt(self, token_user: Any) -> bool:
+    def must_prompt(self, token_user: User | None) -> bool:
         # §2: a signed-in user always confirms first, whatever OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT
         # says; without a session there is nothing to ask about (do_logout then ends nothing).
         return bool(self.request.user.is_authenticated)
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: LogoutForm) -> HttpResponse:
         data = form.cleaned_data
         post_logout_redirect_uri = data.get("post_logout_redirect_uri")
         state = data.get("state")
@@ -122,10 +126,10 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
 
     def do_logout(
         self,
-        application: Any = None,
-        post_logout_redirect_uri: Any = None,
-        state: Any = None,
-        token_user: Any = None,
+        application: Application | None = None,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+        token_user: User | None = None,
     ) -> HttpResponse:
         """Ends the signed-in user's session once they confirmed; ``token_user`` (the hint's
         subject) is deliberately unused: nobody is signed out on the strength of a hint."""
@@ -135,7 +139,8 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
             self.revoke_tokens(user, application)
             logout(self.request)
         if post_logout_redirect_uri:
-            return self.back_to_client(application, post_logout_redirect_uri, state)
+            # The base library refuses a post_logout_redirect_uri without its application.
+            return self.back_to_client(cast("Application", application), post_logout_redirect_uri, state)
         template = "perscom_oauth/logged_out.html" if signed_out else "perscom_oauth/logout_no_session.html"
         context = {
             "organization": gated_organization(self.request),
@@ -144,7 +149,7 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         }
         return render(self.request, template, context)
 
-    def error_response(self, error: Any) -> HttpResponse:
+    def error_response(self, error: OIDCError) -> HttpResponse:
         return error_page(
             self.request, error.status_code, _("Invalid sign-out request"), str(error.description)
         )
@@ -162,12 +167,12 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
 
     # --- ours ----------------------------------------------------------------------------------
 
-    def revoke_tokens(self, user: Any, application: Any) -> Revoked:
+    def revoke_tokens(self, user: User, application: Application | None) -> Revoked:
         """The user's access and refresh tokens of the requesting application, or of every
         application of this organization if they chose so; never another organization's."""
         organization = gated_organization(self.request)
         if self.everywhere:
-            scope: dict[str, Any] = {"application__organization": organization}
+            scope: dict[str, object] = {"application__organization": organization}
         elif application is not None:
             scope = {"application": application, "application__organization": organization}
         else:
@@ -184,7 +189,9 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
             reason=REASON,
         )
 
-    def back_to_client(self, application: Any, post_logout_redirect_uri: str, state: Any) -> HttpResponse:
+    def back_to_client(
+        self, application: Application, post_logout_redirect_uri: str, state: str | None
+    ) -> HttpResponse:
         """To the post_logout_redirect_uri validated against the application (§3), with state."""
         if state:
             post_logout_redirect_uri = add_params_to_uri(post_logout_redirect_uri, [("state", state)])
@@ -193,8 +200,11 @@ class LogoutView(TenantGateMixin, base.RPInitiatedLogoutView):
         )
         return redirect
 
-    def cancelled(self, application: Any, post_logout_redirect_uri: Any, state: Any) -> HttpResponse:
+    def cancelled(
+        self, application: Application | None, post_logout_redirect_uri: str | None, state: str | None
+    ) -> HttpResponse:
         """Cancel revokes nothing and keeps the session: back to the app, else the site root."""
         if post_logout_redirect_uri:
-            return self.back_to_client(application, post_logout_redirect_uri, state)
+            # As in do_logout: validated with its application.
+            return self.back_to_client(cast("Application", application), post_logout_redirect_uri, state)
         return HttpResponseRedirect("/")

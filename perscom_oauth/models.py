@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,11 @@ from .carried import organization_of
 from .conf import organization_model_label
 from .digest import checksum
 from .scopes import ALL_SCOPES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from .typing import OAuthlibRequest
 
 
 class Organization(models.Model):  # type: ignore[django-manager-missing]  # swappable FK target
@@ -139,7 +144,7 @@ class Application(AbstractApplication):
         related_name="oauth_applications",
         verbose_name=_("organization"),
     )
-    client_secret: Any = FastClientSecretField(
+    client_secret: str = FastClientSecretField(
         _("client secret"),
         max_length=255,
         blank=True,
@@ -213,7 +218,7 @@ class Application(AbstractApplication):
 
         return reverse("admin:perscom_oauth_application_change", args=[self.pk])
 
-    def is_usable(self, request: Any) -> bool:
+    def is_usable(self, request: OAuthlibRequest) -> bool:
         """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.
 
         A client is usable only while enabled, and only on its own organization's host: used on
@@ -224,7 +229,7 @@ class Application(AbstractApplication):
         return self.enabled and organization is not None and self.organization_id == organization.pk
 
 
-def kept_link(to: str, verbose_name: Any, blank: bool = True) -> Any:
+def kept_link(to: str, verbose_name: StrOrPromise, blank: bool = True) -> models.ForeignKey:
     """A link of an audit entry that outlives its target: deleting the target empties it, the
     entry stays (the trail is append-only)."""
     return models.ForeignKey(

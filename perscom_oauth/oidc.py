@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -31,11 +31,15 @@ from oauth2_provider.settings import oauth2_settings
 
 from .carried import organization_of
 
+if TYPE_CHECKING:
+    from .typing import AnyUser, Application, OAuthlibRequest, User
+    from .validators import OAuth2Validator
+
 
 @dataclass(frozen=True)
 class Claim:
     scope: str
-    read: Callable[[Any], Any]
+    read: Callable[[OAuthlibRequest], str | None]
 
 
 #: Every claim released, with the scope that releases it. ``sub`` (the user's primary key) is
@@ -56,11 +60,11 @@ def claim_scopes() -> dict[str, str]:
     return {"sub": "openid", **{name: claim.scope for name, claim in CLAIMS.items()}}
 
 
-def claim_readers() -> dict[str, Callable[[Any], Any]]:
+def claim_readers() -> dict[str, Callable[[OAuthlibRequest], str | None]]:
     return {name: claim.read for name, claim in CLAIMS.items()}
 
 
-def id_token_lifetime(application: Any) -> int:
+def id_token_lifetime(application: Application | None) -> int:
     seconds: int = getattr(application, "id_token_lifetime", None) or oauth2_settings.ID_TOKEN_EXPIRE_SECONDS
     return seconds
 
@@ -80,7 +84,7 @@ def max_age_of(value: str | None) -> int | None:
     return int(value)
 
 
-def sign_in_too_old(user: Any, max_age: int | None, now: datetime | None = None) -> bool:
+def sign_in_too_old(user: AnyUser, max_age: int | None, now: datetime | None = None) -> bool:
     """Whether the user must sign in again for ``max_age`` (OIDC Core §3.1.2.1)."""
     if max_age is None:
         return False
@@ -90,7 +94,7 @@ def sign_in_too_old(user: Any, max_age: int | None, now: datetime | None = None)
     return signed_in is None or ((now or timezone.now()) - signed_in).total_seconds() > max_age
 
 
-def hint_names_user(validator: Any, hint: str | None, user: Any, issuer: str) -> bool:
+def hint_names_user(validator: OAuth2Validator, hint: str | None, user: User | None, issuer: str) -> bool:
     """Whether ``id_token_hint`` names ``user`` (OIDC Core §3.1.2.1): an ID token this issuer
     signed (expired ones too: a hint is usually old) whose ``sub`` is the signed-in user. True
     without a hint, or without a session: whoever signs in next is checked on the way back."""

@@ -7,10 +7,10 @@ that a host's own view, or a template override, gets the same wording.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from django.conf import settings
@@ -27,6 +27,14 @@ from .effective_scopes import grantable_scopes
 from .scopes import IDENTITY, PROTOCOL_SCOPES, registry
 from .tenancy import organization_for_request
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.template import Context
+    from django_stubs_ext import StrOrPromise
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    from .typing import AnyUser, Application, Organization
+
 AUTHORIZE_PATH = "/oauth/authorize"
 ACCOUNT = "account"  # the group of scopes that are no permission (openid, profile, email)
 
@@ -34,7 +42,7 @@ ACCOUNT = "account"  # the group of scopes that are no permission (openid, profi
 @dataclass
 class Permission:
     name: str
-    wording: Any
+    wording: StrOrPromise
     kind: str
     grantable: bool = True
     required: bool = False
@@ -43,7 +51,7 @@ class Permission:
 @dataclass
 class PermissionGroup:
     resource: str
-    label: Any
+    label: str
     permissions: list[Permission] = field(default_factory=list)
 
 
@@ -96,7 +104,7 @@ def permission_groups(names: Iterable[str], grantable: set[str] | None = None) -
     return sorted(groups.values(), key=lambda group: group.resource != ACCOUNT)
 
 
-def access_lifetime(application: Any) -> str:
+def access_lifetime(application: Application) -> str:
     """How long the access lasts, as the consent screen says it."""
     grant = getattr(application, "authorization_grant_type", "")
     if grant == "implicit":
@@ -121,12 +129,32 @@ def authorized_apps_url() -> str | None:
         return None
 
 
-def switch_account_url(request: Any) -> str:
+def switch_account_url(request: HttpRequest) -> str:
     """The sign-in page, back to this very page: signing in as someone else replaces the session."""
     return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
 
 
-def consent_context(context: Any) -> dict[str, Any]:
+class ConsentContext(TypedDict):
+    """What ``consent_context`` adds to the consent screen's context."""
+
+    account: AnyUser
+    organization: Organization | None
+    groups: list[PermissionGroup]
+    some_unavailable: bool
+    redirect_host: str
+    lifetime: str
+    authorized_apps_url: str | None
+    switch_account_url: str
+
+
+class SignInRequest(TypedDict):
+    """Whom a sign-in is for (``sign_in_request``)."""
+
+    organization: Organization | None
+    application: Application | None
+
+
+def consent_context(context: Context | Mapping[str, Any]) -> ConsentContext:
     """Everything the consent screen shows beyond the base view's context."""
     request = context["request"]
     application = context["application"]
@@ -152,7 +180,7 @@ def consent_context(context: Any) -> dict[str, Any]:
     }
 
 
-def authorization_error(error: Any) -> dict[str, str]:
+def authorization_error(error: OAuth2Error | None) -> dict[str, str]:
     """Plain words for an oauthlib error the authorization endpoint shows instead of
     redirecting (RFC 6749 §4.1.2.1: never to an unverified client or redirect URI)."""
     from oauthlib.oauth2.rfc6749 import errors
@@ -185,7 +213,7 @@ def authorization_error(error: Any) -> dict[str, str]:
     }
 
 
-def sign_in_request(request: Any, next_url: str) -> dict[str, Any]:
+def sign_in_request(request: HttpRequest, next_url: str) -> SignInRequest:
     """Which organization, and which of its applications, a sign-in is for (from ``next``)."""
     organization = organization_for_request(request)
     parsed = urlparse(next_url or "")

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
@@ -36,8 +36,11 @@ from . import refresh_expiry
 from .conf import oauth_settings
 from .models import AuditEvent, AuthorizationCodeUse
 
+if TYPE_CHECKING:
+    from .typing import AccessToken, Grant, IDToken, RefreshToken
 
-def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
+
+def dead_refresh_tokens(now: datetime) -> QuerySet[RefreshToken]:
     model = get_refresh_token_model()
     live_sibling = model.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
     # A rotated token is kept for the grace period: a repeat then is refused as a duplicate,
@@ -47,23 +50,27 @@ def dead_refresh_tokens(now: datetime) -> QuerySet[Any]:
     return refresh_expiry.with_family_start(model.objects.all()).filter(revoked | refresh_expiry.expired(now))
 
 
-def dead_access_tokens(now: datetime) -> QuerySet[Any]:
+def dead_access_tokens(now: datetime) -> QuerySet[AccessToken]:
     live_refresh = get_refresh_token_model().objects.filter(access_token=OuterRef("pk"), revoked__isnull=True)
-    tokens: QuerySet[Any] = get_access_token_model().objects.filter(~Exists(live_refresh), expires__lte=now)
+    tokens: QuerySet[AccessToken] = get_access_token_model().objects.filter(
+        ~Exists(live_refresh), expires__lte=now
+    )
     return tokens
 
 
-def dead_id_tokens(now: datetime) -> QuerySet[Any]:
-    tokens: QuerySet[Any] = get_id_token_model().objects.filter(access_token__isnull=True, expires__lte=now)
+def dead_id_tokens(now: datetime) -> QuerySet[IDToken]:
+    tokens: QuerySet[IDToken] = get_id_token_model().objects.filter(
+        access_token__isnull=True, expires__lte=now
+    )
     return tokens
 
 
-def dead_codes(now: datetime) -> QuerySet[Any]:
-    codes: QuerySet[Any] = get_grant_model().objects.filter(expires__lte=now)
+def dead_codes(now: datetime) -> QuerySet[Grant]:
+    codes: QuerySet[Grant] = get_grant_model().objects.filter(expires__lte=now)
     return codes
 
 
-def dead_code_uses(now: datetime) -> QuerySet[Any]:
+def dead_code_uses(now: datetime) -> QuerySet[AuthorizationCodeUse]:
     tokens = get_access_token_model().objects.filter(token_checksum=OuterRef("access_token_checksum"))
     refresh = get_refresh_token_model().objects
     first = refresh.filter(token_checksum=OuterRef(OuterRef("refresh_token_checksum"))).values("token_family")
@@ -72,7 +79,7 @@ def dead_code_uses(now: datetime) -> QuerySet[Any]:
     return AuthorizationCodeUse.objects.filter(~Exists(tokens), ~Exists(live_family), created__lte=settled)
 
 
-def old_audit_events(now: datetime) -> QuerySet[Any]:
+def old_audit_events(now: datetime) -> QuerySet[AuditEvent]:
     days = oauth_settings.AUDIT_RETENTION_DAYS
     if days is None:
         return AuditEvent.objects.none()
@@ -82,7 +89,7 @@ def old_audit_events(now: datetime) -> QuerySet[Any]:
 @dataclass(frozen=True)
 class Step:
     name: str
-    select: Callable[[datetime], QuerySet[Any]]
+    select: Callable[[datetime], QuerySet[Model]]
 
 
 #: In dependency order: refresh tokens before the access tokens they keep alive.
@@ -96,7 +103,7 @@ STEPS = [
 ]
 
 
-def delete_in_batches(queryset: QuerySet[Any], batch_size: int, pause: float = 0.0) -> int:
+def delete_in_batches(queryset: QuerySet[Model], batch_size: int, pause: float = 0.0) -> int:
     """Delete what ``queryset`` selects, ``batch_size`` rows per transaction; return the count."""
     label = queryset.model._meta.label
     total = 0

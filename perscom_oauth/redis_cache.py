@@ -11,17 +11,20 @@ counters changed in one round trip. Everything else is Django's backend, unchang
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends import redis
+
+if TYPE_CHECKING:
+    from redis.client import Redis
 
 
 class ReusingRedisCacheClient(redis.RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[int, Redis] = {}
 
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+    def get_client(self, key: str | bytes | memoryview | None = None, *, write: bool = False) -> Redis:
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # not in the stubs
         client = self._clients.get(id(pool))  # pools live as long as this object
         if client is None:
@@ -49,7 +52,7 @@ return totals
 
 
 class RedisCache(redis.RedisCache):
-    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
 

@@ -19,7 +19,7 @@ one row; ``tests/test_refresh_expiry.py`` holds the three users to the same answ
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -27,6 +27,9 @@ from oauth2_provider.models import get_application_model, get_refresh_token_mode
 from oauth2_provider.settings import oauth2_settings
 
 from .conf import oauth_settings
+
+if TYPE_CHECKING:
+    from .typing import Application, RefreshToken
 
 #: The annotation ``with_family_start`` adds: when the token's rotation family began.
 FAMILY_STARTED = "family_started"
@@ -36,13 +39,13 @@ IDLE = ("refresh_token_idle_lifetime", "REFRESH_TOKEN_IDLE_SECONDS")
 ABSOLUTE = ("refresh_token_absolute_lifetime", "REFRESH_TOKEN_ABSOLUTE_SECONDS")
 
 
-def lifetime(application: Any, which: tuple[str, str]) -> timedelta:
+def lifetime(application: Application, which: tuple[str, str]) -> timedelta:
     field, setting = which
     seconds = getattr(application, field, None) or getattr(oauth_settings, setting)
     return timedelta(seconds=seconds)
 
 
-def outlived(token: Any, family_started: datetime, now: datetime) -> bool:
+def outlived(token: RefreshToken, family_started: datetime, now: datetime) -> bool:
     """Past the idle or the absolute lifetime (the validator's part: the base library has
     checked its own limits by then)."""
     application = token.application
@@ -52,7 +55,7 @@ def outlived(token: Any, family_started: datetime, now: datetime) -> bool:
     )
 
 
-def is_expired(token: Any, family_started: datetime, now: datetime) -> bool:
+def is_expired(token: RefreshToken, family_started: datetime, now: datetime) -> bool:
     """The whole rule for one unrevoked token (its ``access_token`` loaded)."""
     if token.access_token_id is None:
         return True
@@ -62,7 +65,7 @@ def is_expired(token: Any, family_started: datetime, now: datetime) -> bool:
     return outlived(token, family_started, now)
 
 
-def with_family_start(queryset: QuerySet[Any]) -> QuerySet[Any]:
+def with_family_start(queryset: QuerySet[RefreshToken]) -> QuerySet[RefreshToken]:
     """``queryset`` of refresh tokens annotated with ``family_started`` (one subquery)."""
     first = (
         get_refresh_token_model()
@@ -70,7 +73,9 @@ def with_family_start(queryset: QuerySet[Any]) -> QuerySet[Any]:
         .order_by("created")
         .values("created")[:1]
     )
-    annotated: QuerySet[Any] = queryset.annotate(**{FAMILY_STARTED: Coalesce(Subquery(first), F("created"))})
+    annotated: QuerySet[RefreshToken] = queryset.annotate(
+        **{FAMILY_STARTED: Coalesce(Subquery(first), F("created"))}
+    )
     return annotated
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.signals import setting_changed
@@ -26,6 +26,11 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.scopes import BaseScopes
 
 from .conf import oauth_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from .typing import Application, OAuthlibRequest
 
 ALL_SCOPES = "*"
 #: Django's default permission verbs and the scope actions PERSCOM names them by.
@@ -69,15 +74,15 @@ def codename_for_scope(scope: str) -> str:
 @dataclass(frozen=True)
 class Scope:
     name: str
-    description: Any  # a lazily translated string
+    description: StrOrPromise  # a lazily translated string, usually
     resource: str
     #: ``app_label.codename`` of the permission this scope is, or None for an extra scope.
     permission: str | None = None
     #: The resource in words, plural ("users"); the scope name's resource when it has none.
-    resource_label: Any = None
+    resource_label: StrOrPromise | None = None
     #: What the consent screen and "Authorized applications" say ("See users"): the host's
     #: wording from ``SCOPE_DESCRIPTIONS`` if any, else plain words, else ``description``.
-    wording: Any = None
+    wording: StrOrPromise | None = None
 
     @property
     def kind(self) -> str:
@@ -160,7 +165,7 @@ def _reset_registry(*, setting: str, **kwargs: Any) -> None:
         registry_fingerprint.cache_clear()
 
 
-def allowed_scope_names(application: Any) -> set[str]:
+def allowed_scope_names(application: Application) -> set[str]:
     """The scopes an application may request: its admin-chosen subset, or every scope for "*"."""
     allowed = set(application.allowed_scopes.split())
     names = set(registry())
@@ -170,18 +175,26 @@ def allowed_scope_names(application: Any) -> set[str]:
 class PermissionScopes(BaseScopes):
     """django-oauth-toolkit's scopes backend (``SCOPES_BACKEND_CLASS``), on the registry."""
 
-    def get_all_scopes(self) -> dict[str, Any]:
+    def get_all_scopes(self) -> dict[str, StrOrPromise]:
         return {name: scope.description for name, scope in registry().items()}
 
     def get_available_scopes(
-        self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
+        self,
+        application: Application | None = None,
+        request: OAuthlibRequest | None = None,
+        *args: Any,
+        **kwargs: Any,
     ) -> list[str]:
         if application is None:
             return sorted(registry())  # what discovery advertises (RFC 8414 §2 scopes_supported)
         return sorted(allowed_scope_names(application))
 
     def get_default_scopes(
-        self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
+        self,
+        application: Application | None = None,
+        request: OAuthlibRequest | None = None,
+        *args: Any,
+        **kwargs: Any,
     ) -> list[str]:
         available = self.get_available_scopes(application, request)
         return [name for name in oauth_settings.DEFAULT_SCOPES if name in available]

@@ -3,7 +3,7 @@ to django-oauth-toolkit's validator inside the oauthlib request (``carried``).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.http import HttpRequest
 from django.http.request import split_domain_port
@@ -13,11 +13,14 @@ from .adapter import get_adapter
 from .digest import checksum
 from .http_auth import bearer_token
 
+if TYPE_CHECKING:
+    from .typing import Organization
+
 _CACHE_ATTRIBUTE = "_perscom_oauth_organization"
 _PREFETCH_ATTRIBUTE = "_perscom_oauth_token_entry"
 
 
-def organization_for_request(request: HttpRequest) -> Any | None:
+def organization_for_request(request: HttpRequest) -> Organization | None:
     """The organization whose dashboard answers at this request's host (port ignored), or None.
 
     ``request.get_host()`` enforces ``ALLOWED_HOSTS``: a disallowed host is a 400 from Django.
@@ -27,7 +30,7 @@ def organization_for_request(request: HttpRequest) -> Any | None:
     """
     request = getattr(request, "_request", request)
     try:
-        return getattr(request, _CACHE_ATTRIBUTE)
+        return cast("Organization | None", getattr(request, _CACHE_ATTRIBUTE))
     except AttributeError:
         pass
     hostname, _port = split_domain_port(request.get_host())
@@ -36,7 +39,7 @@ def organization_for_request(request: HttpRequest) -> Any | None:
     return organization
 
 
-def _resolve(request: HttpRequest, hostname: str) -> Any | None:
+def _resolve(request: HttpRequest, hostname: str) -> Organization | None:
     adapter = get_adapter()
     if not adapter.host_cacheable():
         return adapter.organization_for_host(hostname)
@@ -49,7 +52,7 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
         setattr(request, _PREFETCH_ATTRIBUTE, found.get(keys[1], token_cache.MISS))
     cached = found.get(keys[0], token_cache.MISS)
     if token_cache.usable(cached):
-        return cached
+        return cast("Organization", cached)
     organization = adapter.organization_for_domain(hostname)
     if organization is None:
         # A host no Domain names: the fallback is not cached (it names no host to invalidate).
@@ -58,13 +61,13 @@ def _resolve(request: HttpRequest, hostname: str) -> Any | None:
     return organization
 
 
-def prefetched_token(request: Any) -> Any:
+def prefetched_token(request: HttpRequest) -> object:
     """The cache entry of the request's bearer token fetched with its host, or ``MISS``."""
     request = getattr(request, "_request", request)
     return getattr(request, _PREFETCH_ATTRIBUTE, token_cache.MISS)
 
 
-def gated_organization(request: HttpRequest) -> Any:
+def gated_organization(request: HttpRequest) -> Organization:
     """The organization of a request that passed ``gates.TenantGateMixin`` (so never None)."""
     organization = organization_for_request(request)
     if organization is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
@@ -30,6 +30,11 @@ from .digest import checksum
 from .effective_scopes import member_scopes, token_scopes
 from .http_auth import bearer_token
 from .tenancy import organization_for_request, prefetched_token
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .typing import AccessToken, Organization
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,11 @@ class Refusal:
 
 
 def check_access_token(
-    value: str, organization: Any, uri: str | Callable[[], str] | None = None, cached: Any = token_cache.MISS
-) -> Any:
+    value: str,
+    organization: Organization | None,
+    uri: str | Callable[[], str] | None = None,
+    cached: object = token_cache.MISS,
+) -> AccessToken | Refusal:
     """The access token for ``value`` with ``effective_scopes`` set, or a ``Refusal``.
 
     ``uri`` is the requested resource (or a function building it, asked only for a token
@@ -72,7 +80,7 @@ def check_access_token(
     return token
 
 
-def check_bearer_request(request: Any) -> Any:
+def check_bearer_request(request: HttpRequest) -> AccessToken | Refusal | None:
     """``check_access_token`` for a Django request's ``Authorization: Bearer`` header (RFC 6750
     §2.1, the only transport accepted): the token, a ``Refusal``, or None when the request
     presents no bearer token. Resource servers in this process (DRF, ``@scopes_required``)
@@ -89,7 +97,7 @@ def _resource(uri: str | Callable[[], str]) -> str:
     return (uri if isinstance(uri, str) else uri()).split("?")[0]
 
 
-def _check_in_database(value: str, organization: Any) -> Any:
+def _check_in_database(value: str, organization: Organization) -> AccessToken | Refusal:
     token = (
         get_access_token_model()
         .objects.select_related("application", "user")

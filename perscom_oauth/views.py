@@ -7,7 +7,7 @@ and an organization whose plan lacks OAuth 2.0 gets nothing issued.
 from __future__ import annotations
 
 import calendar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
@@ -34,6 +34,9 @@ from .responses import error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token, check_bearer_request
+
+if TYPE_CHECKING:
+    from .typing import Application, OAuthlibRequest, Organization
 
 # View.as_view() takes csrf_exempt / login_required from the first dispatch() in the MRO, the
 # gate's: each view restates the base library's choice. Client endpoints authenticate the
@@ -84,12 +87,13 @@ class MemberRequiredMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         organization = organization_for_request(request)
         user = request.user
-        if user.is_authenticated and not get_adapter().is_member(user, organization):
+        # Not None: TenantGateMixin, first in every view's bases, answered 404 without one.
+        if user.is_authenticated and not get_adapter().is_member(user, organization):  # type: ignore[arg-type]
             return self.not_a_member(organization)
         response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         return response
 
-    def not_a_member(self, organization: Any) -> HttpResponse:
+    def not_a_member(self, organization: Organization | None) -> HttpResponse:
         message = _("You are not a member of %(organization)s, so you cannot authorize apps for it.")
         return error_page(
             self.request,  # type: ignore[attr-defined]
@@ -161,7 +165,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         # came along ("login consent"): only "login" is satisfied by signing in.
         return self.sign_in_again()
 
-    def not_a_member(self, organization: Any) -> HttpResponse:
+    def not_a_member(self, organization: Organization | None) -> HttpResponse:
         if "none" in self.prompts(self.request):
             # §3.1.2.6: no page; another account would have to sign in.
             refused = self.refuse_before_asking(self.request, validate=True)
@@ -244,7 +248,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         form = self.get_form_class()(data=data)
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: ConsentForm) -> HttpResponse:
         # The base view looks the (hidden, tamperable) client_id up with .get(): an unknown
         # one would be a 500. RFC 6749 §4.1.2.1: never redirect for an invalid client.
         organization = organization_for_request(self.request)
@@ -268,7 +272,12 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return response
 
     def record_decision(
-        self, response: HttpResponse, organization: Any, application: Any, granted: list[str], asked: bool
+        self,
+        response: HttpResponse,
+        organization: Organization | None,
+        application: Application,
+        granted: list[str],
+        asked: bool,
     ) -> None:
         location = response.get("Location", "")
         parsed = urlparse(location)
@@ -290,11 +299,13 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             **details,
         )
 
-    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+    def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:
         response_type = self.request.GET.get("response_type") or self.request.POST.get("response_type", "")
         return super().redirect(errors_in_fragment(redirect_to, response_type), application)  # type: ignore[no-any-return]
 
-    def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
+    def error_response(
+        self, error: OAuthToolkitError, application: Application | None, **kwargs: Any
+    ) -> HttpResponse:
         response: HttpResponse = super().error_response(error, application, **kwargs)
         if response.status_code == 302:
             # RFC 9207 §2: `iss` goes on error responses too (the base library adds it on success).
@@ -312,7 +323,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             self.request, response.status_code, problem["title"], problem["description"], technical
         )
 
-    def form_invalid(self, form: Any) -> HttpResponse:
+    def form_invalid(self, form: ConsentForm) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).
         message = _("Malformed authorization request: %(fields)s.") % {
             "fields": ", ".join(sorted(form.errors))
@@ -415,7 +426,9 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
             data["aud"] = checked.resource  # RFC 8707 §2, the resources the token is for
         return JsonResponse(data)
 
-    def unauthenticated_response(self, request: HttpRequest, oauthlib_request: Any = None) -> HttpResponse:
+    def unauthenticated_response(
+        self, request: HttpRequest, oauthlib_request: OAuthlibRequest | None = None
+    ) -> HttpResponse:
         # §2.1: the caller must be a client of this organization (RFC 6749 §5.2 invalid_client).
         return oauth_error(401, "invalid_client", _("Client authentication failed."))
 

@@ -7,8 +7,6 @@ querysets, forms, actions and autocomplete are all narrowed to these organizatio
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from ..adapter import get_adapter
@@ -16,11 +14,11 @@ from ..adapter import get_adapter
 _CACHE_ATTRIBUTE = "_perscom_oauth_administered"
 
 
-def administered(request: HttpRequest) -> frozenset[Any] | None:
+def administered(request: HttpRequest) -> frozenset[int] | None:
     """The adapter's ``administered_organization_ids`` for the request's user, computed once per request (an
     admin page asks many times: permissions of every model, every row, every action)."""
     try:
-        known: frozenset[Any] | None = getattr(request, _CACHE_ATTRIBUTE)
+        known: frozenset[int] | None = getattr(request, _CACHE_ATTRIBUTE)
         return known
     except AttributeError:
         pass
@@ -29,7 +27,7 @@ def administered(request: HttpRequest) -> frozenset[Any] | None:
     return ids
 
 
-def administers(request: HttpRequest, organization_id: Any) -> bool:
+def administers(request: HttpRequest, organization_id: int | None) -> bool:
     ids = administered(request)
     return ids is None or organization_id in ids
 

@@ -7,7 +7,8 @@ trail). The one-time secret, the "Endpoints" panel and the change page's buttons
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db import models
@@ -35,32 +36,44 @@ from .credentials import revoked_message, summed
 from .forms import ADVANCED_FIELDS, APPLICATION_TYPES, ApplicationForm, application_type_label
 from .scoping import OrganizationScopedAdmin, replace_admin
 
+if TYPE_CHECKING:
+    from django import forms
+    from django.forms import ModelChoiceField
+    from django_stubs_ext import StrOrPromise
+
+    from ..typing import Fieldset, FieldsetSpec
+
 CREDENTIAL_MODELS = [
     get_access_token_model(),
     get_refresh_token_model(),
     get_grant_model(),
     get_id_token_model(),
 ]
-BRANDING: Any = (
+BRANDING: Fieldset = (
     _("Consent screen"),
     {
         "fields": ["publisher", "client_uri", "logo_uri", "policy_uri", "tos_uri"],
         "description": _("What users see when the application asks for access. All optional."),
     },
 )
-ADVANCED: Any = (_("Advanced"), {"classes": ["collapse"], "fields": ADVANCED_FIELDS})
+ADVANCED: Fieldset = (_("Advanced"), {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS]})
 # The ID-token algorithm follows the server's OpenID Connect set-up (``Application.save``).
-ADVANCED_CHANGE: Any = (_("Advanced"), {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS, "algorithm"]})
+ADVANCED_CHANGE: Fieldset = (
+    _("Advanced"),
+    {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS, "algorithm"]},
+)
 
 
 class ApplicationTypeFilter(admin.SimpleListFilter):
     title = _("application type")
     parameter_name = "type"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Application]
+    ) -> Iterable[tuple[str, StrOrPromise]]:
         return APPLICATION_TYPES
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
         return queryset.filter(authorization_grant_type=self.value()) if self.value() else queryset
 
 
@@ -90,7 +103,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     view_on_site = False  # the base library's get_absolute_url names a view this app does not serve
     actions = ["rotate_secret", "suspend", "enable", "revoke_all_tokens"]
-    add_fieldsets = [
+    add_fieldsets: FieldsetSpec = [
         (
             None,
             {"fields": ["name", "organization", "authorization_grant_type", "client_type", "description"]},
@@ -140,18 +153,20 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
 
     # --- forms ----------------------------------------------------------------------------------
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Application | None = None) -> FieldsetSpec:
         return self.add_fieldsets if obj is None else self.fieldsets
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Application | None = None) -> list[str]:
         return [] if obj is None else self.change_readonly_fields
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Application | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Application]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         form.request = request  # type: ignore[attr-defined]  # a class of its own (modelform_factory)
         return form
 
-    def get_autocomplete_fields(self, request: HttpRequest) -> Any:
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         # Only when the organization model has an admin to search (not a host's own tenants).
         return (
             ["organization"]
@@ -159,7 +174,9 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
             else []
         )
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
         if db_field.name == "organization":
             ids = administered(request)
             organizations = db_field.related_model._default_manager.all()
@@ -167,7 +184,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)  # a form's initial values
         ids = administered(request)
         if ids is not None and len(ids) == 1:
             initial.setdefault("organization", next(iter(ids)))
@@ -178,7 +195,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
 
     # --- list -----------------------------------------------------------------------------------
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         active = (
             get_access_token_model()
             .objects.filter(application=OuterRef("pk"), expires__gt=timezone.now())
@@ -187,7 +204,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
             .annotate(count=Count("pk"))
             .values("count")
         )
-        applications: QuerySet[Any] = (
+        applications: QuerySet[Application] = (
             super()
             .get_queryset(request)
             .annotate(active_token_count=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)))
@@ -195,15 +212,15 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         return applications
 
     @admin.display(description=_("type"), ordering="authorization_grant_type")
-    def application_type(self, obj: Any) -> Any:
+    def application_type(self, obj: Application) -> StrOrPromise:
         return application_type_label(obj)
 
     @admin.display(description=_("active tokens"), ordering="active_token_count")
-    def active_tokens(self, obj: Any) -> int:
+    def active_tokens(self, obj: Application) -> int:
         return getattr(obj, "active_token_count", 0)
 
     @admin.display(description=_("client secret"))
-    def client_secret_status(self, obj: Any) -> Any:
+    def client_secret_status(self, obj: Application) -> StrOrPromise:
         if obj.client_type == Application.CLIENT_PUBLIC:
             return _("None: a public client proves itself with PKCE.")
         return _(
@@ -213,22 +230,24 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
 
     # --- saving ---------------------------------------------------------------------------------
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: Application) -> None:
         self.revoke_before_deletion(request, [obj])
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         self.revoke_before_deletion(request, queryset.select_related("organization"))
         super().delete_queryset(request, queryset)
 
-    def revoke_before_deletion(self, request: HttpRequest, applications: Any) -> None:
+    def revoke_before_deletion(self, request: HttpRequest, applications: Iterable[Application]) -> None:
         # Deleting would cascade to the tokens silently; revoking first leaves an audit trail.
         for application in applications:
             revoke_application(
                 application, actor_type=Actor.ADMIN, actor=request.user, request=request, reason="deleted"
             )
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+    def get_deleted_objects(
+        self, objs: Sequence[Application] | QuerySet[Application], request: HttpRequest
+    ) -> tuple[list[str], dict[str, int], set[str], list[str]]:
         # Tokens and codes cannot be deleted by hand, but go with their application.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         credentials = {str(model._meta.verbose_name) for model in CREDENTIAL_MODELS}
@@ -237,7 +256,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     # --- actions --------------------------------------------------------------------------------
 
     @admin.action(description=_("Rotate the client secret (shown once)"), permissions=["change"])
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
         selected = list(queryset[:2])
         if len(selected) != 1:
             self.message_user(
@@ -253,14 +272,14 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         )
 
     @admin.action(description=_("Suspend selected applications"), permissions=["change"])
-    def suspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         self.set_enabled(request, queryset, False)
 
     @admin.action(description=_("Enable selected applications"), permissions=["change"])
-    def enable(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def enable(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         self.set_enabled(request, queryset, True)
 
-    def set_enabled(self, request: HttpRequest, queryset: QuerySet[Any], enabled: bool) -> None:
+    def set_enabled(self, request: HttpRequest, queryset: QuerySet[Application], enabled: bool) -> None:
         changed = [app for app in queryset.select_related("organization") if app.enabled != enabled]
         for application in changed:
             domain.set_enabled(application, enabled, actor=request.user, request=request)
@@ -277,7 +296,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     @admin.action(
         description=_("Revoke all tokens and grants of selected applications"), permissions=["change"]
     )
-    def revoke_all_tokens(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def revoke_all_tokens(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         results = [
             domain.revoke_all(application, actor=request.user, request=request)
             for application in queryset.select_related("organization")

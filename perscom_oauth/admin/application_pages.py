@@ -7,7 +7,7 @@ message, a log or the admin's history.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -24,6 +24,13 @@ from ..adapter import get_adapter
 from ..models import Application
 from .authorizations import AuthorizationsView
 
+if TYPE_CHECKING:
+    from django import forms
+    from django.urls import URLPattern
+    from django_stubs_ext import StrOrPromise
+
+    from ..typing import Organization
+
 #: The "Endpoints" panel: (label, URL name in the ``oauth2_provider`` namespace).
 ENDPOINTS = [
     (_("Authorize"), "authorize"),
@@ -37,7 +44,7 @@ ENDPOINTS = [
 ]
 
 
-def endpoint_urls(request: HttpRequest, organization: Any) -> list[tuple[Any, str]]:
+def endpoint_urls(request: HttpRequest, organization: Organization) -> list[tuple[StrOrPromise, str]]:
     """The organization's endpoints as its clients see them: on its primary host, with this
     request's scheme (and port, when the admin is served on a non-default one: development)."""
     hostname = get_adapter().primary_hostname(organization)
@@ -45,7 +52,7 @@ def endpoint_urls(request: HttpRequest, organization: Any) -> list[tuple[Any, st
     if hostname is not None:
         _host, port = split_domain_port(request.get_host())
         base = f"{request.scheme}://{hostname}{f':{port}' if port else ''}"
-    urls = []
+    urls: list[tuple[StrOrPromise, str]] = []
     for label, name in ENDPOINTS:
         try:
             urls.append((label, base + reverse(f"oauth2_provider:{name}")))
@@ -58,7 +65,9 @@ class ApplicationPages(admin.ModelAdmin):
     """Mixed into ``ApplicationAdmin``: creation and rotation show the secret once; the change
     page shows the endpoints and runs actions on its application."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Application, form: forms.ModelForm[Application], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -66,7 +75,7 @@ class ApplicationPages(admin.ModelAdmin):
         obj.one_time_secret = domain.create_application(obj, actor=request.user, request=request)
 
     def response_add(
-        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+        self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
     ) -> HttpResponse:
         secret = getattr(obj, "one_time_secret", None)
         if not secret:
@@ -74,7 +83,9 @@ class ApplicationPages(admin.ModelAdmin):
         obj.one_time_secret = None
         return self.secret_response(request, obj, secret, _("Application created"))
 
-    def secret_response(self, request: HttpRequest, obj: Any, secret: str, title: Any) -> HttpResponse:
+    def secret_response(
+        self, request: HttpRequest, obj: Application, secret: str, title: StrOrPromise
+    ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -88,7 +99,11 @@ class ApplicationPages(admin.ModelAdmin):
         return response
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
@@ -97,7 +112,7 @@ class ApplicationPages(admin.ModelAdmin):
             extra_context["object_actions"] = self.object_actions(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def object_actions(self, request: HttpRequest, obj: Any) -> list[tuple[str, Any]]:
+    def object_actions(self, request: HttpRequest, obj: Application) -> list[tuple[str, StrOrPromise]]:
         """The buttons of the change page: (action name, label), those this user may run."""
         available = self.get_actions(request)
         wanted = ["suspend" if obj.enabled else "enable", "revoke_all_tokens"]
@@ -111,7 +126,7 @@ class ApplicationPages(admin.ModelAdmin):
         }
         return [(name, labels[name]) for name in wanted if name in available]
 
-    def get_urls(self) -> list[Any]:
+    def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
@@ -133,8 +148,10 @@ class ApplicationPages(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def get_scoped_object(self, request: HttpRequest, object_id: str, permission: str = "change") -> Any:
-        obj = self.get_object(request, unquote(object_id))
+    def get_scoped_object(
+        self, request: HttpRequest, object_id: str, permission: str = "change"
+    ) -> Application:
+        obj: Application | None = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404(_("No such application."))
         if not getattr(self, f"has_{permission}_permission")(request, obj):

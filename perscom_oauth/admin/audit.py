@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditEvent
 from .scoping import ReadOnlyAdmin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from ..models import Application
 
 
 @admin.register(AuditEvent)
@@ -52,11 +57,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
         css = {"all": ["perscom_oauth/admin/oauth_admin.css"]}
 
     @admin.display(description=_("client"), ordering="client_id")
-    def client(self, obj: AuditEvent) -> Any:
+    def client(self, obj: AuditEvent) -> Application | str:
         return obj.application or obj.client_id or "-"
 
     @admin.display(description=_("details"))
-    def details_list(self, obj: AuditEvent) -> Any:
+    def details_list(self, obj: AuditEvent) -> StrOrPromise:
         """One line per detail ("scope: view:user"), readable by someone who never saw JSON."""
         if not obj.details:
             return _("No details recorded.")
@@ -71,7 +76,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return format_html('<dl class="audit-details">{}</dl>', rows)
 
 
-def detail_text(value: Any) -> str:
+def detail_text(value: object) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list | tuple):

@@ -9,7 +9,7 @@ organization scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,11 +29,15 @@ from ..models import Application
 from ..revocation import revoke_authorization
 from .administered import administered
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
 PER_PAGE = 100
 
 
 class AuthorizationsView(View):
-    model_admin: Any = None
+    #: The application admin whose page this is (``as_view(model_admin=...)``).
+    model_admin: ModelAdmin[Application] = cast("ModelAdmin[Application]", None)
     template_name = "admin/perscom_oauth/authorizations.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

@@ -13,7 +13,7 @@ have a "revoked" state: they are kept, revoked, to detect reuse (RFC 9700 §4.14
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -33,6 +33,12 @@ from .. import refresh_expiry
 from ..audit import Actor
 from ..revocation import Revoked, revoke
 from .scoping import ReadOnlyAdmin, replace_admin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from ..models import Application
+    from ..typing import Credential, Organization, RefreshToken
 
 USER_SEARCH = f"user__{get_user_model().USERNAME_FIELD}"
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
@@ -59,10 +65,12 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
     statuses = [ACTIVE, EXPIRED]
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Credential]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [(status, STATUS_LABELS[status]) for status in self.statuses]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> QuerySet[Credential]:
         now = timezone.now()
         if self.value() == ACTIVE:
             return queryset.filter(expires__gt=now)
@@ -74,7 +82,7 @@ class StatusFilter(admin.SimpleListFilter):
 class RefreshTokenStatusFilter(StatusFilter):
     statuses = [ACTIVE, EXPIRED, REVOKED]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> QuerySet[Credential]:
         expired = refresh_expiry.expired(timezone.now())  # get_queryset has the family start
         if self.value() == ACTIVE:
             return queryset.filter(revoked__isnull=True).exclude(expired)
@@ -85,7 +93,7 @@ class RefreshTokenStatusFilter(StatusFilter):
         return queryset
 
 
-def masked(obj: Any, field: str) -> str:
+def masked(obj: Credential, field: str) -> str:
     """The stored value masked (django-oauth-toolkit's rule); tokens stored only as a
     checksum (RFC 9700 §4.14) show the checksum's tail, enough to tell rows apart."""
     value = getattr(obj, field, "")
@@ -112,18 +120,18 @@ class CredentialAdmin(ReadOnlyAdmin):
     revoke_as = "access_tokens"
 
     @admin.display(description=_("organization"), ordering="application__organization__name")
-    def organization(self, obj: Any) -> Any:
+    def organization(self, obj: Credential) -> Organization | None:
         return obj.application.organization if obj.application else None
 
     @admin.display(description=_("status"))
-    def status(self, obj: Any) -> Any:
+    def status(self, obj: Credential) -> StrOrPromise:
         return STATUS_LABELS[EXPIRED if obj.is_expired() else ACTIVE]
 
     @admin.action(description=_("Revoke selected"), permissions=["revoke"])
-    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         # One revocation (and one audit event) per application of the selection.
-        by_application: dict[Any, list[Any]] = defaultdict(list)
-        applications = {}
+        by_application: dict[int | None, list[int]] = defaultdict(list)
+        applications: dict[int | None, Application | None] = {}
         for pk, application in ((row.pk, row.application) for row in queryset):
             key = application.pk if application else None
             by_application[key].append(pk)
@@ -163,7 +171,7 @@ class AccessTokenAdmin(CredentialAdmin):
     readonly_fields = fields
 
     @admin.display(description=_("token"))
-    def masked_token(self, obj: Any) -> str:
+    def masked_token(self, obj: Credential) -> str:
         return masked(obj, "token")
 
 
@@ -184,14 +192,14 @@ class RefreshTokenAdmin(CredentialAdmin):
     revoke_as = "refresh_tokens"
 
     @admin.display(description=_("token"))
-    def masked_token(self, obj: Any) -> str:
+    def masked_token(self, obj: Credential) -> str:
         return masked(obj, "token")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefreshToken]:
         return refresh_expiry.with_family_start(super().get_queryset(request))
 
     @admin.display(description=_("status"))
-    def status(self, obj: Any) -> Any:
+    def status(self, obj: RefreshToken) -> StrOrPromise:
         if obj.revoked is not None:
             return STATUS_LABELS[REVOKED]
         started = getattr(obj, refresh_expiry.FAMILY_STARTED, None) or obj.created
@@ -215,7 +223,7 @@ class GrantAdmin(CredentialAdmin):
     revoke_as = "codes"
 
     @admin.display(description=_("code"))
-    def masked_code(self, obj: Any) -> str:
+    def masked_code(self, obj: Credential) -> str:
         return masked(obj, "code")
 
 

@@ -8,7 +8,7 @@ an application, and the refusal is audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
@@ -19,15 +19,21 @@ from ..audit import Actor, Event, record
 from ..models import Application
 from .widgets import AllowedScopesField, UriListField
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django_stubs_ext import StrOrPromise
 
-def https_urls(field: Any, **kwargs: Any) -> Any:
+    from ..typing import Organization
+
+
+def https_urls(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
 
 
 #: PERSCOM's names for the kinds of client, by the grant type each one uses.
-APPLICATION_TYPES = [
+APPLICATION_TYPES: list[tuple[str, StrOrPromise]] = [
     (Application.GRANT_AUTHORIZATION_CODE, _("Regular Web Application")),
     (Application.GRANT_IMPLICIT, _("Single Page Web Applications or Native Applications")),
     (Application.GRANT_CLIENT_CREDENTIALS, _("Machine-to-Machine")),
@@ -36,10 +42,11 @@ APPLICATION_TYPES = [
 APPLICATION_TYPE_LABELS = dict(APPLICATION_TYPES)
 
 
-def application_type_label(application: Any) -> Any:
-    return APPLICATION_TYPE_LABELS.get(
+def application_type_label(application: Application) -> StrOrPromise:
+    label: StrOrPromise = APPLICATION_TYPE_LABELS.get(
         application.authorization_grant_type, application.get_authorization_grant_type_display()
     )
+    return label
 
 
 #: The application's less common settings: the admin shows them folded ("Advanced").
@@ -56,7 +63,7 @@ ADVANCED_FIELDS = [
 
 class ApplicationForm(forms.ModelForm):
     #: Set by ``ApplicationAdmin.get_form`` (a new form class per request) for the audit trail.
-    request: Any = None
+    request: HttpRequest | None = None
 
     redirect_uris = UriListField(
         label=_("Redirect URIs"),
@@ -135,7 +142,7 @@ class ApplicationForm(forms.ModelForm):
             self.refuse_without_plan(organization)
         return cleaned
 
-    def refuse_without_plan(self, organization: Any) -> None:
+    def refuse_without_plan(self, organization: Organization) -> None:
         adapter = get_adapter()
         if adapter.has_oauth(organization):
             return

@@ -7,15 +7,19 @@ the organization pays for and which hosts it answers at.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from ..models import Domain, Membership, Organization
 from .administered import administered, administers, administers_any
 from .scoping import OrganizationScopedAdmin
+
+if TYPE_CHECKING:
+    from ..typing import FieldNames
 
 
 class OrganizationPartInline(admin.TabularInline):
@@ -31,16 +35,16 @@ class OrganizationPartInline(admin.TabularInline):
     rows of the organization edited.
     """
 
-    def administers(self, request: HttpRequest, obj: Any) -> bool:
+    def administers(self, request: HttpRequest, obj: Organization | None) -> bool:
         # obj is None on the add page (superusers only) and in get_queryset (see above).
         return request.user.is_superuser or (obj is not None and administers(request, obj.pk))
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Domain | Membership]:
         queryset = super().get_queryset(request)
         ids = administered(request)
         return queryset if ids is None else queryset.filter(organization__in=ids)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         if obj is None:  # get_queryset's question (see above): may they see any organization's rows?
             return request.user.is_superuser or administers_any(request)
         return self.administers(request, obj)
@@ -52,13 +56,13 @@ class DomainInline(OrganizationPartInline):
     model = Domain
     extra = 0
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return request.user.is_superuser and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return request.user.is_superuser and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
@@ -71,13 +75,13 @@ class MembershipInline(OrganizationPartInline):
     raw_id_fields = ["user"]
     filter_horizontal = ["roles"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return self.administers(request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return self.administers(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         return self.administers(request, obj)
 
 
@@ -90,16 +94,18 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DomainInline, MembershipInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Organization | None = None) -> FieldNames:
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ["slug", "plan"]
 
-    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Organization | None = None
+    ) -> dict[str, Sequence[str]]:
         return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and super().has_add_permission(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)

@@ -10,6 +10,7 @@ organization is simply not found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -23,28 +24,34 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
     #: Lookup from the model to its organization's primary key, e.g. ``"application__organization"``.
     organization_lookup = "organization"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Model]:
         queryset = super().get_queryset(request)
         ids = administered(request)
         if ids is None:
             return queryset
         return queryset.filter(**{f"{self.organization_lookup}__in": ids})
 
-    def organization_id_of(self, obj: Model) -> Any:
+    def organization_id_of(self, obj: Model) -> int | None:
         *path, last = self.organization_lookup.split("__")
-        target: Any = obj
+        target: Any = obj  # walked by attribute name
         for name in path:
             target = getattr(target, name, None)
             if target is None:
                 return None
-        return target.pk if last == "pk" else getattr(target, f"{last}_id", None)
+        organization_id: int | None = target.pk if last == "pk" else getattr(target, f"{last}_id", None)
+        return organization_id
 
     def in_scope(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
             return administers_any(request)
         return administers(request, self.organization_id_of(obj))
 
-    def _allowed(self, request: HttpRequest, obj: Model | None, django_check: Any) -> bool:
+    def _allowed(
+        self,
+        request: HttpRequest,
+        obj: Model | None,
+        django_check: Callable[[HttpRequest, Model | None], bool],
+    ) -> bool:
         if request.user.is_superuser:
             return bool(django_check(request, obj))
         return self.in_scope(request, obj)
@@ -56,10 +63,10 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             else administers_any(request)
         )
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, obj, super().has_view_permission)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, obj, super().has_change_permission)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -67,7 +74,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             request, None, lambda r, _obj: super(OrganizationScopedAdmin, self).has_add_permission(r)
         )
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, obj, super().has_delete_permission)
 
 
@@ -78,10 +85,10 @@ class ReadOnlyAdmin(OrganizationScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:

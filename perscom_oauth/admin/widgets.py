@@ -3,15 +3,18 @@ select-all and a filter per group (usable with 140+ scopes; plain checkboxes wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..scopes import ALL_SCOPES, registry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def scope_choices() -> list[tuple[Any, Any]]:
+
+def scope_choices() -> list[tuple[str, StrOrPromise | list[tuple[str, str]]]]:
     """``("*", "All scopes")`` then one group per resource: ``(resource, [(scope, label)])``."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for scope in registry().values():
@@ -29,7 +32,7 @@ class ScopePickerWidget(forms.CheckboxSelectMultiple):
         css = {"all": ["perscom_oauth/admin/oauth_admin.css"]}
         js = ["perscom_oauth/admin/scope_picker.js"]
 
-    def format_value(self, value: Any) -> list[str]:
+    def format_value(self, value: object) -> list[str]:
         if isinstance(value, str):
             value = value.split()
         return super().format_value(value)
@@ -46,10 +49,10 @@ class AllowedScopesField(forms.MultipleChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=scope_choices, **kwargs)
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: object) -> object:
         return value.split() if isinstance(value, str) else value
 
-    def clean(self, value: Any) -> str:
+    def clean(self, value: object) -> str:
         chosen = super().clean(value)
         if ALL_SCOPES in chosen:
             return ALL_SCOPES
@@ -70,10 +73,10 @@ class UriListField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3, "cols": 80, "spellcheck": "false"})
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: object) -> object:
         return "\n".join(value.split()) if isinstance(value, str) else value
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: object) -> str:
         return " ".join(str(super().to_python(value)).split())
 
     def has_changed(self, initial: Any, data: Any) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlparse
 
 from django import template
+from django.template import Context
 
 from .. import pages
 
@@ -14,19 +15,19 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def consent_screen(context: Any) -> dict[str, Any]:
+def consent_screen(context: Context) -> pages.ConsentContext:
     """``{% consent_screen as consent %}`` on the authorization view's template."""
     return pages.consent_context(context)
 
 
 @register.simple_tag(takes_context=True)
-def sign_in_request(context: Any, next_url: str = "") -> dict[str, Any]:
+def sign_in_request(context: Context, next_url: str = "") -> pages.SignInRequest:
     """``{% sign_in_request next as asked %}``: ``asked.organization``, ``asked.application``."""
     return pages.sign_in_request(context["request"], next_url)
 
 
 @register.simple_tag
-def permission_groups(scopes: Any) -> list[pages.PermissionGroup]:
+def permission_groups(scopes: Iterable[str]) -> list[pages.PermissionGroup]:
     """``{% permission_groups authorization.scopes as groups %}``."""
     return pages.permission_groups(scopes)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import authentication
@@ -11,6 +11,9 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from ...token_check import Refusal, check_bearer_request
+
+if TYPE_CHECKING:
+    from ...typing import AccessToken, AnyUser
 
 
 class OAuth2Authentication(authentication.OAuth2Authentication):
@@ -21,7 +24,7 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
     authenticates as ``AnonymousUser``, with the token in ``request.auth``.
     """
 
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+    def authenticate(self, request: Request) -> tuple[AnyUser, AccessToken] | None:
         checked = check_bearer_request(request._request)
         if checked is None:
             return None

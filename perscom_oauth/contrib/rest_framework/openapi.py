@@ -6,7 +6,7 @@ extension class is what registers it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
@@ -16,10 +16,16 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from ...scopes import registry
 from .permissions import ScopePermissions
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 SCHEME_NAME = "oauth2"
 
 
-def endpoint_url(request: Any, name: str) -> str:
+def endpoint_url(request: HttpRequest | Request | None, name: str) -> str:
     """The endpoint on the host that asked for the schema: that host is the organization.
 
     drf-spectacular's mock request keeps the original request's ``HTTP_*`` headers (Host and
@@ -32,7 +38,7 @@ def endpoint_url(request: Any, name: str) -> str:
     return str(request.build_absolute_uri(path))
 
 
-def required_scopes(view: Any, request: Any) -> list[str]:
+def required_scopes(view: APIView, request: Request) -> list[str]:
     """What ``ScopePermissions`` would require of this view and method: the scopes of every
     ``ScopePermissions`` among the view's permissions (all must pass), in order."""
     scopes: list[str] = []
@@ -61,11 +67,11 @@ class OAuth2Scheme(OpenApiAuthenticationExtension):
     match_subclasses = True
     name = SCHEME_NAME
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]]:
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict[str, list[str]]:
         view = auto_schema.view
         return {SCHEME_NAME: required_scopes(view, view.request)}
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, object]:
         request = getattr(auto_schema.view, "request", None)
         token_url = endpoint_url(request, "token")
         return {

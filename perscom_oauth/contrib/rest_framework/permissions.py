@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
@@ -10,6 +10,10 @@ from rest_framework.request import Request
 
 from ...effective_scopes import member_scopes
 from ...tenancy import organization_for_request
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+    from rest_framework.views import APIView
 
 #: Recorded on the Django request when a token lacks a scope; ``exception_handler`` turns it
 #: into the RFC 6750 §3.1 ``WWW-Authenticate`` challenge of the 403.
@@ -43,7 +47,7 @@ class ScopePermissions(BasePermission):
         "DELETE": ["delete:%(model_name)s"],
     }
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         required = self.get_required_scopes(request, view)
         token = request.auth
         if hasattr(token, "effective_scopes"):
@@ -57,7 +61,7 @@ class ScopePermissions(BasePermission):
         held = member_scopes(user, organization_for_request(request._request))
         return held is not None and set(required) <= held
 
-    def get_required_scopes(self, request: Request, view: Any) -> list[str]:
+    def get_required_scopes(self, request: Request, view: APIView) -> list[str]:
         declared = getattr(view, "required_scopes", None)
         if isinstance(declared, dict):
             action = getattr(view, "action", None)
@@ -75,8 +79,8 @@ class ScopePermissions(BasePermission):
         model = self.get_model(view)
         return [scope % {"model_name": model._meta.model_name} for scope in self.scopes_map[request.method]]
 
-    def get_model(self, view: Any) -> Any:
-        queryset = getattr(view, "queryset", None)
+    def get_model(self, view: APIView) -> type[Model]:
+        queryset: QuerySet[Model] | None = getattr(view, "queryset", None)
         if queryset is None and hasattr(view, "get_queryset"):
             queryset = view.get_queryset()
         if queryset is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from perscom_oauth.purge import purge
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         "than PERSCOM_OAUTH['AUDIT_RETENTION_DAYS'], in batches."
     )
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per transaction (1000).")
         parser.add_argument(
             "--pause",

@@ -9,7 +9,7 @@ that is printed once with ``--print-secret`` and stored hashed.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.datastructures import MultiValueDict
@@ -19,6 +19,11 @@ from perscom_oauth.admin.forms import APPLICATION_TYPES, ApplicationForm
 from perscom_oauth.applications import create_application
 from perscom_oauth.models import Application
 from perscom_oauth.scopes import ALL_SCOPES
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from perscom_oauth.typing import Organization
 
 #: The form's field for each option, to name the option the user typed in an error.
 OPTION_OF_FIELD = {
@@ -110,7 +115,7 @@ class Command(BaseCommand):
         secret = create_application(application)
         self.report(application, secret, options)
 
-    def find_organization(self, value: str) -> Any:
+    def find_organization(self, value: str) -> Organization:
         adapter = get_adapter()
         model = adapter.get_organization_model()
         by_slug = model._default_manager.filter(slug=value).first() if has_field(model, "slug") else None
@@ -122,7 +127,7 @@ class Command(BaseCommand):
             )
         return organization
 
-    def refuse_taken_client_id(self, application: Any) -> None:
+    def refuse_taken_client_id(self, application: Application) -> None:
         if Application.objects.filter(client_id=application.client_id).exists():
             client_id = application.client_id
             raise CommandError(f"--client-id: an application with client ID {client_id!r} exists.")
@@ -134,7 +139,7 @@ class Command(BaseCommand):
             lines.extend(f"  {option}: {error}" for error in errors)
         return "\n".join(lines)
 
-    def report(self, application: Any, secret: str | None, options: dict[str, Any]) -> None:
+    def report(self, application: Application, secret: str | None, options: dict[str, Any]) -> None:
         shown = secret if options["print_secret"] else None
         if options["json"]:
             printed = {
@@ -161,5 +166,5 @@ class Command(BaseCommand):
             self.stderr.write("A public client has no secret: it must use PKCE.")
 
 
-def has_field(model: type[Any], name: str) -> bool:
+def has_field(model: type[Model], name: str) -> bool:
     return any(field.name == name for field in model._meta.get_fields())

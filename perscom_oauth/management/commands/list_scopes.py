@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from perscom_oauth.scopes import registry
 
@@ -13,7 +13,7 @@ from perscom_oauth.scopes import registry
 class Command(BaseCommand):
     help = "List every scope clients may request, with its description and permission."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print a JSON list instead of a table.")
 
     def handle(self, *args: Any, **options: Any) -> None:
