@@ -89,18 +89,14 @@ def test_list_pages_do_not_grow_with_rows(org: Organization, other_org: Organiza
     assert after == before
 
 
-def test_authorizations_page_is_paginated(org: Organization) -> None:
+def test_authorizations_page_is_paginated(org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
     client = admin_client(superuser())
     populate(org, 3, 0)
     from perscom_oauth.admin import authorizations
 
-    original = authorizations.PER_PAGE
-    authorizations.PER_PAGE = 2
-    try:
-        first = client.get(CHANGELISTS["authorizations"])
-        second = client.get(CHANGELISTS["authorizations"], {"p": "2"})
-    finally:
-        authorizations.PER_PAGE = original
+    monkeypatch.setattr(authorizations, "PER_PAGE", 2)
+    first = client.get(CHANGELISTS["authorizations"])
+    second = client.get(CHANGELISTS["authorizations"], {"p": "2"})
     assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
     assert "3 authorizations" in first.content.decode()
     assert {row.key for row in first.context["rows"]}.isdisjoint(row.key for row in second.context["rows"])
