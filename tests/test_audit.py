@@ -19,7 +19,7 @@ from perscom_oauth.revocation import revoke_authorization
 from perscom_oauth.signals import audit_event
 from tests.admin_support import admin_client, superuser
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, OrganizationFactory
-from tests.oauth import OAuthClient, basic_auth, pkce_pair
+from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = pytest.mark.django_db
 Event = AuditEvent.Event
@@ -77,18 +77,9 @@ def test_authorization_granted_and_denied(oauth: OAuthClient, member: Any, app: 
 
 
 def test_token_issued_refreshed_and_reuse(oauth: OAuthClient, member: Any, app: Application) -> None:
-    verifier, challenge = pkce_pair()
-    code = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")["code"]
-    exchange = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": app.client_id,
-        "client_secret": SECRET,
-        "code_verifier": verifier,
-    }
+    code, verifier = oauth.pkce_code(member, app)
     tokens: dict[str, Any] = {}
-    assert during(lambda: tokens.update(oauth.token(**exchange).json())) == [
+    assert during(lambda: tokens.update(oauth.exchange(app, code, code_verifier=verifier).json())) == [
         (Event.TOKEN_ISSUED, "client", None)
     ]
     issued = AuditEvent.objects.get(event=Event.TOKEN_ISSUED)
@@ -109,7 +100,7 @@ def test_token_issued_refreshed_and_reuse(oauth: OAuthClient, member: Any, app: 
     assert [e for e in reuse if e[0] == Event.REFRESH_TOKEN_REUSED] == [
         (Event.REFRESH_TOKEN_REUSED, "client", None)
     ]
-    replay = during(lambda: oauth.token(**exchange))
+    replay = during(lambda: oauth.exchange(app, code, code_verifier=verifier))
     assert [e for e in replay if e[0] == Event.CODE_REPLAYED] == [(Event.CODE_REPLAYED, "client", None)]
 
 

@@ -106,13 +106,7 @@ def test_loopback_redirect_uri_may_use_any_port(
     assert query["state"] == "st"
 
     # RFC 6749 §4.1.3: the token request repeats the very same redirect_uri.
-    token = oauth.token(
-        grant_type="authorization_code",
-        code=query["code"],
-        redirect_uri=uri,
-        client_id=app.client_id,
-        client_secret=SECRET,
-    )
+    token = oauth.exchange(app, query["code"], redirect_uri=uri)
     assert token.status_code == 200, token.content
 
 

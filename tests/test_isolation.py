@@ -85,12 +85,7 @@ def test_member_of_one_organization_cannot_authorize_for_another(
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         redirect_uris=REDIRECT_URI,
     )
-    browser = bravo.client()
-    browser.force_login(member)
-    response = browser.get(
-        "/oauth/authorize",
-        {"response_type": "code", "client_id": foreign_app.client_id, "redirect_uri": REDIRECT_URI},
-    )
+    response = bravo.authorization_request(member, "get", client_id=foreign_app.client_id)
     assert response.status_code == 403
 
 

@@ -14,17 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def ask(oauth: OAuthClient, user: Any, app: Application, scope: str, **extra: str) -> Any:
-    browser = oauth.client()
-    browser.force_login(user)
-    params = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": scope,
-        "state": "s",
-        **extra,
-    }
-    return browser.get("/oauth/authorize", params)
+    return oauth.authorization_request(
+        user, "get", **{"client_id": app.client_id, "scope": scope, "state": "s", **extra}
+    )
 
 
 def test_same_or_narrower_scopes_skip_the_screen(oauth: OAuthClient, member: Any, app: Application) -> None:
