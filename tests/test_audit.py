@@ -17,7 +17,6 @@ from perscom_oauth.audit import Actor
 from perscom_oauth.models import Application, AuditEvent, Organization
 from perscom_oauth.revocation import revoke_authorization
 from perscom_oauth.signals import audit_event
-from tests.admin_support import admin_client, superuser
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, OrganizationFactory
 from tests.oauth import OAuthClient, basic_auth
 
@@ -45,16 +44,6 @@ def during(action: Callable[[], Any]) -> list[tuple[str, str, str | None]]:
     action()
     new = AuditEvent.objects.filter(pk__gt=last).order_by("pk").select_related("actor")
     return [(e.event, e.actor_type, e.actor.get_username() if e.actor else None) for e in new]
-
-
-@pytest.fixture
-def root() -> Any:
-    return superuser()
-
-
-@pytest.fixture
-def admin(root: Any) -> Client:
-    return admin_client(root)
 
 
 def test_authorization_granted_and_denied(oauth: OAuthClient, member: Any, app: Application) -> None:
