@@ -103,5 +103,11 @@ class OAuthClient:
             **extra,
         )
 
+    def revoke(self, application: Any, token: str) -> Any:
+        """RFC 7009 revocation by a confidential client (HTTP Basic)."""
+        return self.client().post(
+            "/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(application.client_id)
+        )
+
     def api(self, access_token: str, path: str = "/api/me") -> Any:
         return self.client().get(path, HTTP_AUTHORIZATION=f"Bearer {access_token}")

@@ -167,9 +167,7 @@ def test_every_event_is_signalled_once(
     sent: list[AuditEvent], oauth: OAuthClient, member: Any, app: Application, admin: Client
 ) -> None:
     token = oauth.code_flow(member, app).json()
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["access_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["access_token"])
     admin.post(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/")
 
     stored = list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True))

@@ -68,9 +68,7 @@ def test_revoking_from_another_organizations_host_is_refused(
     oauth: OAuthClient, bravo: OAuthClient, member: Any, app: Application
 ) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
-    response = bravo.client().post(
-        "/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    response = bravo.revoke(app, token)
     assert response.status_code == 401
     assert oauth.api(token).status_code == 200
 

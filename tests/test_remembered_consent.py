@@ -8,7 +8,7 @@ import pytest
 
 from perscom_oauth.models import Application, AuditEvent
 from tests.factories import REDIRECT_URI
-from tests.oauth import OAuthClient, basic_auth
+from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,7 @@ def test_prompt_consent_always_asks(oauth: OAuthClient, member: Any, app: Applic
 
 def test_revoked_consent_is_forgotten(oauth: OAuthClient, member: Any, app: Application) -> None:
     token = oauth.code_flow(member, app, scope="view:user").json()
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["refresh_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["refresh_token"])
     assert ask(oauth, member, app, "view:user").status_code == 200
 
 
