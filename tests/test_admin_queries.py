@@ -30,35 +30,27 @@ def populate(organization: Organization, count: int, start: int) -> None:
         user = UserFactory(username=f"user-{n}")
         MembershipFactory(user=user, organization=organization)
         application = ApplicationFactory(organization=organization, name=f"App {n}")
-        id_token = IDToken.objects.create(
-            user=user, application=application, jti=uuid.uuid4(), expires=later, scope="openid"
-        )
+        of_user = {"user": user, "application": application}
+        id_token = IDToken.objects.create(**of_user, jti=uuid.uuid4(), expires=later, scope="openid")
         access = AccessToken.objects.create(
-            user=user,
-            application=application,
-            token=f"access-{n}-{uuid.uuid4()}",
-            expires=later,
-            scope="view:user",
-            id_token=id_token,
+            **of_user, token=f"access-{n}-{uuid.uuid4()}", expires=later, scope="view:user", id_token=id_token
         )
-        RefreshToken.objects.create(
-            user=user, application=application, token=f"refresh-{n}-{uuid.uuid4()}", access_token=access
-        )
+        RefreshToken.objects.create(**of_user, token=f"refresh-{n}-{uuid.uuid4()}", access_token=access)
         Grant.objects.create(
-            user=user,
-            application=application,
+            **of_user,
             code=f"code-{n}-{uuid.uuid4()}",
             expires=later,
             redirect_uri=REDIRECT_URI,
             scope="view:rank",
         )
+        # The user's client was issued a token, in the organization.
         record(
             Event.TOKEN_ISSUED,
+            actor=user,
+            subject=user,
+            application=application,
             organization=organization,
             actor_type=Actor.CLIENT,
-            actor=user,
-            application=application,
-            subject=user,
         )
 
 
