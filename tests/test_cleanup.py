@@ -34,8 +34,15 @@ def past(seconds: int) -> Any:
     return timezone.now() - timedelta(seconds=seconds)
 
 
-def test_live_credentials_survive(oauth: OAuthClient, member: Any, app: Application) -> None:
-    token = oauth.code_flow(member, app).json()
+@pytest.fixture
+def token(oauth: OAuthClient, member: Any, app: Application) -> dict[str, Any]:
+    """The token response of a code flow of ``member`` for ``app``."""
+    return dict(oauth.code_flow(member, app).json())
+
+
+def test_live_credentials_survive(
+    oauth: OAuthClient, member: Any, app: Application, token: dict[str, Any]
+) -> None:
     oauth.authorize(member, app)
 
     assert "access tokens: deleted 0" in cleanup()
@@ -46,9 +53,8 @@ def test_live_credentials_survive(oauth: OAuthClient, member: Any, app: Applicat
 
 
 def test_expired_access_token_is_kept_while_its_refresh_token_lives(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
     AccessToken.objects.update(expires=past(60))
 
     cleanup()
@@ -92,9 +98,8 @@ def test_rotated_refresh_tokens_stay_while_their_family_lives(
 
 
 def test_just_revoked_refresh_tokens_wait_for_the_grace_period(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
     oauth.revoke(app, token["refresh_token"])
     assert RefreshToken.objects.get().revoked is not None
 
@@ -132,9 +137,8 @@ def test_expired_codes_are_deleted(oauth: OAuthClient, member: Any, app: Applica
 
 
 def test_code_replay_records_go_with_what_they_issued(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
     AuthorizationCodeUse.objects.update(created=past(3600))
     cleanup()
     assert AuthorizationCodeUse.objects.count() == 1
