@@ -31,10 +31,10 @@ def other_org(db: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> None:
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Throttle counters and cached lookups never leak from one test into the next."""
     cache.clear()
-    CacheHealth.down = False
+    monkeypatch.setattr(CacheHealth, "down", False)
 
 
 def role(name: str, *codenames: str) -> Group:
