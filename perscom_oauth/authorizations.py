@@ -1,6 +1,6 @@
 """Authorizations: what a user has granted an application, while it still holds something.
 
-An authorization is a (user, application) pair with live credentials: an unexpired access
+An authorization is an (application, user) pair with live credentials: an unexpired access
 token, an unrevoked refresh token, or an unused authorization code. There is no row for it:
 it is read from those three tables, in a fixed number of queries whatever the number of
 pairs. The admin's "Authorizations" page and the user's "Authorized applications" page both
@@ -73,7 +73,7 @@ def live_credentials(filters: Q) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet
 
 
 def pairs(filters: Q) -> QuerySet[Any]:
-    """Every (user id, application id) with live credentials, as one ordered UNION query that
+    """Every (application id, user id) with live credentials, as one ordered UNION query that
     can be counted and sliced (paginated) in the database."""
     access, refresh, codes = live_credentials(filters)
     columns = ("application_id", "user_id")

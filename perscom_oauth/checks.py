@@ -14,8 +14,11 @@ from .conf import DEFAULTS
 
 PKCE_POLICIES = ("public", "all")
 
+#: The tag of every check of ours: ``manage.py check --tag perscom_oauth`` runs only them.
+TAG = "perscom_oauth"
 
-@register()
+
+@register(TAG, Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     user_settings = getattr(settings, "PERSCOM_OAUTH", {})
     if not isinstance(user_settings, dict):
@@ -30,7 +33,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         Error(
             f"PERSCOM_OAUTH has an unknown key {key!r}.",
             hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
-            id="perscom_oauth.E001",
+            id="perscom_oauth.E013",
         )
         for key in sorted(set(user_settings) - set(DEFAULTS))
     ]
@@ -92,7 +95,7 @@ def _check_adapter(path: Any) -> list[Any]:
     ]
 
 
-@register()
+@register(TAG, Tags.security)
 def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Our hooks into django-oauth-toolkit must be installed, or tenants are not enforced."""
     from .defaults import REQUIRED
@@ -157,7 +160,7 @@ def _is_subclass(value: Any, expected_path: str) -> bool:
     return isinstance(value_class, type) and issubclass(value_class, expected)
 
 
-@register()
+@register(TAG, Tags.security)
 def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """The permission <-> scope mapping must be one-to-one: collisions fail at startup."""
     from .scopes import codename_for_scope, collect_scopes
@@ -200,13 +203,22 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return errors
 
 
-@register()
+@register(TAG, Tags.compatibility)
 def check_rest_framework(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Without our exception handler, insufficient-scope 403s lack RFC 6750 §3.1's challenge."""
     if not apps.is_installed("rest_framework"):
         return []
     expected = "perscom_oauth.contrib.rest_framework.exception_handler"
-    configured = getattr(settings, "REST_FRAMEWORK", {}).get("EXCEPTION_HANDLER")
+    rest_framework = getattr(settings, "REST_FRAMEWORK", {})
+    if not isinstance(rest_framework, dict):
+        return [
+            Error(
+                f"REST_FRAMEWORK must be a dict; it is a {type(rest_framework).__name__}.",
+                hint=f'Set REST_FRAMEWORK = {{"EXCEPTION_HANDLER": "{expected}", ...}}.',
+                id="perscom_oauth.E014",
+            )
+        ]
+    configured = rest_framework.get("EXCEPTION_HANDLER")
     if configured == expected:
         return []
     return [
@@ -227,7 +239,7 @@ PER_PROCESS_CACHES = (
 )
 
 
-@register(Tags.caches, deploy=True)
+@register(TAG, Tags.caches, deploy=True)
 def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Cached token state and throttle counters must be seen by every process (token_cache)."""
     from .conf import oauth_settings
@@ -251,7 +263,7 @@ OUTAGE_MIDDLEWARE = "perscom_oauth.outage.DatabaseOutageMiddleware"
 REDIS_CACHES = ("django.core.cache.backends.redis.RedisCache", "perscom_oauth.redis_cache.RedisCache")
 
 
-@register(Tags.security, deploy=True)
+@register(TAG, Tags.security, deploy=True)
 def check_database_outage_answer(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """A database outage should be a 503 the client retries, not a 500 (docs/deployment.md)."""
     if OUTAGE_MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
@@ -267,7 +279,7 @@ def check_database_outage_answer(app_configs: Any = None, **kwargs: Any) -> list
     ]
 
 
-@register(Tags.caches, deploy=True)
+@register(TAG, Tags.caches, deploy=True)
 def check_redis_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Falling back to the database when Redis is away only works if a call to it fails: the
     Redis client waits forever on a server that stopped answering, by default."""
@@ -290,7 +302,7 @@ def check_redis_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     ]
 
 
-@register(Tags.database, deploy=True)
+@register(TAG, Tags.database, deploy=True)
 def check_persistent_connections(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """Persistent connections outlive a database restart or failover: without health checks
     the first request of every worker afterwards fails."""

@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models import Q
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from perscom_oauth.cache_health import CacheHealth
 from perscom_oauth.models import Application
+from tests.admin_support import admin_client, superuser
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.oauth import OAuthClient, host_of
 
@@ -30,10 +31,10 @@ def other_org(db: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> None:
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Throttle counters and cached lookups never leak from one test into the next."""
     cache.clear()
-    CacheHealth.down = False
+    monkeypatch.setattr(CacheHealth, "down", False)
 
 
 def role(name: str, *codenames: str) -> Group:
@@ -63,6 +64,18 @@ def make_member(org: Any, username: str, *roles: Group) -> Any:
     membership = MembershipFactory(organization=org, user=UserFactory(username=username))
     membership.roles.set(roles)
     return membership.user
+
+
+@pytest.fixture
+def root(db: Any) -> Any:
+    """A superuser."""
+    return superuser()
+
+
+@pytest.fixture
+def admin(root: Any) -> Client:
+    """The admin site, signed in as ``root``."""
+    return admin_client(root)
 
 
 @pytest.fixture

@@ -38,48 +38,60 @@ class OAuthClient:
     def client(self) -> Client:
         return Client(HTTP_HOST=self.host)
 
+    def authorization_request(self, user: Any, method: str = "post", /, **params: Any) -> Any:
+        """The answer of the authorization endpoint to ``user``, signed in, as it is (no assertion):
+        a code request to REDIRECT_URI, with ``params`` (``client_id`` first of all) added or replaced."""
+        browser = self.client()
+        browser.force_login(user)
+        data = {"response_type": "code", "redirect_uri": REDIRECT_URI, **params}
+        return (
+            browser.get("/oauth/authorize", data)
+            if method == "get"
+            else browser.post("/oauth/authorize", data)
+        )
+
     def authorize(
         self, user: Any, application: Any, scope: str = "view:user", **extra: str
     ) -> dict[str, str]:
         """Log the user in, approve, and return the redirect's query parameters."""
-        browser = self.client()
-        browser.force_login(user)
-        params: dict[str, Any] = {
-            "response_type": "code",
-            "client_id": application.client_id,
-            "redirect_uri": REDIRECT_URI,
-            "scope": scope,
-            "state": "state-1",
-            **extra,
-        }
         approved = extra.pop("approved_scopes", scope).split()
-        response = browser.post(
-            "/oauth/authorize", {**params, "approved_scopes": approved, "allow": "Authorize"}
+        params = {"client_id": application.client_id, "scope": scope, "state": "state-1", **extra}
+        response = self.authorization_request(
+            user, "post", **params, approved_scopes=approved, allow="Authorize"
         )
         assert response.status_code == 302, response.content
         return {k: v[0] for k, v in parse_qs(urlparse(response["Location"]).query).items()}
 
-    def code_flow(self, user: Any, application: Any, scope: str = "view:user", **extra: str) -> Any:
-        """Authorization code + PKCE, client secret in the body; returns the token response."""
+    def pkce_code(
+        self, user: Any, application: Any, scope: str = "view:user", **extra: str
+    ) -> tuple[str, str]:
+        """An authorization code bound to an S256 challenge (RFC 7636), and its code_verifier."""
         verifier, challenge = pkce_pair()
         query = self.authorize(
             user, application, scope, code_challenge=challenge, code_challenge_method="S256", **extra
         )
-        return self.exchange(application, query["code"], code_verifier=verifier)
+        return query["code"], verifier
+
+    def code_flow(self, user: Any, application: Any, scope: str = "view:user", **extra: str) -> Any:
+        """Authorization code + PKCE, client secret in the body; returns the token response."""
+        code, verifier = self.pkce_code(user, application, scope, **extra)
+        return self.exchange(application, code, code_verifier=verifier)
 
     def token(self, **data: str) -> Any:
         return self.client().post("/oauth/token", data)
 
-    def exchange(self, application: Any, code: str, **extra: str) -> Any:
-        """The code exchange of a confidential client (secret in the body; RFC 6749 §4.1.3)."""
-        return self.token(
-            grant_type="authorization_code",
-            code=code,
-            redirect_uri=REDIRECT_URI,
-            client_id=application.client_id,
-            client_secret=SECRET,
+    def exchange(self, application: Any, code: str, **extra: str | None) -> Any:
+        """The code exchange of a confidential client (secret in the body; RFC 6749 §4.1.3).
+        ``extra`` adds or replaces fields; None leaves one out (``client_secret=None``: a public client)."""
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": application.client_id,
+            "client_secret": SECRET,
             **extra,
-        )
+        }
+        return self.token(**{name: value for name, value in data.items() if value is not None})
 
     def refresh(self, application: Any, refresh_token: str, **extra: str) -> Any:
         """The refresh_token grant of a confidential client (RFC 6749 §6)."""
@@ -89,6 +101,12 @@ class OAuthClient:
             client_id=application.client_id,
             client_secret=SECRET,
             **extra,
+        )
+
+    def revoke(self, application: Any, token: str) -> Any:
+        """RFC 7009 revocation by a confidential client (HTTP Basic)."""
+        return self.client().post(
+            "/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(application.client_id)
         )
 
     def api(self, access_token: str, path: str = "/api/me") -> Any:

@@ -15,7 +15,7 @@ from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 from perscom_oauth import client_secrets
 from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application, AuditEvent, Organization
-from tests.admin_support import CHANGELISTS, admin_client, events, messages_of, superuser, text
+from tests.admin_support import CHANGELISTS, events, messages_of, text
 from tests.conftest import make_member
 from tests.factories import REDIRECT_URI, ApplicationFactory, OrganizationFactory
 from tests.oauth import OAuthClient, basic_auth, host_of
@@ -25,16 +25,6 @@ Grant = get_grant_model()
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/perscom_oauth/application/add/"
 Event = AuditEvent.Event
-
-
-@pytest.fixture
-def root() -> Any:
-    return superuser()
-
-
-@pytest.fixture
-def browser(root: Any) -> Client:
-    return admin_client(root)
 
 
 def new_application(org: Organization, **overrides: Any) -> dict[str, Any]:
@@ -75,8 +65,8 @@ def client_credentials(org: Organization, client_id: str, secret: str) -> Any:
 # --- the add form -----------------------------------------------------------------------------
 
 
-def test_add_form_speaks_perscom(browser: Client, org: Organization) -> None:
-    page = browser.get(ADD_URL)
+def test_add_form_speaks_perscom(admin: Client, org: Organization) -> None:
+    page = admin.get(ADD_URL)
     assert page.status_code == 200
     words = text(page)
     for label in (
@@ -94,9 +84,9 @@ def test_add_form_speaks_perscom(browser: Client, org: Organization) -> None:
 
 
 def test_creating_a_confidential_application_shows_its_secret_once(
-    browser: Client, org: Organization, root: Any
+    admin: Client, org: Organization, root: Any
 ) -> None:
-    response = browser.post(ADD_URL, new_application(org))
+    response = admin.post(ADD_URL, new_application(org))
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -115,14 +105,14 @@ def test_creating_a_confidential_application_shows_its_secret_once(
         f"/admin/perscom_oauth/application/{application.pk}/history/",
         *CHANGELISTS.values(),
     ):
-        page = browser.get(url)
+        page = admin.get(url)
         assert page.status_code == 200, url
         assert secret not in page.content.decode(), url
     [created] = events(Event.APPLICATION_CREATED)
     assert (created.actor, created.actor_type, created.application) == (root, "admin", application)
 
 
-def test_a_public_client_gets_no_secret(browser: Client, org: Organization) -> None:
+def test_a_public_client_gets_no_secret(admin: Client, org: Organization) -> None:
     data = new_application(
         org,
         name="Roster SPA",
@@ -130,7 +120,7 @@ def test_a_public_client_gets_no_secret(browser: Client, org: Organization) -> N
         client_type=Application.CLIENT_PUBLIC,
         redirect_uris=f"{REDIRECT_URI}\nhttp://127.0.0.1:8765/other",
     )
-    response = browser.post(ADD_URL, data)
+    response = admin.post(ADD_URL, data)
 
     assert response.status_code == 302
     application = Application.objects.get(name="Roster SPA")
@@ -138,13 +128,13 @@ def test_a_public_client_gets_no_secret(browser: Client, org: Organization) -> N
     assert application.redirect_uris == f"{REDIRECT_URI} http://127.0.0.1:8765/other"
 
 
-def test_all_scopes_is_stored_as_a_star(browser: Client, org: Organization) -> None:
-    browser.post(ADD_URL, new_application(org, allowed_scopes=["*", "view:user"]))
+def test_all_scopes_is_stored_as_a_star(admin: Client, org: Organization) -> None:
+    admin.post(ADD_URL, new_application(org, allowed_scopes=["*", "view:user"]))
     assert Application.objects.get(name="Roster Sync").allowed_scopes == "*"
 
 
-def test_choosing_no_scope_is_an_error(browser: Client, org: Organization) -> None:
-    response = browser.post(ADD_URL, new_application(org, allowed_scopes=[]))
+def test_choosing_no_scope_is_an_error(admin: Client, org: Organization) -> None:
+    response = admin.post(ADD_URL, new_application(org, allowed_scopes=[]))
     assert response.status_code == 200
     assert "Choose the scopes this application may request" in text(response)
     assert not Application.objects.filter(name="Roster Sync").exists()
@@ -158,20 +148,20 @@ def test_choosing_no_scope_is_an_error(browser: Client, org: Organization) -> No
     ],
 )
 def test_client_type_must_fit_the_application_type(
-    browser: Client, org: Organization, grant_type: str, client_type: str, message: str
+    admin: Client, org: Organization, grant_type: str, client_type: str, message: str
 ) -> None:
     data = new_application(
         org, authorization_grant_type=grant_type, client_type=client_type, redirect_uris=REDIRECT_URI
     )
-    response = browser.post(ADD_URL, data)
+    response = admin.post(ADD_URL, data)
     assert response.status_code == 200
     assert message in text(response)
 
 
-def test_an_organization_without_the_plan_gets_no_application(browser: Client, root: Any) -> None:
+def test_an_organization_without_the_plan_gets_no_application(admin: Client, root: Any) -> None:
     basic = OrganizationFactory(slug="basic", name="Basic Unit", plan=Organization.Plan.BASIC)
 
-    response = browser.post(ADD_URL, new_application(basic))
+    response = admin.post(ADD_URL, new_application(basic))
 
     assert response.status_code == 200
     assert "OAuth 2.0 requires the Enterprise plan; organization 'Basic Unit' is on the Basic plan." in text(
@@ -183,10 +173,10 @@ def test_an_organization_without_the_plan_gets_no_application(browser: Client, r
 
 
 def test_type_organization_and_client_type_are_fixed_after_creation(
-    browser: Client, app: Application, other_org: Organization
+    admin: Client, app: Application, other_org: Organization
 ) -> None:
     url = f"/admin/perscom_oauth/application/{app.pk}/change/"
-    page = browser.get(url)
+    page = admin.get(url)
     assert 'name="authorization_grant_type"' not in page.content.decode()
     assert "Regular Web Application" in text(page)
     data = new_application(
@@ -197,7 +187,7 @@ def test_type_organization_and_client_type_are_fixed_after_creation(
         redirect_uris=REDIRECT_URI,
         algorithm="RS256",
     )
-    assert browser.post(url, data).status_code == 302
+    assert admin.post(url, data).status_code == 302
     app.refresh_from_db()
     assert app.name == "Renamed"
     assert (app.organization.slug, app.authorization_grant_type, app.client_type) == (
@@ -207,8 +197,8 @@ def test_type_organization_and_client_type_are_fixed_after_creation(
     )
 
 
-def test_change_page_shows_the_organizations_endpoints(browser: Client, app: Application) -> None:
-    page = browser.get(f"/admin/perscom_oauth/application/{app.pk}/change/")
+def test_change_page_shows_the_organizations_endpoints(admin: Client, app: Application) -> None:
+    page = admin.get(f"/admin/perscom_oauth/application/{app.pk}/change/")
     html = page.content.decode()
     assert "Endpoints" in html
     for path in (
@@ -226,51 +216,51 @@ def test_change_page_shows_the_organizations_endpoints(browser: Client, app: App
 # --- actions ----------------------------------------------------------------------------------
 
 
-def run_action(browser: Client, action: str, *objects: Any, url: str = CHANGELISTS["applications"]) -> Any:
+def run_action(admin: Client, action: str, *objects: Any, url: str = CHANGELISTS["applications"]) -> Any:
     data = {"action": action, "_selected_action": [str(obj.pk) for obj in objects], "index": "0"}
-    return browser.post(url, data)
+    return admin.post(url, data)
 
 
 def test_rotating_the_secret_shows_the_new_one_once(
-    browser: Client, oauth: OAuthClient, org: Organization, root: Any
+    admin: Client, oauth: OAuthClient, org: Organization, root: Any
 ) -> None:
     m2m = ApplicationFactory(organization=org, authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
     assert client_credentials(org, m2m.client_id, "s3cret-for-tests").status_code == 200
 
-    redirect = run_action(browser, "rotate_secret", m2m)
+    redirect = run_action(admin, "rotate_secret", m2m)
     assert redirect.status_code == 302
-    confirm = browser.get(redirect["Location"])
+    confirm = admin.get(redirect["Location"])
     assert "The current secret stops working at once" in text(confirm)
-    response = browser.post(redirect["Location"])
+    response = admin.post(redirect["Location"])
 
     secret = one_time_secret(response)
     assert "no-store" in response["Cache-Control"]
     assert client_credentials(org, m2m.client_id, "s3cret-for-tests").status_code == 401
     assert client_credentials(org, m2m.client_id, secret).status_code == 200
-    assert secret not in browser.get(f"/admin/perscom_oauth/application/{m2m.pk}/change/").content.decode()
+    assert secret not in admin.get(f"/admin/perscom_oauth/application/{m2m.pk}/change/").content.decode()
     [rotated] = events(Event.SECRET_ROTATED)
     assert (rotated.actor, rotated.application) == (root, m2m)
 
 
 def test_rotating_needs_exactly_one_confidential_application(
-    browser: Client, app: Application, org: Organization
+    admin: Client, app: Application, org: Organization
 ) -> None:
     other = ApplicationFactory(organization=org)
-    response = run_action(browser, "rotate_secret", app, other)
-    assert "Select exactly one application" in " ".join(messages_of(browser.get(response["Location"])))
+    response = run_action(admin, "rotate_secret", app, other)
+    assert "Select exactly one application" in " ".join(messages_of(admin.get(response["Location"])))
     public = ApplicationFactory(organization=org, client_type=Application.CLIENT_PUBLIC)
-    response = run_action(browser, "rotate_secret", public)
-    assert "is a public client" in " ".join(messages_of(browser.get(response["Location"])))
-    assert browser.get(f"/admin/perscom_oauth/application/{public.pk}/rotate-secret/").status_code == 404
+    response = run_action(admin, "rotate_secret", public)
+    assert "is a public client" in " ".join(messages_of(admin.get(response["Location"])))
+    assert admin.get(f"/admin/perscom_oauth/application/{public.pk}/rotate-secret/").status_code == 404
     assert not events(Event.SECRET_ROTATED)
 
 
 def test_suspending_stops_its_tokens_with_a_clear_error(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
+    admin: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
 ) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
 
-    run_action(browser, "suspend", app)
+    run_action(admin, "suspend", app)
 
     app.refresh_from_db()
     assert not app.enabled
@@ -281,33 +271,33 @@ def test_suspending_stops_its_tokens_with_a_clear_error(
     [suspended] = events(Event.APPLICATION_SUSPENDED)
     assert (suspended.actor, suspended.application) == (root, app)
 
-    run_action(browser, "enable", app)
+    run_action(admin, "enable", app)
     assert oauth.api(token).status_code == 200
     assert len(events(Event.APPLICATION_ENABLED)) == 1
 
 
-def test_change_page_buttons_run_the_same_actions(browser: Client, app: Application) -> None:
-    page = browser.get(f"/admin/perscom_oauth/application/{app.pk}/change/")
+def test_change_page_buttons_run_the_same_actions(admin: Client, app: Application) -> None:
+    page = admin.get(f"/admin/perscom_oauth/application/{app.pk}/change/")
     assert 'data-action="suspend"' in page.content.decode()
-    response = browser.post(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/")
+    response = admin.post(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/")
     assert response.status_code == 302
     assert response["Location"] == f"/admin/perscom_oauth/application/{app.pk}/change/"
     app.refresh_from_db()
     assert not app.enabled
-    assert browser.get(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/").status_code == 405
-    assert browser.post(f"/admin/perscom_oauth/application/{app.pk}/run/delete_selected/").status_code == 403
+    assert admin.get(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/").status_code == 405
+    assert admin.post(f"/admin/perscom_oauth/application/{app.pk}/run/delete_selected/").status_code == 403
 
 
 def test_revoke_all_tokens_and_grants(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
+    admin: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
 ) -> None:
     token = oauth.code_flow(member, app).json()
     oauth.authorize(member, app)  # an unused code
 
-    response = run_action(browser, "revoke_all_tokens", app)
+    response = run_action(admin, "revoke_all_tokens", app)
 
     assert "Revoked 1 access tokens, 1 refresh tokens and 1 authorization codes." in messages_of(
-        browser.get(response["Location"])
+        admin.get(response["Location"])
     )
     assert oauth.api(token["access_token"]).status_code == 401
     assert not Grant.objects.filter(application=app).exists()
@@ -316,12 +306,12 @@ def test_revoke_all_tokens_and_grants(
 
 
 def test_deleting_an_application_revokes_its_tokens_first(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application
+    admin: Client, oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     oauth.code_flow(member, app)
     url = f"/admin/perscom_oauth/application/{app.pk}/delete/"
-    assert "Are you sure" in text(browser.get(url))
-    assert browser.post(url, {"post": "yes"}).status_code == 302
+    assert "Are you sure" in text(admin.get(url))
+    assert admin.post(url, {"post": "yes"}).status_code == 302
     assert not Application.objects.filter(pk=app.pk).exists()
     [revoked] = events(Event.TOKENS_REVOKED)
     assert revoked.details["reason"] == "deleted"
@@ -329,31 +319,31 @@ def test_deleting_an_application_revokes_its_tokens_first(
 
 
 def test_application_list_columns_filters_and_search(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application, other_org: Organization
+    admin: Client, oauth: OAuthClient, member: Any, app: Application, other_org: Organization
 ) -> None:
     oauth.code_flow(member, app)
     ApplicationFactory(organization=other_org, name="Bravo Bot", enabled=False)
     url = CHANGELISTS["applications"]
 
-    words = text(browser.get(url))
+    words = text(admin.get(url))
     assert "Regular Web Application" in words and "Bravo Bot" in words
     assert re.search(r"alpha-web", words)
-    changelist = browser.get(url).context["cl"]
+    changelist = admin.get(url).context["cl"]
     counts = {row.name: row.active_token_count for row in changelist.result_list}
     assert counts[app.name] == 1 and counts["Bravo Bot"] == 0
 
-    assert "Bravo Bot" not in text(browser.get(url, {"enabled__exact": "1"}))
-    assert "Bravo Bot" in text(browser.get(url, {"organization__id__exact": str(other_org.pk)}))
-    assert app.name not in text(browser.get(url, {"type": Application.GRANT_CLIENT_CREDENTIALS}))
-    assert "Bravo Bot" not in text(browser.get(url, {"q": "alpha-web"}))
-    assert browser.get(url, {"o": "-7"}).status_code == 200  # sortable by active tokens
+    assert "Bravo Bot" not in text(admin.get(url, {"enabled__exact": "1"}))
+    assert "Bravo Bot" in text(admin.get(url, {"organization__id__exact": str(other_org.pk)}))
+    assert app.name not in text(admin.get(url, {"type": Application.GRANT_CLIENT_CREDENTIALS}))
+    assert "Bravo Bot" not in text(admin.get(url, {"q": "alpha-web"}))
+    assert admin.get(url, {"o": "-7"}).status_code == 200  # sortable by active tokens
 
 
 # --- authorizations ---------------------------------------------------------------------------
 
 
 def test_authorizations_list_and_revoke_one_pair(
-    browser: Client,
+    admin: Client,
     oauth: OAuthClient,
     member: Any,
     app: Application,
@@ -367,45 +357,45 @@ def test_authorizations_list_and_revoke_one_pair(
     other = oauth.code_flow(other_user, app).json()
     url = CHANGELISTS["authorizations"]
 
-    page = browser.get(url)
+    page = admin.get(url)
     rows = {row.user.username: row for row in page.context["rows"]}
     assert set(rows) == {"member", "other"}
     assert sorted(rows["member"].scopes) == ["view:rank", "view:user"]
     assert (rows["member"].access_tokens, rows["member"].refresh_tokens, rows["member"].codes) == (2, 2, 0)
     assert rows["member"].first_granted is not None and rows["member"].last_used is not None
 
-    response = browser.post(url, {"revoke": rows["member"].key})
+    response = admin.post(url, {"revoke": rows["member"].key})
 
     assert response.status_code == 302
     assert oauth.api(first["access_token"]).status_code == 401
     assert not RefreshToken.objects.filter(user=member, revoked__isnull=True).exists()
     assert oauth.api(other["access_token"]).status_code == 200  # another user's pair is untouched
-    assert [row.user.username for row in browser.get(url).context["rows"]] == ["other"]
+    assert [row.user.username for row in admin.get(url).context["rows"]] == ["other"]
     [revoked] = events(Event.TOKENS_REVOKED)
     assert (revoked.actor, revoked.subject, revoked.details["access_tokens"]) == (root, "member", 2)
 
 
 def test_authorizations_filters(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application, org: Organization
+    admin: Client, oauth: OAuthClient, member: Any, app: Application, org: Organization
 ) -> None:
     oauth.code_flow(member, app)
     url = CHANGELISTS["authorizations"]
-    assert len(browser.get(url, {"q": "memb"}).context["rows"]) == 1
-    assert len(browser.get(url, {"q": "nobody"}).context["rows"]) == 0
-    assert len(browser.get(url, {"application": str(app.pk)}).context["rows"]) == 1
-    assert len(browser.get(url, {"organization": str(org.pk + 1000)}).context["rows"]) == 0
+    assert len(admin.get(url, {"q": "memb"}).context["rows"]) == 1
+    assert len(admin.get(url, {"q": "nobody"}).context["rows"]) == 0
+    assert len(admin.get(url, {"application": str(app.pk)}).context["rows"]) == 1
+    assert len(admin.get(url, {"organization": str(org.pk + 1000)}).context["rows"]) == 0
 
 
-def test_revoking_nothing_says_so(browser: Client) -> None:
-    response = browser.post(CHANGELISTS["authorizations"], {"selected": ["1:2", "junk"]})
-    assert "No authorization was revoked" in " ".join(messages_of(browser.get(response["Location"])))
+def test_revoking_nothing_says_so(admin: Client) -> None:
+    response = admin.post(CHANGELISTS["authorizations"], {"selected": ["1:2", "junk"]})
+    assert "No authorization was revoked" in " ".join(messages_of(admin.get(response["Location"])))
 
 
 # --- tokens and codes -------------------------------------------------------------------------
 
 
 def test_token_lists_mask_values_and_filter_by_status(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application
+    admin: Client, oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     live = oauth.code_flow(member, app).json()
     expired = oauth.code_flow(member, app).json()
@@ -413,31 +403,29 @@ def test_token_lists_mask_values_and_filter_by_status(
         expires=timezone.now() - timedelta(seconds=1)
     )
 
-    page = browser.get(CHANGELISTS["access tokens"])
+    page = admin.get(CHANGELISTS["access tokens"])
     html = page.content.decode()
     assert live["access_token"] not in html and expired["access_token"] not in html
     assert "sha256 …" in html
-    assert len(browser.get(CHANGELISTS["access tokens"], {"status": "active"}).context["cl"].result_list) == 1
-    assert (
-        len(browser.get(CHANGELISTS["access tokens"], {"status": "expired"}).context["cl"].result_list) == 1
-    )
-    refresh = browser.get(CHANGELISTS["refresh tokens"])
+    assert len(admin.get(CHANGELISTS["access tokens"], {"status": "active"}).context["cl"].result_list) == 1
+    assert len(admin.get(CHANGELISTS["access tokens"], {"status": "expired"}).context["cl"].result_list) == 1
+    refresh = admin.get(CHANGELISTS["refresh tokens"])
     assert live["refresh_token"] not in refresh.content.decode()
 
 
 def test_tokens_are_revoked_by_action_never_added_or_edited(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
+    admin: Client, oauth: OAuthClient, member: Any, app: Application, root: Any
 ) -> None:
     token = oauth.code_flow(member, app).json()
     access = AccessToken.objects.get()
     base = CHANGELISTS["access tokens"]
-    assert browser.get(f"{base}add/").status_code == 403
-    detail = browser.get(f"{base}{access.pk}/change/")
+    assert admin.get(f"{base}add/").status_code == 403
+    detail = admin.get(f"{base}{access.pk}/change/")
     assert detail.status_code == 200 and 'name="scope"' not in detail.content.decode()  # view only
-    assert browser.post(f"{base}{access.pk}/change/", {"scope": "create:user"}).status_code == 403
-    assert browser.post(f"{base}{access.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin.post(f"{base}{access.pk}/change/", {"scope": "create:user"}).status_code == 403
+    assert admin.post(f"{base}{access.pk}/delete/", {"post": "yes"}).status_code == 403
 
-    run_action(browser, "revoke_selected", access, url=base)
+    run_action(admin, "revoke_selected", access, url=base)
 
     assert oauth.api(token["access_token"]).status_code == 401
     assert RefreshToken.objects.get().revoked is not None  # RFC 7009 §2.1: its refresh token too
@@ -450,41 +438,41 @@ def test_tokens_are_revoked_by_action_never_added_or_edited(
 
 
 def test_refresh_token_status_filter_and_revoke(
-    browser: Client, oauth: OAuthClient, member: Any, app: Application
+    admin: Client, oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     token = oauth.code_flow(member, app).json()
     base = CHANGELISTS["refresh tokens"]
-    assert len(browser.get(base, {"status": "active"}).context["cl"].result_list) == 1
-    run_action(browser, "revoke_selected", RefreshToken.objects.get(), url=base)
-    assert len(browser.get(base, {"status": "revoked"}).context["cl"].result_list) == 1
-    assert len(browser.get(base, {"status": "active"}).context["cl"].result_list) == 0
-    assert "Revoked" in text(browser.get(base))
+    assert len(admin.get(base, {"status": "active"}).context["cl"].result_list) == 1
+    run_action(admin, "revoke_selected", RefreshToken.objects.get(), url=base)
+    assert len(admin.get(base, {"status": "revoked"}).context["cl"].result_list) == 1
+    assert len(admin.get(base, {"status": "active"}).context["cl"].result_list) == 0
+    assert "Revoked" in text(admin.get(base))
     assert oauth.api(token["access_token"]).status_code == 401
 
 
-def test_codes_list_and_revoke(browser: Client, oauth: OAuthClient, member: Any, app: Application) -> None:
+def test_codes_list_and_revoke(admin: Client, oauth: OAuthClient, member: Any, app: Application) -> None:
     code = oauth.authorize(member, app)["code"]
     base = CHANGELISTS["codes"]
-    page = browser.get(base)
+    page = admin.get(base)
     assert code not in page.content.decode()
-    assert len(browser.get(base, {"status": "active"}).context["cl"].result_list) == 1
-    run_action(browser, "revoke_selected", Grant.objects.get(), url=base)
+    assert len(admin.get(base, {"status": "active"}).context["cl"].result_list) == 1
+    run_action(admin, "revoke_selected", Grant.objects.get(), url=base)
     assert not Grant.objects.exists()
 
 
 # --- audit trail ------------------------------------------------------------------------------
 
 
-def test_audit_trail_is_read_only_and_filterable(browser: Client, app: Application, root: Any) -> None:
-    run_action(browser, "suspend", app)
+def test_audit_trail_is_read_only_and_filterable(admin: Client, app: Application, root: Any) -> None:
+    run_action(admin, "suspend", app)
     event = AuditEvent.objects.get()
     base = CHANGELISTS["audit"]
-    assert "Application suspended" in text(browser.get(base))
-    assert len(browser.get(base, {"event__exact": "application_suspended"}).context["cl"].result_list) == 1
-    assert len(browser.get(base, {"event__exact": "token_issued"}).context["cl"].result_list) == 0
-    assert len(browser.get(base, {"q": "alpha-web"}).context["cl"].result_list) == 1
-    assert browser.get(f"{base}add/").status_code == 403
-    assert browser.get(f"{base}{event.pk}/change/").status_code == 200
-    assert browser.post(f"{base}{event.pk}/change/", {"event": "token_issued"}).status_code == 403
-    assert browser.post(f"{base}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert "Application suspended" in text(admin.get(base))
+    assert len(admin.get(base, {"event__exact": "application_suspended"}).context["cl"].result_list) == 1
+    assert len(admin.get(base, {"event__exact": "token_issued"}).context["cl"].result_list) == 0
+    assert len(admin.get(base, {"q": "alpha-web"}).context["cl"].result_list) == 1
+    assert admin.get(f"{base}add/").status_code == 403
+    assert admin.get(f"{base}{event.pk}/change/").status_code == 200
+    assert admin.post(f"{base}{event.pk}/change/", {"event": "token_issued"}).status_code == 403
+    assert admin.post(f"{base}{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.get().event == "application_suspended"

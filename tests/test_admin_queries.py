@@ -30,35 +30,27 @@ def populate(organization: Organization, count: int, start: int) -> None:
         user = UserFactory(username=f"user-{n}")
         MembershipFactory(user=user, organization=organization)
         application = ApplicationFactory(organization=organization, name=f"App {n}")
-        id_token = IDToken.objects.create(
-            user=user, application=application, jti=uuid.uuid4(), expires=later, scope="openid"
-        )
+        of_user = {"user": user, "application": application}
+        id_token = IDToken.objects.create(**of_user, jti=uuid.uuid4(), expires=later, scope="openid")
         access = AccessToken.objects.create(
-            user=user,
-            application=application,
-            token=f"access-{n}-{uuid.uuid4()}",
-            expires=later,
-            scope="view:user",
-            id_token=id_token,
+            **of_user, token=f"access-{n}-{uuid.uuid4()}", expires=later, scope="view:user", id_token=id_token
         )
-        RefreshToken.objects.create(
-            user=user, application=application, token=f"refresh-{n}-{uuid.uuid4()}", access_token=access
-        )
+        RefreshToken.objects.create(**of_user, token=f"refresh-{n}-{uuid.uuid4()}", access_token=access)
         Grant.objects.create(
-            user=user,
-            application=application,
+            **of_user,
             code=f"code-{n}-{uuid.uuid4()}",
             expires=later,
             redirect_uri=REDIRECT_URI,
             scope="view:rank",
         )
+        # The user's client was issued a token, in the organization.
         record(
             Event.TOKEN_ISSUED,
+            actor=user,
+            subject=user,
+            application=application,
             organization=organization,
             actor_type=Actor.CLIENT,
-            actor=user,
-            application=application,
-            subject=user,
         )
 
 
@@ -89,18 +81,14 @@ def test_list_pages_do_not_grow_with_rows(org: Organization, other_org: Organiza
     assert after == before
 
 
-def test_authorizations_page_is_paginated(org: Organization) -> None:
+def test_authorizations_page_is_paginated(org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
     client = admin_client(superuser())
     populate(org, 3, 0)
     from perscom_oauth.admin import authorizations
 
-    original = authorizations.PER_PAGE
-    authorizations.PER_PAGE = 2
-    try:
-        first = client.get(CHANGELISTS["authorizations"])
-        second = client.get(CHANGELISTS["authorizations"], {"p": "2"})
-    finally:
-        authorizations.PER_PAGE = original
+    monkeypatch.setattr(authorizations, "PER_PAGE", 2)
+    first = client.get(CHANGELISTS["authorizations"])
+    second = client.get(CHANGELISTS["authorizations"], {"p": "2"})
     assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
     assert "3 authorizations" in first.content.decode()
     assert {row.key for row in first.context["rows"]}.isdisjoint(row.key for row in second.context["rows"])

@@ -112,17 +112,8 @@ def test_application_asking_beyond_its_allowed_scopes_is_invalid_scope(
     oauth: OAuthClient, member: Any, org: Organization
 ) -> None:
     narrow = ApplicationFactory(organization=org, allowed_scopes="view:user")
-    browser = oauth.client()
-    browser.force_login(member)
-    response = browser.get(
-        "/oauth/authorize",
-        {
-            "response_type": "code",
-            "client_id": narrow.client_id,
-            "redirect_uri": "http://127.0.0.1:8765/callback",
-            "scope": "view:user delete:user",
-            "state": "s",
-        },
+    response = oauth.authorization_request(
+        member, "get", client_id=narrow.client_id, scope="view:user delete:user", state="s"
     )
     assert response.status_code == 302
     assert "error=invalid_scope" in response["Location"]  # RFC 6749 §4.1.2.1

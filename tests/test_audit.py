@@ -17,9 +17,8 @@ from perscom_oauth.audit import Actor
 from perscom_oauth.models import Application, AuditEvent, Organization
 from perscom_oauth.revocation import revoke_authorization
 from perscom_oauth.signals import audit_event
-from tests.admin_support import admin_client, superuser
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, OrganizationFactory
-from tests.oauth import OAuthClient, basic_auth, pkce_pair
+from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = pytest.mark.django_db
 Event = AuditEvent.Event
@@ -47,16 +46,6 @@ def during(action: Callable[[], Any]) -> list[tuple[str, str, str | None]]:
     return [(e.event, e.actor_type, e.actor.get_username() if e.actor else None) for e in new]
 
 
-@pytest.fixture
-def root() -> Any:
-    return superuser()
-
-
-@pytest.fixture
-def admin(root: Any) -> Client:
-    return admin_client(root)
-
-
 def test_authorization_granted_and_denied(oauth: OAuthClient, member: Any, app: Application) -> None:
     assert during(lambda: oauth.authorize(member, app)) == [(Event.AUTHORIZATION_GRANTED, "user", "member")]
     entry = AuditEvent.objects.get()
@@ -77,18 +66,9 @@ def test_authorization_granted_and_denied(oauth: OAuthClient, member: Any, app: 
 
 
 def test_token_issued_refreshed_and_reuse(oauth: OAuthClient, member: Any, app: Application) -> None:
-    verifier, challenge = pkce_pair()
-    code = oauth.authorize(member, app, code_challenge=challenge, code_challenge_method="S256")["code"]
-    exchange = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": app.client_id,
-        "client_secret": SECRET,
-        "code_verifier": verifier,
-    }
+    code, verifier = oauth.pkce_code(member, app)
     tokens: dict[str, Any] = {}
-    assert during(lambda: tokens.update(oauth.token(**exchange).json())) == [
+    assert during(lambda: tokens.update(oauth.exchange(app, code, code_verifier=verifier).json())) == [
         (Event.TOKEN_ISSUED, "client", None)
     ]
     issued = AuditEvent.objects.get(event=Event.TOKEN_ISSUED)
@@ -109,7 +89,7 @@ def test_token_issued_refreshed_and_reuse(oauth: OAuthClient, member: Any, app: 
     assert [e for e in reuse if e[0] == Event.REFRESH_TOKEN_REUSED] == [
         (Event.REFRESH_TOKEN_REUSED, "client", None)
     ]
-    replay = during(lambda: oauth.token(**exchange))
+    replay = during(lambda: oauth.exchange(app, code, code_verifier=verifier))
     assert [e for e in replay if e[0] == Event.CODE_REPLAYED] == [(Event.CODE_REPLAYED, "client", None)]
 
 
@@ -187,9 +167,7 @@ def test_every_event_is_signalled_once(
     sent: list[AuditEvent], oauth: OAuthClient, member: Any, app: Application, admin: Client
 ) -> None:
     token = oauth.code_flow(member, app).json()
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["access_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["access_token"])
     admin.post(f"/admin/perscom_oauth/application/{app.pk}/run/suspend/")
 
     stored = list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True))

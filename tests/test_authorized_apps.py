@@ -112,17 +112,12 @@ def test_revoke_needs_csrf(oauth: OAuthClient, member: Any, app: Application, or
 
 
 def test_revoke_touches_only_this_user_and_organization(
-    oauth: OAuthClient,
-    member: Any,
-    app: Application,
-    org: Organization,
-    other_org: Organization,
-    admin_role: Any,
+    oauth: OAuthClient, member: Any, app: Application, other_org: Organization, admin_role: Any
 ) -> None:
-    someone = make_member(org, "someone", admin_role)
+    someone = make_member(app.organization, "someone", admin_role)
     theirs = oauth.code_flow(someone, app).json()["access_token"]
     elsewhere = ApplicationFactory(organization=other_org)
-    client = page_for(member, org)
+    client = page_for(member, app.organization)
 
     client.post(URL, {"application": str(elsewhere.pk)})
     client.post(URL, {"application": "junk"})

@@ -118,18 +118,7 @@ def test_malformed_authorization_requests(
 
 
 def test_consent_post_with_unknown_client(oauth: OAuthClient, member: Any, app: Application) -> None:
-    browser = oauth.client()
-    browser.force_login(member)
-    response = browser.post(
-        "/oauth/authorize",
-        {
-            "client_id": "unknown",
-            "response_type": "code",
-            "redirect_uri": REDIRECT_URI,
-            "scope": "view:user",
-            "allow": "1",
-        },
-    )
+    response = oauth.authorization_request(member, client_id="unknown", scope="view:user", allow="1")
     assert response.status_code == 400
 
 
@@ -155,16 +144,6 @@ def test_openid_for_an_application_without_a_signing_algorithm(
 
     app = ApplicationFactory(organization=org)
     Application.objects.filter(pk=app.pk).update(algorithm="")
-    browser = oauth.client()
-    browser.force_login(member)
-    response = browser.get(
-        "/oauth/authorize",
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": REDIRECT_URI,
-            "scope": "openid",
-        },
-    )
+    response = oauth.authorization_request(member, "get", client_id=app.client_id, scope="openid")
     assert response.status_code == 302
     assert "error=invalid_scope" in response["Location"]  # not a 500 when the ID token is signed

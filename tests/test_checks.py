@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.checks import run_checks
+from django.core.checks import Tags, run_checks
+from django.core.checks.registry import registry
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from perscom_oauth.checks import TAG
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
 
 
@@ -24,7 +26,7 @@ def test_the_demo_configuration_is_clean() -> None:
     ("value", "expected"),
     [
         ("not a dict", "perscom_oauth.E001"),
-        ({"PLANS_WITH_OAUTH": ["enterprise"], "PLAN_WITH_OAUTH": []}, "perscom_oauth.E001"),
+        ({"PLANS_WITH_OAUTH": ["enterprise"], "PLAN_WITH_OAUTH": []}, "perscom_oauth.E013"),
         ({"ADAPTER": "no.such.Adapter"}, "perscom_oauth.E002"),
         ({"ADAPTER": "django.contrib.auth.models.User"}, "perscom_oauth.E002"),
         ({"PLANS_WITH_OAUTH": "enterprise"}, "perscom_oauth.E004"),
@@ -59,6 +61,15 @@ def test_grant_model_must_be_ours(settings: Any) -> None:
 def test_rest_framework_exception_handler_is_recommended(settings: Any) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "myproject.handler"}
     assert ids() == ["perscom_oauth.W002"]
+
+
+@pytest.mark.parametrize("value", [["EXCEPTION_HANDLER"], "perscom_oauth.contrib.rest_framework"])
+def test_rest_framework_that_is_not_a_dict_is_an_error_not_a_crash(settings: Any, value: Any) -> None:
+    """DRF's own checks raise on such a value: ``--tag perscom_oauth`` runs ours alone."""
+    settings.REST_FRAMEWORK = value
+    assert [m.id for m in run_checks(tags=[TAG])] == ["perscom_oauth.E014"]
+    with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E014.*\n\s+HINT: Set REST_FRAMEWORK = "):
+        call_command("check", tag=[TAG])
 
 
 def test_manage_py_check_reports_them(settings: Any) -> None:
@@ -119,6 +130,46 @@ def test_persistent_connections_without_health_checks_are_reported_for_deploymen
     assert [m.id for m in check_persistent_connections()] == ["perscom_oauth.W006"]
     monkeypatch.setitem(database, "CONN_HEALTH_CHECKS", True)
     assert check_persistent_connections() == []
+
+
+DEPLOY_CHECKS = {
+    "check_shared_cache",
+    "check_database_outage_answer",
+    "check_redis_timeouts",
+    "check_persistent_connections",
+}
+
+
+def ours(include_deployment_checks: bool) -> dict[str, set[str]]:
+    """Our registered checks, by function name, with their tags."""
+    return {
+        check.__name__: set(check.tags)
+        for check in registry.get_checks(include_deployment_checks)
+        if check.__module__ == "perscom_oauth.checks"
+    }
+
+
+def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() -> None:
+    plain, deploy = ours(False), ours(True)
+    assert set(plain) == {"check_settings", "check_oauth2_provider", "check_scopes", "check_rest_framework"}
+    assert set(deploy) == set(plain) | DEPLOY_CHECKS
+    assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy
+    assert {name for name, tags in deploy.items() if Tags.security in tags} == {
+        "check_oauth2_provider",
+        "check_scopes",
+        "check_database_outage_answer",
+    }
+
+
+def test_check_tag_selects_ours(settings: Any) -> None:
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("DatabaseOutageMiddleware")]
+    assert run_checks(tags=[TAG]) == []
+    assert "perscom_oauth.W004" in [m.id for m in run_checks(tags=[TAG], include_deployment_checks=True)]
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": "no.such.Adapter"}
+    assert [m.id for m in run_checks(tags=[TAG])] == ["perscom_oauth.E002"]
+    assert run_checks(tags=[Tags.urls]) == []
+    with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E002"):
+        call_command("check", tag=[TAG])
 
 
 def test_the_demo_has_no_deployment_warning_of_ours() -> None:

@@ -15,7 +15,7 @@ from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 from perscom_oauth.audit import Actor, Event, record
 from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application, AuditEvent, AuthorizationCodeUse, Organization
-from tests.factories import SECRET, ApplicationFactory
+from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
 
 Grant = get_grant_model()
@@ -30,37 +30,37 @@ def cleanup(*args: str) -> str:
     return out.getvalue()
 
 
-def refresh(oauth: OAuthClient, app: Application, refresh_token: str) -> Any:
-    return oauth.token(
-        grant_type="refresh_token", refresh_token=refresh_token, client_id=app.client_id, client_secret=SECRET
-    )
-
-
 def past(seconds: int) -> Any:
     return timezone.now() - timedelta(seconds=seconds)
 
 
-def test_live_credentials_survive(oauth: OAuthClient, member: Any, app: Application) -> None:
-    token = oauth.code_flow(member, app).json()
+@pytest.fixture
+def token(oauth: OAuthClient, member: Any, app: Application) -> dict[str, Any]:
+    """The token response of a code flow of ``member`` for ``app``."""
+    return dict(oauth.code_flow(member, app).json())
+
+
+def test_live_credentials_survive(
+    oauth: OAuthClient, member: Any, app: Application, token: dict[str, Any]
+) -> None:
     oauth.authorize(member, app)
 
     assert "access tokens: deleted 0" in cleanup()
 
     assert oauth.api(token["access_token"]).status_code == 200
     assert Grant.objects.count() == 1
-    assert refresh(oauth, app, token["refresh_token"]).status_code == 200
+    assert oauth.refresh(app, token["refresh_token"]).status_code == 200
 
 
 def test_expired_access_token_is_kept_while_its_refresh_token_lives(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
     AccessToken.objects.update(expires=past(60))
 
     cleanup()
 
     assert AccessToken.objects.count() == 1  # the base library refuses a refresh token without it
-    assert refresh(oauth, app, token["refresh_token"]).status_code == 200
+    assert oauth.refresh(app, token["refresh_token"]).status_code == 200
 
 
 def test_expired_machine_to_machine_token_is_deleted(oauth: OAuthClient, org: Organization) -> None:
@@ -81,15 +81,15 @@ def test_rotated_refresh_tokens_stay_while_their_family_lives(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
     first = oauth.code_flow(member, app).json()
-    second = refresh(oauth, app, first["refresh_token"]).json()
-    third = refresh(oauth, app, second["refresh_token"]).json()
+    second = oauth.refresh(app, first["refresh_token"]).json()
+    third = oauth.refresh(app, second["refresh_token"]).json()
     RefreshToken.objects.filter(revoked__isnull=False).update(revoked=past(3600))
 
     cleanup()
 
     assert RefreshToken.objects.count() == 3
     # Reuse of a rotated token is still detected (RFC 9700 §4.14.2): the family is revoked.
-    assert refresh(oauth, app, first["refresh_token"]).status_code == 400
+    assert oauth.refresh(app, first["refresh_token"]).status_code == 400
     assert AuditEvent.objects.filter(event=Event.REFRESH_TOKEN_REUSED).count() == 1
     assert oauth.api(third["access_token"]).status_code == 401
 
@@ -98,12 +98,9 @@ def test_rotated_refresh_tokens_stay_while_their_family_lives(
 
 
 def test_just_revoked_refresh_tokens_wait_for_the_grace_period(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["refresh_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["refresh_token"])
     assert RefreshToken.objects.get().revoked is not None
 
     cleanup()
@@ -127,7 +124,7 @@ def test_idle_refresh_tokens_are_deleted(
 
     assert "refresh tokens: deleted 2" in cleanup()
 
-    assert refresh(oauth, app, fresh["refresh_token"]).status_code == 200
+    assert oauth.refresh(app, fresh["refresh_token"]).status_code == 200
 
 
 def test_expired_codes_are_deleted(oauth: OAuthClient, member: Any, app: Application) -> None:
@@ -140,16 +137,13 @@ def test_expired_codes_are_deleted(oauth: OAuthClient, member: Any, app: Applica
 
 
 def test_code_replay_records_go_with_what_they_issued(
-    oauth: OAuthClient, member: Any, app: Application
+    oauth: OAuthClient, app: Application, token: dict[str, Any]
 ) -> None:
-    token = oauth.code_flow(member, app).json()
     AuthorizationCodeUse.objects.update(created=past(3600))
     cleanup()
     assert AuthorizationCodeUse.objects.count() == 1
 
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["access_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["access_token"])
     assert "code-replay records: deleted 1" in cleanup()
 
 

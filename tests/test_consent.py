@@ -67,18 +67,8 @@ def test_tampered_approval_cannot_add_scopes(oauth: OAuthClient, member: Any, ap
 
 
 def test_approving_nothing_is_a_refusal(oauth: OAuthClient, member: Any, app: Application) -> None:
-    browser = oauth.client()
-    browser.force_login(member)
-    response = browser.post(
-        "/oauth/authorize",
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": REDIRECT_URI,
-            "scope": ASKED,
-            "state": "s",
-            "allow": "Authorize",
-        },
+    response = oauth.authorization_request(
+        member, client_id=app.client_id, scope=ASKED, state="s", allow="Authorize"
     )
     query = parse_qs(urlparse(response["Location"]).query)
     assert query["error"] == ["access_denied"]  # RFC 6749 §4.1.2.1

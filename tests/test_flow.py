@@ -79,33 +79,20 @@ def test_public_client_has_no_secret_and_must_use_pkce(oauth: OAuthClient, membe
     assert "error=invalid_request" in response["Location"]
     assert "Code+challenge+required" in response["Location"]
 
-    verifier, challenge = pkce_pair()
-    query = oauth.authorize(member, spa, code_challenge=challenge, code_challenge_method="S256")
-    response = oauth.token(
-        grant_type="authorization_code",
-        code=query["code"],
-        redirect_uri=REDIRECT_URI,
-        client_id=spa.client_id,
-        code_verifier=verifier,
-    )
+    code, verifier = oauth.pkce_code(member, spa)
+    response = oauth.exchange(spa, code, client_secret=None, code_verifier=verifier)
     assert response.status_code == 200, response.content
 
 
 def test_plain_pkce_method_is_refused(oauth: OAuthClient, member: Any, app: Application) -> None:
-    browser = oauth.client()
-    browser.force_login(member)
-    response = browser.post(
-        "/oauth/authorize",
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": REDIRECT_URI,
-            "state": "s",
-            "scope": "view:user",
-            "code_challenge": "a" * 43,
-            "code_challenge_method": "plain",
-            "allow": "1",
-        },
+    response = oauth.authorization_request(
+        member,
+        client_id=app.client_id,
+        state="s",
+        scope="view:user",
+        code_challenge="a" * 43,
+        code_challenge_method="plain",
+        allow="1",
     )
     assert response.status_code == 302
     assert "error=" in response["Location"]  # RFC 9700 §2.1.1: S256 only
@@ -194,11 +181,6 @@ def test_authorize_requires_login(oauth: OAuthClient, app: Application) -> None:
 
 def test_non_member_cannot_authorize(oauth: OAuthClient, app: Application, django_user_model: Any) -> None:
     outsider = django_user_model.objects.create_user("outsider", password="pw")
-    browser = oauth.client()
-    browser.force_login(outsider)
-    response = browser.get(
-        "/oauth/authorize",
-        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT_URI},
-    )
+    response = oauth.authorization_request(outsider, "get", client_id=app.client_id)
     assert response.status_code == 403
     assert b"not a member of Alpha Unit" in response.content

@@ -128,9 +128,7 @@ def test_revocation_still_works_without_the_plan(
     token = oauth.code_flow(member, app).json()
     set_plan(org, "basic")
 
-    response = oauth.client().post(
-        "/oauth/revoke", {"token": token["refresh_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    response = oauth.revoke(app, token["refresh_token"])
 
     assert response.status_code == 200
     set_plan(org, "enterprise")

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from perscom_oauth.digest import checksum
 from perscom_oauth.models import Application, Membership, Organization
-from perscom_oauth.validators import checksum
 from tests.conftest import role
 from tests.factories import SECRET, ApplicationFactory, MembershipFactory
 from tests.oauth import OAuthClient, basic_auth, host_of

@@ -68,9 +68,7 @@ def test_revoking_from_another_organizations_host_is_refused(
     oauth: OAuthClient, bravo: OAuthClient, member: Any, app: Application
 ) -> None:
     token = oauth.code_flow(member, app).json()["access_token"]
-    response = bravo.client().post(
-        "/oauth/revoke", {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    response = bravo.revoke(app, token)
     assert response.status_code == 401
     assert oauth.api(token).status_code == 200
 
@@ -85,12 +83,7 @@ def test_member_of_one_organization_cannot_authorize_for_another(
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         redirect_uris=REDIRECT_URI,
     )
-    browser = bravo.client()
-    browser.force_login(member)
-    response = browser.get(
-        "/oauth/authorize",
-        {"response_type": "code", "client_id": foreign_app.client_id, "redirect_uri": REDIRECT_URI},
-    )
+    response = bravo.authorization_request(member, "get", client_id=foreign_app.client_id)
     assert response.status_code == 403
 
 

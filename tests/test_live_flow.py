@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,23 +18,40 @@ CALLBACK = "http://127.0.0.1:8765/callback"
 
 
 @pytest.fixture
-def sessions() -> Iterator[list[OAuth2Session]]:
-    """Third-party client sessions, closed before the live server stops."""
-    opened: list[OAuth2Session] = []
-    yield opened
-    for session in opened:
-        session.close()
-
-
-@pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
     data = seed_demo()
     data["base"] = live_server.url  # http://localhost:<port>: the demo organization's host
     return data
 
 
-def log_in_and_consent(authorization_url: str, username: str, password: str) -> str:
-    """What the user does in the browser; returns the callback URL the app receives."""
+@pytest.fixture
+def session(demo: dict[str, Any]) -> Iterator[Callable[..., OAuth2Session]]:
+    """Opens a third-party client's session for the seed's client (its secret unless it
+    authenticates with none); each is closed before the live server stops."""
+    opened: list[OAuth2Session] = []
+    secrets = {app["client_id"]: app.get("client_secret") for app in demo["applications"]}
+
+    def open_session(client_id: str, token_endpoint_auth_method: str, **options: Any) -> OAuth2Session:
+        secret = None if token_endpoint_auth_method == "none" else secrets[client_id]
+        client = OAuth2Session(
+            client_id,
+            secret,
+            scope="view:user",
+            redirect_uri=CALLBACK,
+            token_endpoint_auth_method=token_endpoint_auth_method,
+            **options,
+        )
+        opened.append(client)
+        return client
+
+    yield open_session
+    for client in opened:
+        client.close()
+
+
+def log_in_and_consent(demo: dict[str, Any], authorization_url: str, username: str) -> str:
+    """What the seed's user does in the browser; returns the callback URL the app receives."""
+    password = next(u["password"] for u in demo["users"] if u["username"] == username)
     with Browser() as browser:
         login_page = browser.open(authorization_url)
         assert "/accounts/login/" in login_page.url
@@ -48,25 +65,16 @@ def log_in_and_consent(authorization_url: str, username: str, password: str) -> 
     return redirect.headers["Location"]
 
 
-def test_seed_flow_end_to_end(demo: dict[str, Any], sessions: list[OAuth2Session]) -> None:
+def test_seed_flow_end_to_end(demo: dict[str, Any], session: Callable[..., OAuth2Session]) -> None:
     base = demo["base"]
-    app = next(a for a in demo["applications"] if a["client_id"] == "demo-web")
-    alice = next(u for u in demo["users"] if u["username"] == "alice")
-    client = OAuth2Session(
-        app["client_id"],
-        app["client_secret"],
-        scope="view:user",
-        redirect_uri=CALLBACK,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_post",  # the seed's form-body secret
-    )
-    sessions.append(client)
+    # client_secret_post: the seed's form-body secret
+    client = session("demo-web", "client_secret_post", code_challenge_method="S256")
     verifier = generate_token(48)
     authorization_url, _state = client.create_authorization_url(
         f"{base}/oauth/authorize", code_verifier=verifier
     )
 
-    callback = log_in_and_consent(authorization_url, alice["username"], alice["password"])
+    callback = log_in_and_consent(demo, authorization_url, "alice")
     assert callback.startswith(CALLBACK)
     token = client.fetch_token(f"{base}/oauth/token", authorization_response=callback, code_verifier=verifier)
     assert token["token_type"] == "Bearer"
@@ -92,39 +100,24 @@ def test_seed_flow_end_to_end(demo: dict[str, Any], sessions: list[OAuth2Session
     assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
 
 
-def test_public_client_with_pkce(demo: dict[str, Any], sessions: list[OAuth2Session]) -> None:
+def test_public_client_with_pkce(demo: dict[str, Any], session: Callable[..., OAuth2Session]) -> None:
     base = demo["base"]
-    bob = next(u for u in demo["users"] if u["username"] == "bob")
-    spa = OAuth2Session(
-        "demo-spa",
-        scope="view:user",
-        redirect_uri=CALLBACK,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="none",
-    )
-    sessions.append(spa)
+    spa = session("demo-spa", "none", code_challenge_method="S256")
     verifier = generate_token(48)
     url, _state = spa.create_authorization_url(f"{base}/oauth/authorize", code_verifier=verifier)
-    callback = log_in_and_consent(url, bob["username"], bob["password"])
+    callback = log_in_and_consent(demo, url, "bob")
     token = spa.fetch_token(f"{base}/oauth/token", authorization_response=callback, code_verifier=verifier)
     assert spa.get(f"{base}/api/me").json()["client_id"] == "demo-spa"
     refreshed = spa.refresh_token(f"{base}/oauth/token", refresh_token=token["refresh_token"])
     assert refreshed["refresh_token"] != token["refresh_token"]
 
 
-def test_confidential_client_with_http_basic(demo: dict[str, Any], sessions: list[OAuth2Session]) -> None:
+def test_confidential_client_with_http_basic(
+    demo: dict[str, Any], session: Callable[..., OAuth2Session]
+) -> None:
     base = demo["base"]
-    app = next(a for a in demo["applications"] if a["client_id"] == "demo-web")
-    bob = next(u for u in demo["users"] if u["username"] == "bob")
-    client = OAuth2Session(
-        app["client_id"],
-        app["client_secret"],
-        scope="view:user",
-        redirect_uri=CALLBACK,
-        token_endpoint_auth_method="client_secret_basic",
-    )
-    sessions.append(client)
+    client = session("demo-web", "client_secret_basic")
     url, _state = client.create_authorization_url(f"{base}/oauth/authorize")
-    callback = log_in_and_consent(url, bob["username"], bob["password"])
+    callback = log_in_and_consent(demo, url, "bob")
     client.fetch_token(f"{base}/oauth/token", authorization_response=callback)
     assert client.get(f"{base}/api/me").json()["user"]["username"] == "bob"

@@ -26,6 +26,35 @@ DOCUMENTS = [OAUTH_METADATA, OPENID_CONFIGURATION, JWKS]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 GRANT_TYPES = ["authorization_code", "implicit", "password", "client_credentials", "refresh_token"]
 PLAN_MESSAGE = "OAuth 2.0 requires the Enterprise plan; organization 'Alpha Unit' is on the Pro plan."
+BASE = "http://alpha.example.test"
+ENDPOINTS = {
+    "authorization_endpoint": "/oauth/authorize",
+    "token_endpoint": "/oauth/token",
+    "revocation_endpoint": "/oauth/revoke",
+    "introspection_endpoint": "/oauth/introspect",
+    "userinfo_endpoint": "/oauth/userinfo",
+    "end_session_endpoint": "/oauth/logout",
+    "jwks_uri": "/oauth/jwks",
+}
+#: What both documents say alike.
+IN_BOTH = {
+    "issuer": BASE,
+    "code_challenge_methods_supported": ["S256"],  # RFC 9700 §2.1.1: plain is not accepted
+    "token_endpoint_auth_methods_supported": AUTH_METHODS,
+    "grant_types_supported": GRANT_TYPES,
+    # RFC 9207 §3: iss is sent in every authorization response.
+    "authorization_response_iss_parameter_supported": True,
+    "client_id_metadata_document_supported": False,
+    # OIDC Core §6: request objects are refused (request_not_supported, ...), not ignored.
+    "request_parameter_supported": False,
+    "request_uri_parameter_supported": False,
+    "claims_parameter_supported": False,
+}
+
+
+def urls(*names: str) -> dict[str, str]:
+    """The URLs of these endpoints on the organization's host."""
+    return {name: BASE + ENDPOINTS[name] for name in names}
 
 
 def url_fields(document: dict[str, Any]) -> dict[str, Any]:
@@ -42,73 +71,47 @@ def fetch(host: str, path: str) -> Any:
 
 def test_oauth_server_metadata_document(org: Organization) -> None:
     # RFC 8414 §2, §3.2: the whole document, for the organization of the host.
-    base = "http://alpha.example.test"
     document = fetch(host_of(org), OAUTH_METADATA)
 
-    assert url_fields(document) == {
-        "authorization_endpoint": f"{base}/oauth/authorize",
-        "token_endpoint": f"{base}/oauth/token",
-        "revocation_endpoint": f"{base}/oauth/revoke",
-        "introspection_endpoint": f"{base}/oauth/introspect",
-        "jwks_uri": f"{base}/oauth/jwks",
-    }
+    assert url_fields(document) == urls(
+        "authorization_endpoint",
+        "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "jwks_uri",
+    )
     assert document == {
         **url_fields(document),
-        "issuer": base,
-        "grant_types_supported": GRANT_TYPES,
+        **IN_BOTH,
+        "scopes_supported": sorted(registry()),
         "response_types_supported": settings.OAUTH2_PROVIDER["OAUTH2_RESPONSE_TYPES_SUPPORTED"],
-        # RFC 9700 §2.1.1: plain is not accepted, so not advertised.
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
-        "scopes_supported": sorted(registry()),
-        # RFC 9207 §3: iss is sent in every authorization response.
-        "authorization_response_iss_parameter_supported": True,
-        "client_id_metadata_document_supported": False,
-        # OIDC Core §6: request objects are refused (request_not_supported, ...), not ignored.
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "claims_parameter_supported": False,
     }
     assert settings.OAUTH2_PROVIDER["OAUTH2_RESPONSE_TYPES_SUPPORTED"] == ["code", "token"]
 
 
 def test_openid_configuration_document(org: Organization) -> None:
     # OpenID Connect Discovery 1.0 §3, §4.2.
-    base = "http://alpha.example.test"
     document = fetch(host_of(org), OPENID_CONFIGURATION)
 
-    assert url_fields(document) == {
-        "authorization_endpoint": f"{base}/oauth/authorize",
-        "token_endpoint": f"{base}/oauth/token",
-        "userinfo_endpoint": f"{base}/oauth/userinfo",
-        "jwks_uri": f"{base}/oauth/jwks",
-        "end_session_endpoint": f"{base}/oauth/logout",
-    }
+    assert url_fields(document) == urls(
+        "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint"
+    )
     # Every claim that can be released (tests/test_oidc_behaviour.py checks each against userinfo).
     assert document.pop("claims_supported") == ["email", "name", "organization", "preferred_username", "sub"]
     assert document == {
         **url_fields(document),
-        "issuer": base,
+        **IN_BOTH,
+        "scopes_supported": sorted(registry()),
         "response_types_supported": ["code", "token", "id_token", "id_token token"],
         "subject_types_supported": ["public"],
         # PERSCOM signed HS256 only; here relying parties verify with the JWKS.
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "code_challenge_methods_supported": ["S256"],
-        "scopes_supported": sorted(registry()),
         # OIDC Core §3.1.2.1: prompt=consent is honoured (always asks).
         "prompt_values_supported": ["none", "login", "consent"],
         # tests/test_oidc_behaviour.py::test_each_advertised_response_mode_is_honoured
         "response_modes_supported": ["query", "fragment"],
-        "grant_types_supported": GRANT_TYPES,
-        "authorization_response_iss_parameter_supported": True,
-        "client_id_metadata_document_supported": False,
-        # OIDC Core §6: request objects are refused (request_not_supported, ...), not ignored.
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "claims_parameter_supported": False,
     }
     assert document["response_types_supported"] == settings.OAUTH2_PROVIDER["OIDC_RESPONSE_TYPES_SUPPORTED"]
 

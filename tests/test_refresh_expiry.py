@@ -17,7 +17,6 @@ from oauth2_provider.models import get_refresh_token_model
 from perscom_oauth.conf import oauth_settings
 from perscom_oauth.models import Application
 from tests.admin_support import admin_client, superuser
-from tests.factories import SECRET
 from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +29,8 @@ def issue(oauth: OAuthClient, member: Any, app: Application, rotations: int = 0)
     """A live refresh token (after ``rotations`` refreshes) and its row."""
     value = oauth.code_flow(member, app).json()["refresh_token"]
     for _ in range(rotations):
-        value = refresh(oauth, app, value).json()["refresh_token"]
+        value = oauth.refresh(app, value).json()["refresh_token"]
     return value, RefreshToken.objects.get(revoked__isnull=True, application=app)
-
-
-def refresh(oauth: OAuthClient, app: Application, value: str) -> Any:
-    return oauth.token(
-        grant_type="refresh_token", refresh_token=value, client_id=app.client_id, client_secret=SECRET
-    )
 
 
 def age(row: Any, seconds: float, family: bool = False) -> None:
@@ -57,7 +50,7 @@ def verdicts(oauth: OAuthClient, app: Application, value: str, row: Any) -> tupl
     admin_expired = f"{LIST}{row.pk}/change/" in listed
     admin_page = browser.get(f"{LIST}{row.pk}/change/")
     assert admin_page.status_code == 200
-    refused = refresh(oauth, app, value).status_code == 400
+    refused = oauth.refresh(app, value).status_code == 400
     if not refused:
         return admin_expired, refused, False
     call_command("cleanup_oauth", verbosity=0)
@@ -112,4 +105,4 @@ def test_a_revoked_token_is_refused_and_shown_revoked(
     browser = admin_client(superuser(), HTTP_HOST=oauth.host)
     assert f"{LIST}{row.pk}/change/" in browser.get(LIST, {"status": "revoked"}).content.decode()
     assert f"{LIST}{row.pk}/change/" not in browser.get(LIST, {"status": "expired"}).content.decode()
-    assert refresh(oauth, app, value).status_code == 400
+    assert oauth.refresh(app, value).status_code == 400

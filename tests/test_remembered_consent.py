@@ -8,23 +8,15 @@ import pytest
 
 from perscom_oauth.models import Application, AuditEvent
 from tests.factories import REDIRECT_URI
-from tests.oauth import OAuthClient, basic_auth
+from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
 
 
 def ask(oauth: OAuthClient, user: Any, app: Application, scope: str, **extra: str) -> Any:
-    browser = oauth.client()
-    browser.force_login(user)
-    params = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": scope,
-        "state": "s",
-        **extra,
-    }
-    return browser.get("/oauth/authorize", params)
+    return oauth.authorization_request(
+        user, "get", **{"client_id": app.client_id, "scope": scope, "state": "s", **extra}
+    )
 
 
 def test_same_or_narrower_scopes_skip_the_screen(oauth: OAuthClient, member: Any, app: Application) -> None:
@@ -50,9 +42,7 @@ def test_prompt_consent_always_asks(oauth: OAuthClient, member: Any, app: Applic
 
 def test_revoked_consent_is_forgotten(oauth: OAuthClient, member: Any, app: Application) -> None:
     token = oauth.code_flow(member, app, scope="view:user").json()
-    oauth.client().post(
-        "/oauth/revoke", {"token": token["refresh_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
-    )
+    oauth.revoke(app, token["refresh_token"])
     assert ask(oauth, member, app, "view:user").status_code == 200
 
 

@@ -88,19 +88,10 @@ OVERSIZED = {
 def test_oversized_authorization_parameters_are_invalid_request(
     oauth: OAuthClient, member: Any, app: Application, extra: dict[str, str]
 ) -> None:
-    browser = oauth.client()
-    browser.force_login(member)
-    params = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": "view:user",
-        "state": "s",
-        **extra,
-    }
-    shown = browser.get("/oauth/authorize", params)
-    approved = browser.post(
-        "/oauth/authorize", {**params, "approved_scopes": params["scope"].split(), "allow": "1"}
+    params = {"client_id": app.client_id, "scope": "view:user", "state": "s", **extra}
+    shown = oauth.authorization_request(member, "get", **params)
+    approved = oauth.authorization_request(
+        member, **params, approved_scopes=params["scope"].split(), allow="1"
     )
     for response in (shown, approved):
         assert response.status_code == 400

@@ -11,7 +11,7 @@ from django.test import Client
 
 from perscom_oauth.models import Application
 from tests.demo import seed_demo
-from tests.oauth import OAuthClient, pkce_pair
+from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "http://127.0.0.1:8765/callback"
@@ -92,45 +92,22 @@ def test_printed_credentials_work() -> None:
     alice = get_user_model().objects.get(username="alice")
     demo = OAuthClient("localhost:8000")
     web = Application.objects.get(client_id="demo-web")
-    verifier, challenge = pkce_pair()
-    code = demo.authorize(alice, web, code_challenge=challenge, code_challenge_method="S256")["code"]
-    response = demo.token(
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=CALLBACK,
-        client_id="demo-web",
-        client_secret=apps["demo-web"]["client_secret"],
-        code_verifier=verifier,
-    )
+    code, verifier = demo.pkce_code(alice, web)
+    secret = apps["demo-web"]["client_secret"]
+    response = demo.exchange(web, code, redirect_uri=CALLBACK, client_secret=secret, code_verifier=verifier)
     assert response.status_code == 200, response.content
     assert demo.api(response.json()["access_token"]).json()["user"]["username"] == "alice"
 
     spa = Application.objects.get(client_id="demo-spa")
-    verifier, challenge = pkce_pair()
-    code = OAuthClient("127.0.0.1").authorize(
-        alice, spa, code_challenge=challenge, code_challenge_method="S256"
-    )
-    response = demo.token(
-        grant_type="authorization_code",
-        code=code["code"],
-        redirect_uri=CALLBACK,
-        client_id="demo-spa",
-        code_verifier=verifier,
-    )
+    code, verifier = OAuthClient("127.0.0.1").pkce_code(alice, spa)
+    response = demo.exchange(spa, code, redirect_uri=CALLBACK, client_secret=None, code_verifier=verifier)
     assert response.status_code == 200, response.content
 
     swagger = Application.objects.get(client_id="demo-swagger")
-    verifier, challenge = pkce_pair()
     redirect_uri = SWAGGER_CALLBACKS[0]
-    code = demo.authorize(
-        alice, swagger, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
-    )
-    response = demo.token(
-        grant_type="authorization_code",
-        code=code["code"],
-        redirect_uri=redirect_uri,
-        client_id="demo-swagger",
-        code_verifier=verifier,
+    code, verifier = demo.pkce_code(alice, swagger, redirect_uri=redirect_uri)
+    response = demo.exchange(
+        swagger, code, redirect_uri=redirect_uri, client_secret=None, code_verifier=verifier
     )
     assert response.status_code == 200, response.content
 

@@ -105,12 +105,6 @@ def introspect(oauth: OAuthClient, app: Application, token: str) -> dict[str, An
     return response.json()
 
 
-def refresh(oauth: OAuthClient, app: Application, refresh_token: str) -> Any:
-    return oauth.token(
-        grant_type="refresh_token", refresh_token=refresh_token, client_id=app.client_id, client_secret=SECRET
-    )
-
-
 @pytest.mark.parametrize("removal", ["membership deleted", "user deactivated"])
 def test_removed_member_is_refused_on_every_path(
     oauth: OAuthClient, app: Application, bob: Any, org: Organization, removal: str
@@ -126,7 +120,7 @@ def test_removed_member_is_refused_on_every_path(
     for path in ("/api/me", "/oauth/userinfo", "/plain/ranks"):
         assert_invalid_token(oauth.api(tokens["access_token"], path))
     assert introspect(oauth, app, tokens["access_token"]) == {"active": False}
-    refreshed = refresh(oauth, app, tokens["refresh_token"])
+    refreshed = oauth.refresh(app, tokens["refresh_token"])
     assert refreshed.status_code == 400
     assert refreshed.json()["error"] == "invalid_grant"
     password = ApplicationFactory(
