@@ -163,12 +163,7 @@ def race_refresh(
         before = recorded("refresh_token_reused")
         answers = at_once(count, lambda i, t=start["refresh_token"]: refresh(servers[i % len(servers)], t))
         statuses.update(status for status, _ in answers)
-        winners = [body for status, body in answers if status == 200]
-        bad = malformed(answers, resets_ok)
-        if len(winners) != 1:
-            problems.append(f"round {round_}: {len(winners)} answers 200")
-        if bad:
-            problems.append(f"round {round_}: {len(bad)} malformed, e.g. {bad[0]}")
+        winners = one_winner(round_, answers, resets_ok, problems)
         family_revoked = recorded("refresh_token_reused") > before
         reused += family_revoked
         wanted = 0 if family_revoked and strict else 1
@@ -184,6 +179,20 @@ def race_refresh(
     return Result(
         name, not problems, f"{figures} {outcome} family-revoked-by-reuse={reused}/{rounds}", problems
     )
+
+
+def one_winner(
+    round_: int, answers: list[tuple[int, Any]], resets_ok: bool, problems: list[str]
+) -> list[dict[str, Any]]:
+    """The 200 answers of one round of a race; a problem is noted unless there is exactly one
+    and every other answer is a well-formed error."""
+    winners = [body for status, body in answers if status == 200]
+    bad = malformed(answers, resets_ok)
+    if len(winners) != 1:
+        problems.append(f"round {round_}: {len(winners)} answers 200")
+    if bad:
+        problems.append(f"round {round_}: {len(bad)} malformed, e.g. {bad[0]}")
+    return winners
 
 
 def malformed(answers: list[tuple[int, Any]], resets_ok: bool) -> list[tuple[int, Any]]:
@@ -215,12 +224,7 @@ def race_code(servers: list[Server], count: int, rounds: int, resets_ok: bool = 
         replays_before = recorded("code_replayed")
         answers = at_once(count, lambda i, c=code: exchange(servers[i % len(servers)], c))
         statuses.update(status for status, _ in answers)
-        winners = [body for status, body in answers if status == 200]
-        bad = malformed(answers, resets_ok)
-        if len(winners) != 1:
-            problems.append(f"round {round_}: {len(winners)} answers 200")
-        if bad:
-            problems.append(f"round {round_}: {len(bad)} malformed, e.g. {bad[0]}")
+        winners = one_winner(round_, answers, resets_ok, problems)
         replayed = recorded("code_replayed") > replays_before
         revoked_by_replay += replayed
         if winners and usable_pairs(servers[-1], winners) != (0 if replayed else 1):

@@ -7,7 +7,7 @@ Values are read from ``django.conf.settings`` on every access (nothing is cached
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -78,86 +78,39 @@ if settings.configured and not hasattr(settings, ORGANIZATION_MODEL_SETTING):
 
 
 class OAuthSettings:
-    """``PERSCOM_OAUTH`` read key by key, each with its type (``checks`` reports a value of
-    another type; meanwhile it is returned as given)."""
+    """``PERSCOM_OAUTH`` read key by key. Each key is declared with its type below (an
+    annotation only: at run time ``__getattr__`` answers it); ``checks`` reports a value of
+    another type, and meanwhile it is returned as given."""
 
-    if not TYPE_CHECKING:  # mypy reports an unknown name; at run time it gets a clear message
+    ADAPTER: str
+    PLANS_WITH_OAUTH: Sequence[str]
+    DEFAULT_ORGANIZATION: str | None
+    PKCE_REQUIRED_FOR: str
+    SCOPE_MODELS: Sequence[str]
+    EXTRA_SCOPES: Mapping[str, StrOrPromise]
+    SCOPE_DESCRIPTIONS: Mapping[str, StrOrPromise]
+    DEFAULT_SCOPES: Sequence[str]
+    REFRESH_TOKEN_IDLE_SECONDS: int
+    REFRESH_TOKEN_ABSOLUTE_SECONDS: int
+    REMEMBER_CONSENT: bool
+    THROTTLE_FAILURES: int
+    THROTTLE_SOURCE_FAILURES: int
+    THROTTLE_WINDOW_SECONDS: int
+    TOKEN_CACHE_SECONDS: int
+    AUDIT_RETENTION_DAYS: int
 
-        def __getattr__(self, name: str) -> NoReturn:
-            raise AttributeError(f"Unknown perscom-oauth setting: {name!r}")
+    if not TYPE_CHECKING:  # mypy checks names against the declarations above
 
-    def _get(self, name: str) -> Any:  # the host's value: what ``checks`` validates
-        return self.user_settings.get(name, DEFAULTS[name])
+        def __getattr__(self, name: str) -> Any:
+            if name not in DEFAULTS:
+                raise AttributeError(f"Unknown perscom-oauth setting: {name!r}")
+            return self.user_settings.get(name, DEFAULTS[name])
 
     @property
     def user_settings(self) -> dict[str, Any]:
         value = getattr(settings, "PERSCOM_OAUTH", {})
         # A broken PERSCOM_OAUTH is reported by system check E001; run on defaults meanwhile.
         return value if isinstance(value, dict) else {}
-
-    @property
-    def ADAPTER(self) -> str:
-        return cast(str, self._get("ADAPTER"))
-
-    @property
-    def PLANS_WITH_OAUTH(self) -> Sequence[str]:
-        return cast("Sequence[str]", self._get("PLANS_WITH_OAUTH"))
-
-    @property
-    def DEFAULT_ORGANIZATION(self) -> str | None:
-        return cast("str | None", self._get("DEFAULT_ORGANIZATION"))
-
-    @property
-    def PKCE_REQUIRED_FOR(self) -> str:
-        return cast(str, self._get("PKCE_REQUIRED_FOR"))
-
-    @property
-    def SCOPE_MODELS(self) -> Sequence[str]:
-        return cast("Sequence[str]", self._get("SCOPE_MODELS"))
-
-    @property
-    def EXTRA_SCOPES(self) -> Mapping[str, StrOrPromise]:
-        return cast("Mapping[str, StrOrPromise]", self._get("EXTRA_SCOPES"))
-
-    @property
-    def SCOPE_DESCRIPTIONS(self) -> Mapping[str, StrOrPromise]:
-        return cast("Mapping[str, StrOrPromise]", self._get("SCOPE_DESCRIPTIONS"))
-
-    @property
-    def DEFAULT_SCOPES(self) -> Sequence[str]:
-        return cast("Sequence[str]", self._get("DEFAULT_SCOPES"))
-
-    @property
-    def REFRESH_TOKEN_IDLE_SECONDS(self) -> int:
-        return cast(int, self._get("REFRESH_TOKEN_IDLE_SECONDS"))
-
-    @property
-    def REFRESH_TOKEN_ABSOLUTE_SECONDS(self) -> int:
-        return cast(int, self._get("REFRESH_TOKEN_ABSOLUTE_SECONDS"))
-
-    @property
-    def REMEMBER_CONSENT(self) -> bool:
-        return cast(bool, self._get("REMEMBER_CONSENT"))
-
-    @property
-    def THROTTLE_FAILURES(self) -> int:
-        return cast(int, self._get("THROTTLE_FAILURES"))
-
-    @property
-    def THROTTLE_SOURCE_FAILURES(self) -> int:
-        return cast(int, self._get("THROTTLE_SOURCE_FAILURES"))
-
-    @property
-    def THROTTLE_WINDOW_SECONDS(self) -> int:
-        return cast(int, self._get("THROTTLE_WINDOW_SECONDS"))
-
-    @property
-    def TOKEN_CACHE_SECONDS(self) -> int:
-        return cast(int, self._get("TOKEN_CACHE_SECONDS"))
-
-    @property
-    def AUDIT_RETENTION_DAYS(self) -> int:
-        return cast(int, self._get("AUDIT_RETENTION_DAYS"))
 
 
 oauth_settings = OAuthSettings()

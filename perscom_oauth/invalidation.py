@@ -102,18 +102,6 @@ def _membership_changed(instance: Membership, **kwargs: Any) -> None:
     forget_tokens(Q(user_id=instance.user_id, application__organization_id=instance.organization_id))
 
 
-def _membership_roles_changed(
-    instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
-) -> None:
-    if not reverse:
-        if action.startswith("post_"):
-            _membership_changed(instance)
-        return
-    memberships = _reverse_targets(Membership.objects.all(), "roles", instance, action, pk_set)
-    for membership in memberships or []:
-        _membership_changed(membership)
-
-
 def _user_changed(instance: User, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
     # A sign-in only updates last_login: nothing a token depends on.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
@@ -141,15 +129,21 @@ def _group_changed(instance: Group, **kwargs: Any) -> None:
     forget_tokens(Q(user__groups=instance) | Q(user_id__in=members))
 
 
-def _group_permissions_changed(
-    instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
-) -> None:
-    if not reverse:
-        if action.startswith("post_"):
-            _group_changed(instance)
-        return
-    for group in _reverse_targets(Group.objects.all(), "permissions", instance, action, pk_set) or []:
-        _group_changed(group)
+def _forward_changed(
+    changed: Callable[[Any], None], forward: Callable[[], QuerySet[Any]], relation: str
+) -> Callable[..., None]:
+    """An m2m_changed receiver that calls ``changed`` for each object on the relation's forward
+    side (a membership for its roles, a group for its permissions), from either side."""
+
+    def receiver(instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any) -> None:
+        if not reverse:
+            if action.startswith("post_"):
+                changed(instance)
+            return
+        for target in _reverse_targets(forward(), relation, instance, action, pk_set) or []:
+            changed(target)
+
+    return receiver
 
 
 def _reverse_targets(
@@ -181,8 +175,18 @@ def connect() -> None:
     # delete their tokens, each seen above.)
     pre_delete.connect(_group_changed, sender=Group, dispatch_uid="po-group-deleted")
     post_save.connect(_user_changed, sender=user_model, dispatch_uid="po-user")
-    m2m_changed.connect(_membership_roles_changed, sender=Membership.roles.through, dispatch_uid="po-roles")
-    m2m_changed.connect(_group_permissions_changed, sender=Group.permissions.through, dispatch_uid="po-gperm")
+    m2m_changed.connect(
+        _forward_changed(_membership_changed, Membership.objects.all, "roles"),
+        sender=Membership.roles.through,
+        dispatch_uid="po-roles",
+        weak=False,
+    )
+    m2m_changed.connect(
+        _forward_changed(_group_changed, Group.objects.all, "permissions"),
+        sender=Group.permissions.through,
+        dispatch_uid="po-gperm",
+        weak=False,
+    )
     for relation in ("groups", "user_permissions"):
         m2m_changed.connect(
             _user_relation_changed(relation),

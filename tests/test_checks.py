@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from perscom_oauth.checks import TAG
+from perscom_oauth.conf import DEFAULTS, OAuthSettings, oauth_settings
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
 
 
@@ -177,3 +178,14 @@ def test_the_demo_has_no_deployment_warning_of_ours() -> None:
     from perscom_oauth.checks import check_database_outage_answer, check_persistent_connections
 
     assert check_database_outage_answer() + check_persistent_connections() == []
+
+
+def test_every_setting_is_declared_with_its_type_and_read_with_its_default(settings: Any) -> None:
+    """conf.OAuthSettings declares each key of DEFAULTS once (mypy checks readers against it);
+    a key it lacks, or a misspelt name, would only fail at run time."""
+    assert set(OAuthSettings.__annotations__) == set(DEFAULTS)
+    settings.PERSCOM_OAUTH = {"TOKEN_CACHE_SECONDS": 7}
+    assert oauth_settings.TOKEN_CACHE_SECONDS == 7
+    assert oauth_settings.AUDIT_RETENTION_DAYS == DEFAULTS["AUDIT_RETENTION_DAYS"]
+    with pytest.raises(AttributeError, match="Unknown perscom-oauth setting"):
+        oauth_settings.TOKEN_CACHE
