@@ -283,8 +283,9 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if token.application_id != client.pk:
             return False
         token.application = client
-        if member is not None:
-            get_adapter().remember_membership(token.user, organization_of(request), member)
+        organization = organization_of(request)
+        if member is not None and organization is not None:  # none without one (live_refresh_token)
+            get_adapter().remember_membership(token.user, organization, member)
         self.still_a_member(token.user, request)
         if refresh_expiry.is_expired(token, family_started, timezone.now()):
             return False
@@ -302,7 +303,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             .objects.filter(token_checksum=checksum(value), revoked__isnull=True)
             .select_related("user", "access_token")
         )
-        membership = get_adapter().membership_subquery(organization_of(request))
+        organization = organization_of(request)
+        membership = get_adapter().membership_subquery(organization) if organization is not None else None
         if membership is not None:
             rows = rows.annotate(member=membership)
         token = rows.first()
@@ -320,7 +322,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     def still_a_member(self, user: User | None, request: OAuthlibRequest) -> bool:
         """A grant made by a user mints tokens only while the user is an active member (or
         superuser) of the organization: the same rule as ``token_check`` (RFC 6749 §5.2)."""
-        if user is None or not get_adapter().is_member(user, organization_of(request)):
+        organization = organization_of(request)
+        if user is None or organization is None or not get_adapter().is_member(user, organization):
             raise errors.InvalidGrantError(
                 description=_("The user is no longer an active member of this organization."), request=request
             )
@@ -362,9 +365,12 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         **kwargs: Any,
     ) -> bool:
         # Password grant (RFC 6749 §4.3): same rule as the consent screen, members only.
-        return super().validate_user(
-            username, password, client, request, *args, **kwargs
-        ) and get_adapter().is_member(request.user, organization_of(request))
+        organization = organization_of(request)
+        return (
+            super().validate_user(username, password, client, request, *args, **kwargs)
+            and organization is not None
+            and get_adapter().is_member(request.user, organization)
+        )
 
     def save_bearer_token(
         self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
