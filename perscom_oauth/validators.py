@@ -65,7 +65,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
 
     def get_id_token_dictionary(
         self, token: dict[str, Any], token_handler: TokenBase, request: OAuthlibRequest
-    ) -> tuple[dict[str, Any], datetime]:
+    ) -> tuple[dict[str, object], datetime]:
         claims, _expires = super().get_id_token_dictionary(token, token_handler, request)
         expires = timezone.now() + timedelta(seconds=oidc.id_token_lifetime(request.client))
         claims["exp"] = int(expires.timestamp())
