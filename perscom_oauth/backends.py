@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from oauth2_provider import oauth2_backends
 
@@ -12,8 +10,9 @@ from .tenancy import organization_for_request, prefetched_token
 
 
 class OAuthLibCore(oauth2_backends.OAuthLibCore):
-    def extract_headers(self, request: HttpRequest) -> dict[str, Any]:
-        headers: dict[str, Any] = super().extract_headers(request)
+    def extract_headers(self, request: HttpRequest) -> dict[str, object]:
+        # request.META, copied: WSGI's values and ours (the oauthlib request's headers).
+        headers: dict[str, object] = super().extract_headers(request)
         # Every validator decision (client lookup, bearer-token check) needs the tenant of
         # the request; this is the only path from the Django request into oauthlib's.
         headers[ORGANIZATION_KEY] = organization_for_request(request)
@@ -22,7 +21,7 @@ class OAuthLibCore(oauth2_backends.OAuthLibCore):
         headers[USER_KEY] = Carried(getattr(request, "user", None))
         return headers
 
-    def create_token_response(self, request: HttpRequest) -> tuple[Any, ...]:
+    def create_token_response(self, request: HttpRequest) -> tuple[str | None, dict[str, str], str, int]:
         uri, headers, body, status = super().create_token_response(request)
         if uri is None and status >= 400 and "Content-Type" not in headers:
             # An error raised while the token is saved (a code or refresh token used

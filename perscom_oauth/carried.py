@@ -7,12 +7,12 @@ models.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from . import token_cache
 
 if TYPE_CHECKING:
-    from .typing import OAuthlibRequest, User
+    from .typing import OAuthlibRequest, Organization, User
 
 ORGANIZATION_KEY = "perscom_oauth.organization"
 #: The oauthlib request's header under which our backend carries the prefetched token entry.
@@ -21,13 +21,11 @@ TOKEN_ENTRY_KEY = "perscom_oauth.token_entry"
 USER_KEY = "perscom_oauth.user"
 
 
-def organization_of(oauthlib_request: OAuthlibRequest) -> Any:
-    """The organization attached to an oauthlib request by our backend, or None.
-
-    ``Organization | None``, but typed ``Any``: it comes out of oauthlib's untyped headers, and
-    the validator's callers know it is set (the tenant gate ran before oauthlib)."""
+def organization_of(oauthlib_request: OAuthlibRequest) -> Organization | None:
+    """The organization attached to an oauthlib request by our backend, or None (a request
+    our backend did not build)."""
     headers = getattr(oauthlib_request, "headers", None) or {}
-    return headers.get(ORGANIZATION_KEY)
+    return cast("Organization | None", headers.get(ORGANIZATION_KEY))
 
 
 class Carried:

@@ -36,7 +36,7 @@ class GrantLoadedOnce:
             if membership is not None:
                 grants = grants.annotate(perscom_member=membership)
             grant = grants.first()
-            if grant is not None and membership is not None:
+            if grant is not None and membership is not None and organization is not None:
                 adapter.remember_membership(grant.user, organization, grant.perscom_member)
             memo = (code, grant)
             request.perscom_grant = memo

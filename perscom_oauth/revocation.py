@@ -11,7 +11,7 @@ All of it in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, transaction
@@ -22,6 +22,22 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 
 from . import token_cache
 from .audit import Actor, Event, record
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import NotRequired, TypedDict, Unpack
+
+    from django.http import HttpRequest
+
+    from .typing import AccessToken, AnyUser, Application, Grant, OAuthlibRequest, Organization, RefreshToken
+
+    class AuditArguments(TypedDict):
+        """Who revokes, and why: ``revoke``'s audit arguments, passed on by its shortcuts."""
+
+        actor_type: str
+        actor: NotRequired[AnyUser | None]
+        request: NotRequired[HttpRequest | OAuthlibRequest | None]
+        reason: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -37,15 +53,15 @@ class Revoked:
 
 def revoke(
     *,
-    organization: Any,
-    access_tokens: QuerySet[Any] | None = None,
-    refresh_tokens: QuerySet[Any] | None = None,
-    codes: QuerySet[Any] | None = None,
+    organization: Organization | int | None,
+    access_tokens: QuerySet[AccessToken] | None = None,
+    refresh_tokens: QuerySet[RefreshToken] | None = None,
+    codes: QuerySet[Grant] | None = None,
     actor_type: str,
-    actor: Any = None,
-    application: Any = None,
-    subject: Any = None,
-    request: Any = None,
+    actor: AnyUser | None = None,
+    application: Application | None = None,
+    subject: AnyUser | None = None,
+    request: HttpRequest | OAuthlibRequest | None = None,
     reason: str = "",
 ) -> Revoked:
     access_model, refresh_model = get_access_token_model(), get_refresh_token_model()
@@ -97,7 +113,7 @@ def revoke(
     return result
 
 
-def retire_rotated(refresh_token: Any) -> bool:
+def retire_rotated(refresh_token: RefreshToken) -> bool:
     """A rotation's revocation (RFC 6749 §6): the refresh token being used is revoked and its
     access token deleted, in two statements; False, with nothing changed, when it is no longer
     live (another request rotated or revoked it since it was read). The UPDATE locks the row
@@ -116,7 +132,7 @@ def retire_rotated(refresh_token: Any) -> bool:
     return True
 
 
-def _delete_access_tokens(access_tokens: QuerySet[Any]) -> list[tuple[Any, str]]:
+def _delete_access_tokens(access_tokens: QuerySet[AccessToken]) -> list[tuple[int, str]]:
     """Delete the tokens in one statement (the foreign keys that point at them are cleared by
     ``_mark_revoked`` in the same transaction; Django's constraints are checked at commit) and
     mark their cached state stale, which the queryset ``delete()`` signals would have done (no
@@ -145,7 +161,7 @@ def _delete_access_tokens(access_tokens: QuerySet[Any]) -> list[tuple[Any, str]]
     return deleted
 
 
-def _mark_revoked(refresh_tokens: QuerySet[Any], now: Any) -> int:
+def _mark_revoked(refresh_tokens: QuerySet[RefreshToken], now: datetime) -> int:
     """Revoke the live ones, and clear the pointer of every one to its deleted access token
     (as the base library's ``revoke()`` does)."""
     try:
@@ -166,7 +182,7 @@ def _mark_revoked(refresh_tokens: QuerySet[Any], now: Any) -> int:
         return count
 
 
-def revoke_authorization(user: Any, application: Any, **audit: Any) -> Revoked:
+def revoke_authorization(user: AnyUser, application: Application, **audit: Unpack[AuditArguments]) -> Revoked:
     """Everything a user granted an application: tokens, refresh tokens, unused codes."""
     return revoke(
         organization=application.organization_id,
@@ -179,7 +195,7 @@ def revoke_authorization(user: Any, application: Any, **audit: Any) -> Revoked:
     )
 
 
-def revoke_application(application: Any, **audit: Any) -> Revoked:
+def revoke_application(application: Application, **audit: Unpack[AuditArguments]) -> Revoked:
     """Every token and code of an application (suspension, "revoke all")."""
     return revoke(
         organization=application.organization_id,

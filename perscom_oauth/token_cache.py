@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache as shared_cache
 from django.db import transaction
@@ -40,6 +40,9 @@ from django.utils import timezone
 from .cache_health import EPOCH_KEY, CacheHealth
 from .conf import oauth_settings
 from .scopes import registry_fingerprint
+
+if TYPE_CHECKING:
+    from .typing import AccessToken, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class Entry:
     """A value checked against the database in ``epoch``."""
 
     epoch: str | None
-    value: Any
+    value: object
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class Unusable:
     """What the cache held under a key that must not be used (``raw``: nothing, that is
     ``MISS``, a stale mark or an entry of another epoch), and the epoch to store an answer in."""
 
-    raw: Any
+    raw: object
     epoch: str | None
 
 
@@ -87,7 +90,7 @@ def token_key(token_checksum: str) -> str:
     return f"perscom_oauth:v2:tok:{namespace()}:{token_checksum}"
 
 
-def get_many(keys: list[str]) -> dict[str, Any]:
+def get_many(keys: list[str]) -> dict[str, object]:
     """Each key's value, or ``Unusable``; nothing at all when the cache is down (or off)."""
     if not oauth_settings.TOKEN_CACHE_SECONDS:
         return {}
@@ -101,17 +104,17 @@ def get_many(keys: list[str]) -> dict[str, Any]:
     return {key: _usable(found.get(key, MISS), epoch) for key in keys}
 
 
-def _usable(raw: Any, epoch: str | None) -> Any:
+def _usable(raw: object, epoch: str | None) -> object:
     if isinstance(raw, Entry) and raw.epoch == epoch:
         return raw.value
     return Unusable(raw, epoch)
 
 
-def usable(found: Any) -> bool:
+def usable(found: object) -> bool:
     return found is not MISS and not isinstance(found, Unusable)
 
 
-def store(key: str, value: Any, seconds: float, found: Any) -> None:
+def store(key: str, value: object, seconds: float, found: object) -> None:
     """Store an answer just read from the database where this request ``found`` an ``Unusable``
     entry: nothing (``add``: a stale mark written meanwhile wins) or a stale or older entry
     (replaced only while it is still there: a mark written since, by a change committed after
@@ -129,12 +132,12 @@ def store(key: str, value: Any, seconds: float, found: Any) -> None:
         CacheHealth.failed()
 
 
-def store_token(token_checksum: str, token: Any, organization_pk: Any, found: Any) -> None:
+def store_token(token_checksum: str, token: AccessToken, organization_pk: int, found: object) -> None:
     seconds = (token.expires - timezone.now()).total_seconds()
     store(token_key(token_checksum), (organization_pk, token), seconds, found)
 
 
-def cached_token(entry: Any, organization: Any) -> Any | None:
+def cached_token(entry: object, organization: Organization) -> AccessToken | None:
     """The access token of a cache entry, if it is one for this organization and unexpired."""
     if not isinstance(entry, tuple) or entry[0] != organization.pk:
         return None

@@ -10,7 +10,7 @@ revocation goes through ``revocation.revoke``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,11 +34,21 @@ from .revocation import retire_rotated, revoke
 from .scopes import allowed_scope_names
 from .token_check import Refusal, check_access_token
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from oauthlib.oauth2.rfc6749.tokens import TokenBase
+
+    from .typing import Application, OAuthlibRequest, RefreshToken, User
+
+# The base library's validator methods, overridden: the extra *args, **kwargs oauthlib passes,
+# and its token and code dicts, are untyped.
+
 #: How precisely an application's ``last_used`` is kept.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def refuse(request: Any, error: str, description: str) -> bool:
+def refuse(request: OAuthlibRequest, error: str, description: str) -> bool:
     """Record an RFC 6750 §3.1 error on the oauthlib request and refuse it."""
     request.oauth2_error = {"error": error, "error_description": description}
     return False
@@ -48,20 +58,20 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # OpenID Connect Core §5.4: which scope releases which claim (oidc.CLAIMS).
     oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, **oidc.claim_scopes()}
 
-    def get_additional_claims(self) -> dict[str, Any]:
+    def get_additional_claims(self) -> dict[str, Callable[[OAuthlibRequest], str | None]]:
         # Request-agnostic (readers of the request), so the base library also lists them in
         # discovery's claims_supported (OIDC Discovery 1.0 §3).
         return oidc.claim_readers()
 
     def get_id_token_dictionary(
-        self, token: Any, token_handler: Any, request: Any
-    ) -> tuple[dict[str, Any], datetime]:
+        self, token: dict[str, Any], token_handler: TokenBase, request: OAuthlibRequest
+    ) -> tuple[dict[str, object], datetime]:
         claims, _expires = super().get_id_token_dictionary(token, token_handler, request)
         expires = timezone.now() + timedelta(seconds=oidc.id_token_lifetime(request.client))
         claims["exp"] = int(expires.timestamp())
         return claims, expires
 
-    def validate_silent_login(self, request: Any) -> bool:
+    def validate_silent_login(self, request: OAuthlibRequest) -> bool:
         # OIDC Core §3.1.2.6 (prompt=none): a signed-in member, recently enough for max_age.
         user = session_user_of(request)
         organization = organization_of(request)
@@ -74,12 +84,18 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 description=_("max_age must be a number of seconds."), request=request
             ) from None
 
-    def validate_silent_authorization(self, request: Any) -> bool:
+    def validate_silent_authorization(self, request: OAuthlibRequest) -> bool:
         # §3.1.2.6: no consent screen can be shown, so every scope must be consented already.
         user = session_user_of(request)
         return user is not None and consent_remembered(user, request.client, request.scopes)
 
-    def validate_user_match(self, id_token_hint: Any, scopes: Any, claims: Any, request: Any) -> bool:
+    def validate_user_match(
+        self,
+        id_token_hint: str | None,
+        scopes: list[str],
+        claims: dict[str, object] | None,
+        request: OAuthlibRequest,
+    ) -> bool:
         # OIDC Core §3.1.2.1: a hint naming another user than the signed-in one is
         # login_required (oauthlib raises it when this returns False).
         issuer = self.get_oidc_issuer_endpoint(request)
@@ -87,7 +103,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
 
     # --- resource server ----------------------------------------------------------------------
 
-    def validate_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
+    def validate_bearer_token(self, token: str, scopes: list[str], request: OAuthlibRequest) -> bool:
         # The value is ours to parse (http_auth), not oauthlib's: it splits on any whitespace.
         value = bearer_token(request.headers)
         if value is None:
@@ -108,13 +124,13 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             return refuse(request, "insufficient_scope", _("The access token lacks a required scope."))
         return True
 
-    def validate_jwt_bearer_token(self, token: str, scopes: list[str], request: Any) -> bool:
+    def validate_jwt_bearer_token(self, token: str, scopes: list[str], request: OAuthlibRequest) -> bool:
         # With OpenID Connect on, oauthlib routes any JWT-shaped bearer value here, and the base
         # library would accept an ID token as an access token. An ID token is for the client
         # (OIDC Core §2; RFC 8725 §2.8): every bearer value is checked as an access token.
         return self.validate_bearer_token(token, scopes, request)
 
-    def validate_id_token(self, token: str, scopes: list[str], request: Any) -> bool:
+    def validate_id_token(self, token: str, scopes: list[str], request: OAuthlibRequest) -> bool:
         return refuse(request, "invalid_token", _("An ID token is not an access token."))
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
@@ -123,7 +139,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             return client_secrets.verify(provided_secret, stored_secret)
         return bool(super()._check_secret(provided_secret, stored_secret))
 
-    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def authenticate_client(self, request: OAuthlibRequest, *args: Any, **kwargs: Any) -> bool:
         authenticated = bool(super().authenticate_client(request, *args, **kwargs))
         client = request.client
         if authenticated and client.hash_client_secret and not client_secrets.is_ours(client.client_secret):
@@ -136,7 +152,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 client.save(update_fields=["client_secret"])
         return authenticated
 
-    def _extract_basic_auth(self, request: Any) -> str | None:
+    def _extract_basic_auth(self, request: OAuthlibRequest) -> str | None:
         # One parser for the Authorization header (http_auth): the scheme is case-insensitive
         # (RFC 7235 §2.1) for client authentication exactly as for the throttle.
         scheme, credentials = authorization(request.headers)
@@ -145,7 +161,13 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # --- authorization endpoint ---------------------------------------------------------------
 
     def validate_scopes(
-        self, client_id: str, scopes: list[str], client: Any, request: Any, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        scopes: list[str],
+        client: Application,
+        request: OAuthlibRequest,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         # RFC 6749 §3.3: with no scope requested and no default configured, fail rather than
         # issue a token that can do nothing. Both errors say which scopes are the problem.
@@ -165,7 +187,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return True
 
     def save_authorization_code(
-        self, client_id: str, code: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, code: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
     ) -> None:
         # The consent form already offers only grantable scopes; this guard holds whatever
         # posts to the endpoint: the user can grant only permissions they hold right now.
@@ -178,14 +200,16 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             )
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
 
-    def get_default_redirect_uri(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> None:
+    def get_default_redirect_uri(
+        self, client_id: str, request: OAuthlibRequest, *args: Any, **kwargs: Any
+    ) -> None:
         # No default: every authorization request names its redirect_uri (as Doorkeeper and
         # Keycloak require; OIDC Core §3.1.2.1 always does), so every token request must repeat
         # it (RFC 6749 §4.1.3). oauthlib answers a missing one with invalid_request, and at the
         # authorization endpoint never redirects (§4.1.2.1).
         return None
 
-    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+    def is_pkce_required(self, client_id: str, request: OAuthlibRequest) -> bool:
         # request.client is loaded by validate_client_id before oauthlib asks (RFC 7636 §4.4.1).
         if oauth_settings.PKCE_REQUIRED_FOR == "all":
             return True
@@ -195,7 +219,13 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # --- token endpoint -----------------------------------------------------------------------
 
     def validate_code(
-        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        code: str,
+        client: Application | None,
+        request: OAuthlibRequest,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
             if request.code_verifier and not self.get_code_challenge(code, request):
@@ -207,7 +237,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 )
             return self.still_a_member(request.user, request)
         use = AuthorizationCodeUse.objects.filter(code_checksum=checksum(code), application=client).first()
-        if use is not None:
+        if use is not None and client is not None:  # a use always names its client
             # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
             revoke(
                 organization=client.organization_id,
@@ -233,7 +263,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return False
 
     def validate_refresh_token(
-        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self, refresh_token: str, client: Application, request: OAuthlibRequest, *args: Any, **kwargs: Any
     ) -> bool:
         """A live refresh token is checked in one query: the token with its user and access
         token, when its rotation family began and, when the adapter can say it in SQL, whether
@@ -253,8 +283,9 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if token.application_id != client.pk:
             return False
         token.application = client
-        if member is not None:
-            get_adapter().remember_membership(token.user, organization_of(request), member)
+        organization = organization_of(request)
+        if member is not None and organization is not None:  # none without one (live_refresh_token)
+            get_adapter().remember_membership(token.user, organization, member)
         self.still_a_member(token.user, request)
         if refresh_expiry.is_expired(token, family_started, timezone.now()):
             return False
@@ -262,7 +293,9 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         request.user, request.refresh_token, request.refresh_token_instance = token.user, refresh_token, token
         return True
 
-    def live_refresh_token(self, value: str, request: Any) -> tuple[Any, datetime, bool | None] | None:
+    def live_refresh_token(
+        self, value: str, request: OAuthlibRequest
+    ) -> tuple[RefreshToken, datetime, bool | None] | None:
         """The unrevoked refresh token for ``value``, when its family began, and whether its
         user is a member (None when the adapter cannot say it in SQL): one query."""
         rows = refresh_expiry.with_family_start(
@@ -270,7 +303,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             .objects.filter(token_checksum=checksum(value), revoked__isnull=True)
             .select_related("user", "access_token")
         )
-        membership = get_adapter().membership_subquery(organization_of(request))
+        organization = organization_of(request)
+        membership = get_adapter().membership_subquery(organization) if organization is not None else None
         if membership is not None:
             rows = rows.annotate(member=membership)
         token = rows.first()
@@ -280,21 +314,24 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return token, started, getattr(token, "member", None)
 
     @staticmethod
-    def already_used(request: Any) -> errors.InvalidGrantError:
+    def already_used(request: OAuthlibRequest) -> errors.InvalidGrantError:
         return errors.InvalidGrantError(
             description=_("The refresh token was already used or revoked."), request=request
         )
 
-    def still_a_member(self, user: Any, request: Any) -> bool:
+    def still_a_member(self, user: User | None, request: OAuthlibRequest) -> bool:
         """A grant made by a user mints tokens only while the user is an active member (or
         superuser) of the organization: the same rule as ``token_check`` (RFC 6749 §5.2)."""
-        if user is None or not get_adapter().is_member(user, organization_of(request)):
+        organization = organization_of(request)
+        if user is None or organization is None or not get_adapter().is_member(user, organization):
             raise errors.InvalidGrantError(
                 description=_("The user is no longer an active member of this organization."), request=request
             )
         return True
 
-    def record_reuse(self, refresh_token: str, client: Any, request: Any, since: Any) -> None:
+    def record_reuse(
+        self, refresh_token: str, client: Application, request: OAuthlibRequest, since: datetime
+    ) -> None:
         """A revoked refresh token presented again made the base library revoke its family
         (RFC 9700 §4.14.2) during this call: leave one trace of it (failure path only)."""
         model = get_refresh_token_model()
@@ -319,20 +356,33 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             )
 
     def validate_user(
-        self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
+        self,
+        username: str,
+        password: str,
+        client: Application,
+        request: OAuthlibRequest,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         # Password grant (RFC 6749 §4.3): same rule as the consent screen, members only.
-        return super().validate_user(
-            username, password, client, request, *args, **kwargs
-        ) and get_adapter().is_member(request.user, organization_of(request))
+        organization = organization_of(request)
+        return (
+            super().validate_user(username, password, client, request, *args, **kwargs)
+            and organization is not None
+            and get_adapter().is_member(request.user, organization)
+        )
 
-    def save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+    def save_bearer_token(
+        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+    ) -> None:
         # One transaction: a refused step (a code claimed concurrently, nothing grantable)
         # leaves no token behind.
         with transaction.atomic():
             self._save_with_bookkeeping(token, request, *args, **kwargs)
 
-    def _save_with_bookkeeping(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+    def _save_with_bookkeeping(
+        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+    ) -> None:
         client = request.client
         previous = getattr(request, "refresh_token_instance", None)
         refreshed = request.grant_type == "refresh_token" and previous is not None
@@ -368,7 +418,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             scope=token.get("scope", ""),
         )
 
-    def claim_code(self, request: Any, token: dict[str, Any]) -> None:
+    def claim_code(self, request: OAuthlibRequest, token: dict[str, Any]) -> None:
         """Spend the code in the transaction that mints its tokens: the deletion serializes two
         concurrent exchanges (the second waits on the row, deletes nothing, and rolls back its
         tokens with invalid_grant, RFC 6749 §4.1.2). What remains is a record naming the tokens
@@ -396,16 +446,18 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             ) from None
 
     def invalidate_authorization_code(
-        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+        self, client_id: str, code: str, request: OAuthlibRequest, *args: Any, **kwargs: Any
     ) -> None:
         # Already spent by claim_code, inside the transaction that minted the tokens.
         if not getattr(request, "perscom_code_spent", False):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
-    def rotates(self, token: dict[str, Any], request: Any) -> bool:
+    def rotates(self, token: dict[str, Any], request: OAuthlibRequest) -> bool:
         return bool(token.get("refresh_token")) and self.rotate_refresh_token(request) and "scope" in token
 
-    def _save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
+    def _save_bearer_token(
+        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+    ) -> None:
         """A rotation (RFC 6749 §6) in four statements, instead of the base library's
         thirteen: the used refresh token retired (``retire_refresh_token``), then the new
         pair inserted by the base library's own helpers. Every other save is the base
@@ -422,7 +474,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         self._create_refresh_token(request, token["refresh_token"], access_token, previous)
         request.refresh_token_instance = None
 
-    def retire_refresh_token(self, previous: Any, request: Any) -> None:
+    def retire_refresh_token(self, previous: RefreshToken, request: OAuthlibRequest) -> None:
         """Revoke the refresh token being used and delete its access token, unless another
         request rotated or revoked it since it was validated: then invalid_grant (RFC 6749
         §5.2). The revoking UPDATE is the row lock and the check at once, so concurrent
@@ -438,7 +490,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if not retire_rotated(previous):
             raise self.already_used(request)
 
-    def lock_refresh_token(self, previous: Any, request: Any) -> None:
+    def lock_refresh_token(self, previous: RefreshToken, request: OAuthlibRequest) -> None:
         """Without rotation (ROTATE_REFRESH_TOKEN off) the base library updates the pair in
         place: lock the refresh token first, and refuse it if it was revoked meanwhile."""
         current = (
@@ -453,7 +505,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # --- revocation endpoint ------------------------------------------------------------------
 
     def revoke_token(
-        self, token: str, token_type_hint: str | None, request: Any, *args: Any, **kwargs: Any
+        self, token: str, token_type_hint: str | None, request: OAuthlibRequest, *args: Any, **kwargs: Any
     ) -> None:
         # RFC 7009 §2.1: only tokens issued to the authenticated client; both kinds are looked
         # up (the hint is only an optimisation), and an unknown token is not an error (§2.2).
