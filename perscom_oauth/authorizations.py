@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -26,14 +26,19 @@ from oauth2_provider.models import (
 
 from .scopes import registry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from .typing import AnyUser, Application, Organization, User
+
 #: (application id, user id): the order of ``pairs()``, ``load()``, keys and ``parse_key``.
-Pair = tuple[Any, Any]
+Pair = tuple[int, int]
 
 
 @dataclass
 class Authorization:
-    user: Any
-    application: Any
+    user: User
+    application: Application
     scopes: list[str] = field(default_factory=list)
     first_granted: datetime | None = None
     #: When a token was last issued or refreshed for this pair.
@@ -48,7 +53,7 @@ class Authorization:
         return f"{self.application.pk}:{self.user.pk}"
 
     @property
-    def scope_descriptions(self) -> list[tuple[str, Any]]:
+    def scope_descriptions(self) -> list[tuple[str, StrOrPromise]]:
         scopes = registry()
         return [(name, scopes[name].description if name in scopes else name) for name in self.scopes]
 
@@ -149,7 +154,7 @@ def _widen(authorization: Authorization, first: datetime | None, last: datetime 
         authorization.last_used = last
 
 
-def for_user(user: Any, organization: Any) -> list[Authorization]:
+def for_user(user: AnyUser, organization: Organization) -> list[Authorization]:
     """The applications of this organization the user has authorized, most recently used first."""
     found = load(list(pairs(Q(user=user, application__organization=organization))))
     epoch = datetime.min.replace(tzinfo=timezone.get_current_timezone())

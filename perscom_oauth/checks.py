@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
@@ -19,7 +20,7 @@ TAG = "perscom_oauth"
 
 
 @register(TAG, Tags.compatibility)
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[CheckMessage]:
     user_settings = getattr(settings, "PERSCOM_OAUTH", {})
     if not isinstance(user_settings, dict):
         return [
@@ -29,7 +30,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="perscom_oauth.E001",
             )
         ]
-    errors: list[Any] = [
+    errors: list[CheckMessage] = [
         Error(
             f"PERSCOM_OAUTH has an unknown key {key!r}.",
             hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
@@ -75,7 +76,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return errors
 
 
-def _check_adapter(path: Any) -> list[Any]:
+def _check_adapter(path: Any) -> list[CheckMessage]:  # the host's value, not yet validated
     from .adapter import OrganizationAdapter
 
     try:
@@ -96,12 +97,14 @@ def _check_adapter(path: Any) -> list[Any]:
 
 
 @register(TAG, Tags.security)
-def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_oauth2_provider(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Our hooks into django-oauth-toolkit must be installed, or tenants are not enforced."""
     from .defaults import REQUIRED
     from .models import Application
 
-    errors = []
+    errors: list[CheckMessage] = []
     configured = getattr(settings, "OAUTH2_PROVIDER", {})
     for key, expected in REQUIRED.items():
         value = configured.get(key) if isinstance(configured, dict) else None
@@ -151,7 +154,7 @@ def check_oauth2_provider(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return errors
 
 
-def _is_subclass(value: Any, expected_path: str) -> bool:
+def _is_subclass(value: object, expected_path: str) -> bool:
     try:
         value_class = import_string(value) if isinstance(value, str) else value
     except ImportError:
@@ -161,7 +164,7 @@ def _is_subclass(value: Any, expected_path: str) -> bool:
 
 
 @register(TAG, Tags.security)
-def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_scopes(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[CheckMessage]:
     """The permission <-> scope mapping must be one-to-one: collisions fail at startup."""
     from .scopes import codename_for_scope, collect_scopes
 
@@ -176,7 +179,7 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="perscom_oauth.E008",
             )
         ]
-    errors: list[Any] = []
+    errors: list[CheckMessage] = []
     by_name: dict[str, list[str]] = defaultdict(list)
     for scope in scopes:
         by_name[scope.name].append(scope.permission or "EXTRA_SCOPES")
@@ -204,7 +207,9 @@ def check_scopes(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 
 @register(TAG, Tags.compatibility)
-def check_rest_framework(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_rest_framework(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Without our exception handler, insufficient-scope 403s lack RFC 6750 §3.1's challenge."""
     if not apps.is_installed("rest_framework"):
         return []
@@ -240,7 +245,9 @@ PER_PROCESS_CACHES = (
 
 
 @register(TAG, Tags.caches, deploy=True)
-def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_shared_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Cached token state and throttle counters must be seen by every process (token_cache)."""
     from .conf import oauth_settings
 
@@ -264,7 +271,9 @@ REDIS_CACHES = ("django.core.cache.backends.redis.RedisCache", "perscom_oauth.re
 
 
 @register(TAG, Tags.security, deploy=True)
-def check_database_outage_answer(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_database_outage_answer(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """A database outage should be a 503 the client retries, not a 500 (docs/deployment.md)."""
     if OUTAGE_MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
         return []
@@ -280,7 +289,9 @@ def check_database_outage_answer(app_configs: Any = None, **kwargs: Any) -> list
 
 
 @register(TAG, Tags.caches, deploy=True)
-def check_redis_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_redis_timeouts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Falling back to the database when Redis is away only works if a call to it fails: the
     Redis client waits forever on a server that stopped answering, by default."""
     cache = getattr(settings, "CACHES", {}).get("default", {})
@@ -303,10 +314,12 @@ def check_redis_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 
 @register(TAG, Tags.database, deploy=True)
-def check_persistent_connections(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_persistent_connections(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Persistent connections outlive a database restart or failover: without health checks
     the first request of every worker afterwards fails."""
-    messages = []
+    messages: list[CheckMessage] = []
     for alias, database in getattr(settings, "DATABASES", {}).items():
         if database.get("CONN_MAX_AGE", 0) != 0 and not database.get("CONN_HEALTH_CHECKS", False):
             messages.append(

@@ -283,12 +283,12 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if token.application_id != client.pk:
             return False
         token.application = client
+        if refresh_expiry.is_expired(token, family_started, timezone.now()):
+            return False
         organization = organization_of(request)
         if member is not None and organization is not None:  # none without one (live_refresh_token)
             get_adapter().remember_membership(token.user, organization, member)
         self.still_a_member(token.user, request)
-        if refresh_expiry.is_expired(token, family_started, timezone.now()):
-            return False
         # As the base library does: the presented value, not the stored (hashed) one.
         request.user, request.refresh_token, request.refresh_token_instance = token.user, refresh_token, token
         return True
