@@ -15,12 +15,15 @@ from .conf import DEFAULTS
 
 PKCE_POLICIES = ("public", "all")
 
+#: What Django passes a check: the apps to check, or None for all.
+AppConfigs = Sequence[AppConfig] | None
+
 #: The tag of every check of ours: ``manage.py check --tag perscom_oauth`` runs only them.
 TAG = "perscom_oauth"
 
 
 @register(TAG, Tags.compatibility)
-def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[CheckMessage]:
+def check_settings(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     user_settings = getattr(settings, "PERSCOM_OAUTH", {})
     if not isinstance(user_settings, dict):
         return [
@@ -97,9 +100,7 @@ def _check_adapter(path: Any) -> list[CheckMessage]:  # the host's value, not ye
 
 
 @register(TAG, Tags.security)
-def check_oauth2_provider(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_oauth2_provider(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Our hooks into django-oauth-toolkit must be installed, or tenants are not enforced."""
     from .defaults import REQUIRED
     from .models import Application
@@ -164,7 +165,7 @@ def _is_subclass(value: object, expected_path: str) -> bool:
 
 
 @register(TAG, Tags.security)
-def check_scopes(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[CheckMessage]:
+def check_scopes(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """The permission <-> scope mapping must be one-to-one: collisions fail at startup."""
     from .scopes import codename_for_scope, collect_scopes
 
@@ -207,9 +208,7 @@ def check_scopes(app_configs: Sequence[AppConfig] | None = None, **kwargs: objec
 
 
 @register(TAG, Tags.compatibility)
-def check_rest_framework(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_rest_framework(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Without our exception handler, insufficient-scope 403s lack RFC 6750 §3.1's challenge."""
     if not apps.is_installed("rest_framework"):
         return []
@@ -245,9 +244,7 @@ PER_PROCESS_CACHES = (
 
 
 @register(TAG, Tags.caches, deploy=True)
-def check_shared_cache(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_shared_cache(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Cached token state and throttle counters must be seen by every process (token_cache)."""
     from .conf import oauth_settings
 
@@ -271,9 +268,7 @@ REDIS_CACHES = ("django.core.cache.backends.redis.RedisCache", "perscom_oauth.re
 
 
 @register(TAG, Tags.security, deploy=True)
-def check_database_outage_answer(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_database_outage_answer(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """A database outage should be a 503 the client retries, not a 500 (docs/deployment.md)."""
     if OUTAGE_MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
         return []
@@ -289,9 +284,7 @@ def check_database_outage_answer(
 
 
 @register(TAG, Tags.caches, deploy=True)
-def check_redis_timeouts(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_redis_timeouts(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Falling back to the database when Redis is away only works if a call to it fails: the
     Redis client waits forever on a server that stopped answering, by default."""
     cache = getattr(settings, "CACHES", {}).get("default", {})
@@ -314,9 +307,7 @@ def check_redis_timeouts(
 
 
 @register(TAG, Tags.database, deploy=True)
-def check_persistent_connections(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
-) -> list[CheckMessage]:
+def check_persistent_connections(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Persistent connections outlive a database restart or failover: without health checks
     the first request of every worker afterwards fails."""
     messages: list[CheckMessage] = []

@@ -1,8 +1,9 @@
 """One authorization code, read once per token request.
 
 The base library reads the code's ``Grant`` row up to six times while exchanging it
-(scopes for the OpenID Connect dispatcher, ``validate_code``, ``confirm_redirect_uri``, the
-PKCE challenge and its method, the nonce). This mixin for the validator loads it once, with its
+(scopes for the OpenID Connect dispatcher, ``validate_code`` (here ``code_is_valid``),
+``confirm_redirect_uri``, the PKCE challenge and its method, the nonce). This mixin for the
+validator loads it once, with its
 user and whether that user is a member of the organization (the adapter's
 ``membership_subquery``), and answers each of those from that row, exactly as the base
 library's methods do.
@@ -48,15 +49,9 @@ class GrantLoadedOnce:
             grant if grant is not None and client is not None and grant.application_id == client.pk else None
         )
 
-    def validate_code(
-        self,
-        client_id: str,
-        code: str,
-        client: Application | None,
-        request: OAuthlibRequest,
-        *args: Any,
-        **kwargs: Any,
-    ) -> bool:
+    def code_is_valid(self, code: str, client: Application | None, request: OAuthlibRequest) -> bool:
+        """The base library's ``validate_code``, from the row loaded once (the validator's
+        ``validate_code`` adds our rules to it)."""
         grant = self._client_grant(code, client, request)
         if grant is None or grant.is_expired():
             return False

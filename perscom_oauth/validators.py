@@ -227,7 +227,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         *args: Any,
         **kwargs: Any,
     ) -> bool:
-        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+        if self.code_is_valid(code, client, request):
             if request.code_verifier and not self.get_code_challenge(code, request):
                 # RFC 9700 §4.8.2: a code_verifier for a code issued without a code_challenge
                 # is a PKCE downgrade attempt.
