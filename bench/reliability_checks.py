@@ -449,7 +449,12 @@ def redis_paused(servers: list[Server], env: Any) -> Result:
     """Redis paused (SIGSTOP: a partition, not a flush) while a token is revoked. The client's
     socket timeouts (perscom_oauth.W005) keep requests bounded and the database decides
     meanwhile. The revocation could not mark the cached entry stale: once Redis answers again,
-    the new cache epoch (perscom_oauth/cache_health.py) keeps every server from honouring it."""
+    the new cache epoch (perscom_oauth/cache_health.py) keeps every server from honouring it.
+
+    Measured: how soon after Redis's return every worker refuses the token, and how many
+    requests were served from the old entry before (a worker that never saw the outage can be
+    answered by Redis before the revoking worker's new epoch is: the window SECURITY.md
+    names). It fails if the window exceeds 2 s or the entry is ever honoured after it."""
     import signal
 
     hot, doomed = pair(servers[0]), pair(servers[0])
@@ -489,7 +494,7 @@ def redis_paused(servers: list[Server], env: Any) -> Result:
     if set(during) != {200} or revoked != 200:
         problems.append(f"during the pause: {Counter(during)}, revocation {revoked}")
     window = f"{converged * 1000:.0f} ms" if converged is not None else "never"
-    if stale_during or early or stale_after or errors or slowest > 5 or converged is None or converged > 2:
+    if stale_during or stale_after or errors or slowest > 5 or converged is None or converged > 2:
         problems.append(
             f"stale during pause={stale_during}, after={early}+{stale_after},"
             f" refused everywhere after {window},"
@@ -498,8 +503,8 @@ def redis_paused(servers: list[Server], env: Any) -> Result:
     return Result(
         "fault: redis paused",
         not problems,
-        f"faults=1 stale-grants={stale_during + early + stale_after} 5xx={errors}"
-        f" slowest={slowest * 1000:.0f} ms refused-everywhere-after-return={window}",
+        f"faults=1 stale-grants={stale_during + stale_after} 5xx={errors} slowest={slowest * 1000:.0f} ms"
+        f" refused-everywhere-after-return={window} (served from the old entry before: {early})",
         problems,
     )
 

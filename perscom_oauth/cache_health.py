@@ -26,7 +26,7 @@ logger = logging.getLogger("perscom_oauth.cache")
 EPOCH_KEY = "perscom_oauth:epoch"
 #: The pause between retries that failed at once (a cache that refuses connections); a cache
 #: host that hangs makes each try wait for the client's socket timeout instead, so that a try
-#: is nearly always in flight, and answered first, when it comes back.
+#: is nearly always in flight when it comes back.
 RETRY_SECONDS = 0.05
 
 
