@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from oauth2_provider import oauth2_backends
 
 from .carried import ORGANIZATION_KEY, TOKEN_ENTRY_KEY, USER_KEY, Carried
+from .responses import NO_STORE
 from .tenancy import organization_for_request, prefetched_token
 
 
@@ -28,8 +29,5 @@ class OAuthLibCore(oauth2_backends.OAuthLibCore):
             # concurrently, validators.py) escapes oauthlib's handler; the base library then
             # answers with the error's own headers, none for a 400. RFC 6749 §5.2 wants JSON,
             # and §5.1 no caching.
-            headers = {**JSON_ERROR_HEADERS, **headers}
+            headers = {"Content-Type": "application/json", **NO_STORE, **headers}
         return uri, headers, body, status
-
-
-JSON_ERROR_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -6,12 +6,15 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+#: What every token endpoint response carries, errors included: never cached (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 
 def oauth_error(status: int, error: str, description: str) -> JsonResponse:
-    """An RFC 6749 §5.2 error body; like every token response, never cached (§5.1)."""
+    """An RFC 6749 §5.2 error body, never cached (§5.1)."""
     response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["Cache-Control"] = "no-store"
-    response["Pragma"] = "no-cache"
+    for header, value in NO_STORE.items():
+        response[header] = value
     return response
 
 

@@ -118,7 +118,8 @@ def test_a_repeat_within_the_grace_period_is_refused_and_the_family_kept(
     rotated = refresh(oauth, app, first["refresh_token"]).json()
     repeat = refresh(oauth, app, first["refresh_token"])
     assert repeat.status_code == 400
-    assert repeat.json()["error"] == "invalid_grant"
+    assert repeat.json()["error"] == "invalid_grant"  # as JSON (RFC 6749 §5.2): it was text/html
+    assert repeat["Cache-Control"] == "no-store"
     assert oauth.api(rotated["access_token"]).status_code == 200
     assert refresh(oauth, app, rotated["refresh_token"]).status_code == 200
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.REFRESH_TOKEN_REUSED).exists()
