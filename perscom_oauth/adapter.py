@@ -5,12 +5,21 @@ differs in your project:
 
 - ``organization_for_host(hostname)``: which organization answers at a host (default: the
   ``Domain`` table, ``organization_for_domain``, then ``default_organization()``, the
-  ``DEFAULT_ORGANIZATION``). Only the default lookup is cached (``host_cacheable``).
+  ``DEFAULT_ORGANIZATION``). Its answers are cached by host name while ``caches_hosts`` is
+  true, so an adapter that resolves hosts itself also overrides ``hostnames_of``.
+- ``hostnames_of(organization_ids)``: the host names at which each of these organizations
+  answers (default: their ``Domain`` rows): where a change to one of them is published
+  (``generations``). ``caches_hosts = False`` when your adapter cannot say: then nothing is
+  cached and every request resolves its host and checks its token in the database.
 - ``has_oauth(organization)``: whether its plan includes OAuth 2.0 (default: its ``plan`` is
   in ``PLANS_WITH_OAUTH``).
 - ``plan_name(organization)``: the plan's display name, used in error messages.
 - ``is_member(user, organization)``: whether the user may authorize apps for it (default:
   a ``Membership`` row; superusers are members everywhere).
+- ``delegates_superuser(user, organization)``: whether a superuser's tokens may carry every
+  scope there (default: False: a superuser's tokens carry what their membership's roles and
+  their own permissions grant, like anyone's; platform-wide powers are not delegated to
+  third-party applications).
 - ``get_permissions(user, organization)``: the ``app_label.codename`` permissions the user
   holds there (default: for members, Django's own ``user.get_all_permissions()`` plus the
   permissions of the membership's roles, which are groups that apply in that organization
@@ -22,12 +31,13 @@ differs in your project:
 - ``primary_hostname(organization)``: the host its clients use (default: its primary ``Domain``).
 
 Pair it with ``PERSCOM_OAUTH_ORGANIZATION_MODEL`` to use your own tenant model. When
-membership or permissions come from your own models, call ``invalidation.forget_user`` or
-``forget_organization`` when they change (docs/token-cache.md).
+membership, permissions, plans or hosts come from your own models, call
+``perscom_oauth.invalidate(...)`` in the transaction that changes them (docs/token-cache.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
@@ -67,11 +77,21 @@ class OrganizationAdapter:
         domain = Domain.objects.select_related("organization").filter(hostname=hostname).first()
         return domain.organization if domain is not None else None
 
-    def host_cacheable(self) -> bool:
-        """Whether host lookups may be cached: only the default ``Domain`` lookup, whose
-        changes ``invalidation`` sees. An adapter that overrides ``organization_for_host``
-        resolves every request itself."""
-        return type(self).organization_for_host is OrganizationAdapter.organization_for_host
+    #: Whether ``organization_for_host``'s answers, and with them hot tokens' state, may be
+    #: cached by host name: ``hostnames_of`` must then name every host an organization answers
+    #: at (check ``perscom_oauth.W011`` warns when it is left to the ``Domain`` table while
+    #: ``organization_for_host`` is overridden).
+    caches_hosts: bool = True
+
+    def hostnames_of(self, organization_ids: Collection[int]) -> Mapping[int, Iterable[str]]:
+        """The host names at which each of these organizations answers, by primary key."""
+        from .models import Domain
+
+        found: dict[int, list[str]] = {}
+        rows = Domain.objects.filter(organization_id__in=organization_ids).values_list("organization_id", "hostname")
+        for organization_id, hostname in rows:
+            found.setdefault(organization_id, []).append(hostname)
+        return found
 
     def has_oauth(self, organization: Organization) -> bool:
         return organization.plan in oauth_settings.PLANS_WITH_OAUTH
@@ -133,7 +153,13 @@ class OrganizationAdapter:
         roles = {f"{app_label}.{codename}" for app_label, codename in rows if codename}
         if not rows:
             return set()
-        return set(user.get_all_permissions()) | roles
+        return own_permissions(user) | roles
+
+    def delegates_superuser(self, user: User, organization: Organization) -> bool:
+        """Whether ``user``, a superuser, may delegate every scope in ``organization`` to an
+        application. Off by default: a token never carries more than the user's role there
+        unless the host decides so here."""
+        return False
 
     def member_permissions(self, user: User, organization: Organization) -> set[str] | None:
         """What the user holds there (``get_permissions``), or None for someone who is not an
@@ -149,9 +175,10 @@ class OrganizationAdapter:
             return self.get_permissions(user, organization) if self.is_member(user, organization) else None
         if not user.is_active:
             return None
-        if user.is_superuser:
-            return set()  # every scope is held (effective_scopes.member_scopes): nothing to look up
-        return self._member_permissions(user, organization)
+        permissions = self._member_permissions(user, organization)
+        if permissions is None and user.is_superuser:
+            return own_permissions(user)  # a member everywhere (is_member), without a role
+        return permissions
 
     def _member_permissions(self, user: User, organization: Organization) -> set[str] | None:
         from django.contrib.auth.models import Permission
@@ -190,6 +217,19 @@ class OrganizationAdapter:
 
         domains = Domain.objects.filter(organization=organization).order_by("-is_primary", "hostname")
         return domains.values_list("hostname", flat=True).first()
+
+
+def own_permissions(user: User) -> set[str]:
+    """The permissions a user holds directly and through their groups, as Django's
+    ``ModelBackend`` would list them for a user who is not a superuser: a superuser's
+    "every permission" is a platform-wide power, not one to delegate to an application."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    rows = Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
+        "content_type__app_label", "codename"
+    )
+    return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
 @lru_cache(maxsize=4)

@@ -55,6 +55,11 @@ DEFAULTS: dict[str, object] = {
     # How long a validated token or host may be served from the cache at most (token_cache.py);
     # changes invalidate entries at once, this is only a backstop. 0 turns the cache off.
     "TOKEN_CACHE_SECONDS": 300,
+    # How long the cache's copy of an organization's generation is trusted before the database
+    # is asked again (generations.py): the bound on honouring a change that the cache was not
+    # told of (a process that died or could not reach it, a cache restored from a snapshot).
+    # Costs one primary-key query per host per interval.
+    "GENERATION_SECONDS": 2,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,
 }
@@ -97,6 +102,7 @@ class OAuthSettings:
     THROTTLE_SOURCE_FAILURES: int
     THROTTLE_WINDOW_SECONDS: int
     TOKEN_CACHE_SECONDS: int
+    GENERATION_SECONDS: int
     AUDIT_RETENTION_DAYS: int
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above

@@ -41,11 +41,12 @@ def member_scopes(user: User | None, organization: Organization | None) -> set[s
     held by members only: a removed member keeps no identity either."""
     if user is None or organization is None:
         return None
-    permissions = get_adapter().member_permissions(user, organization)
+    adapter = get_adapter()
+    permissions = adapter.member_permissions(user, organization)
     if permissions is None:
         return None
     scopes = registry()
-    if user.is_superuser:
+    if user.is_superuser and adapter.delegates_superuser(user, organization):
         return set(scopes)
     return {
         name for name, scope in scopes.items() if scope.permission is None or scope.permission in permissions

@@ -1,19 +1,21 @@
-"""What makes cached token and host state stale (``token_cache``), connected in ``apps.ready``.
+"""What the package's own models tell ``generations`` when they change, connected in
+``apps.ready``. Each change bumps the generation of the organizations it concerns, in its own
+transaction: O(1) in the number of live tokens.
 
-Every change that could alter whether a token is honoured, or what it may do, marks the
-affected entries stale when its transaction commits:
+- an access token saved or deleted (revocation, rotation, cleanup, cascades): its nonce, and
+  the nonce of its previous value when it is updated under a new one;
+- an application saved or deleted (suspension, allowed scopes): its organization;
+- an organization saved or deleted (plan); a domain saved, renamed or deleted: its
+  organization, and the host names it no longer answers at;
+- a membership saved or deleted, its roles changed: its organization;
+- a user saved (active flag, superuser) or deleted, their permissions or groups changed: the
+  organizations where they are a member or hold tokens;
+- a group's permissions changed, or the group deleted: the organizations of its users and of
+  the memberships that hold it as a role.
 
-- an access token saved or deleted (revocation, rotation, cleanup, cascades): its entry, and
-  the entry of its previous value when it is updated under a new one;
-- an application saved or deleted (suspension, allowed scopes): its tokens;
-- an organization saved or deleted (plan), a domain saved or deleted: their hosts;
-- a membership saved or deleted, its roles changed: the user's tokens there;
-- a user saved (active flag, superuser) or their permissions or groups changed: their tokens;
-- a group's permissions changed, or the group deleted: the tokens of its users and of the
-  members who hold it as a role.
-
-A host project whose adapter decides membership or permissions from its own models calls
-``forget_user`` or ``forget_organization`` when those change.
+Querysets of these models do the same on ``update()`` and ``bulk_update()``
+(``querysets.InvalidatingQuerySet``). Changes the package cannot see (raw SQL, a host's own membership,
+role or plan models) call ``perscom_oauth.invalidate(...)``.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from . import token_cache
+from . import generations
 from .conf import organization_model_label
-from .models import Domain, Membership
+from .querysets import INERT_FIELDS
 
 if TYPE_CHECKING:
     from .typing import AccessToken, Application, Organization, User
@@ -42,71 +43,60 @@ M = TypeVar("M", bound=Model)
 # ``instance`` is either side of the relation, which one depending on ``reverse``: Any.
 
 
-def forget_tokens(filters: Q) -> None:
-    """Mark stale the cached state of every live access token matching ``filters``."""
-    checksums = (
-        get_access_token_model()
-        .objects.filter(filters, expires__gt=timezone.now())
-        .values_list("token_checksum", flat=True)
-    )
-    token_cache.mark_stale(token_cache.token_key(value) for value in checksums)
-
-
-def forget_user(user: User) -> None:
-    forget_tokens(Q(user=user))
-
-
-def forget_organization(organization: Organization) -> None:
-    """Its hosts and every token of its applications."""
-    hostnames = Domain.objects.filter(organization=organization).values_list("hostname", flat=True)
-    token_cache.mark_stale(token_cache.host_key(hostname) for hostname in hostnames)
-    forget_tokens(Q(application__organization=organization))
-
-
 def _access_token_changed(instance: AccessToken, created: bool = False, **kwargs: Any) -> None:
     # A token just created has no cached state yet (it is cached on first use).
     if instance.token_checksum and not created:
-        token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
+        generations.forget_tokens([instance.token_checksum])
 
 
 def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
     # A token updated in place under a new value (the base library's refresh without
-    # rotation): the entry of the value it had is marked too. The base library computes the
+    # rotation): the entry of the value it had is dropped too. The base library computes the
     # new checksum after this signal, so the instance still holds the old one here.
     if not instance._state.adding and instance.token_checksum:
-        token_cache.mark_stale([token_cache.token_key(instance.token_checksum)])
+        generations.forget_tokens([instance.token_checksum])
 
 
-def _application_changed(instance: Application, **kwargs: Any) -> None:
-    if instance.pk is not None:
-        forget_tokens(Q(application_id=instance.pk))
+def _application_changed(instance: Application, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
+    if update_fields is not None and set(update_fields) <= INERT_FIELDS:
+        return
+    if instance.organization_id is not None:
+        generations.invalidate(application=instance)
 
 
 def _organization_changed(instance: Organization, **kwargs: Any) -> None:
     if instance.pk is not None:
-        forget_organization(instance)
+        generations.invalidate(organization=instance)
 
 
-def _domain_renamed(instance: Domain, **kwargs: Any) -> None:
+def _domain_renamed(instance: Any, **kwargs: Any) -> None:
+    # The host name it had, and the organization it belonged to, no longer answer as before.
     if instance.pk is not None:
-        old = Domain.objects.filter(pk=instance.pk).values_list("hostname", flat=True).first()
+        old = type(instance).objects.filter(pk=instance.pk).values_list("hostname", "organization_id").first()
         if old:
-            token_cache.mark_stale([token_cache.host_key(old)])
+            generations.bump([old[1]], [old[0]])
 
 
-def _domain_changed(instance: Domain, **kwargs: Any) -> None:
-    token_cache.mark_stale([token_cache.host_key(instance.hostname)])
+def _domain_changed(instance: Any, **kwargs: Any) -> None:
+    generations.bump([instance.organization_id], [instance.hostname])
 
 
-def _membership_changed(instance: Membership, **kwargs: Any) -> None:
-    forget_tokens(Q(user_id=instance.user_id, application__organization_id=instance.organization_id))
+def _membership_changed(instance: Any, **kwargs: Any) -> None:
+    generations.invalidate(organization=instance.organization_id)
 
 
 def _user_changed(instance: User, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
     # A sign-in only updates last_login: nothing a token depends on.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    forget_user(instance)
+    generations.invalidate(user=instance)
+
+
+def _users_changed(users: QuerySet[Any]) -> None:
+    organizations: set[int] = set()
+    for pk in users.values_list("pk", flat=True):
+        organizations |= generations.organizations_of_user(pk)
+    generations.bump(organizations)
 
 
 def _user_relation_changed(relation: str) -> Callable[..., None]:
@@ -115,18 +105,21 @@ def _user_relation_changed(relation: str) -> Callable[..., None]:
     def receiver(instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any) -> None:
         if not reverse:
             if action.startswith("post_"):
-                forget_user(instance)
+                generations.invalidate(user=instance)
             return
         users = _reverse_targets(get_user_model()._default_manager.all(), relation, instance, action, pk_set)
         if users is not None:
-            forget_tokens(Q(user__in=users))
+            _users_changed(get_user_model()._default_manager.filter(pk__in=[u.pk for u in users]))
 
     return receiver
 
 
 def _group_changed(instance: Group, **kwargs: Any) -> None:
-    members = Membership.objects.filter(roles=instance).values("user_id")
-    forget_tokens(Q(user__groups=instance) | Q(user_id__in=members))
+    from .models import Membership
+
+    roles = set(Membership.objects.filter(roles=instance).values_list("organization_id", flat=True))
+    generations.bump(roles)
+    _users_changed(get_user_model()._default_manager.filter(groups=instance))
 
 
 def _forward_changed(
@@ -159,6 +152,8 @@ def _reverse_targets(
 
 
 def connect() -> None:
+    from .models import Domain, Membership
+
     user_model = get_user_model()
     for signal in (post_save, post_delete):
         signal.connect(_access_token_changed, sender=get_access_token_model(), dispatch_uid="po-tok")
@@ -171,9 +166,10 @@ def connect() -> None:
     pre_save.connect(_domain_renamed, sender=Domain, dispatch_uid="po-domain-renamed")
     pre_save.connect(_access_token_renamed, sender=get_access_token_model(), dispatch_uid="po-tok-renamed")
     # Deleting a group deletes its rows in the relations below without m2m_changed: the
-    # users concerned are forgotten first. (Deleted users, applications and organizations
-    # delete their tokens, each seen above.)
+    # organizations concerned are bumped first. A user's deletion deletes their tokens and
+    # memberships first (the cascade): where they were is read before it.
     pre_delete.connect(_group_changed, sender=Group, dispatch_uid="po-group-deleted")
+    pre_delete.connect(_user_changed, sender=user_model, dispatch_uid="po-user-deleted")
     post_save.connect(_user_changed, sender=user_model, dispatch_uid="po-user")
     m2m_changed.connect(
         _forward_changed(_membership_changed, Membership.objects.all, "roles"),

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import AbstractApplication, AbstractGrant, ClientSecretField
+from oauth2_provider.models import AbstractApplication, AbstractGrant, ApplicationManager, ClientSecretField
 from oauth2_provider.settings import oauth2_settings
 
 from . import client_secrets
 from .carried import organization_of
 from .conf import organization_model_label
 from .digest import checksum
+from .querysets import InvalidatingQuerySet
 from .scopes import ALL_SCOPES
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]  # swa
     plan = models.CharField(_("plan"), max_length=32, choices=Plan.choices, default=Plan.BASIC)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = InvalidatingQuerySet.as_manager()
+
     class Meta:
         swappable = "PERSCOM_OAUTH_ORGANIZATION_MODEL"
         ordering = ["name"]
@@ -60,6 +63,8 @@ class Domain(models.Model):
     )
     hostname = models.CharField(_("host name"), max_length=253, unique=True)
     is_primary = models.BooleanField(_("primary"), default=False)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_primary", "hostname"]
@@ -106,6 +111,8 @@ class Membership(models.Model):
         ),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -194,6 +201,8 @@ class Application(AbstractApplication):
     )
     policy_uri = models.URLField(_("privacy policy URL"), max_length=500, blank=True)
     tos_uri = models.URLField(_("terms of service URL"), max_length=500, blank=True)
+
+    objects = ApplicationManager.from_queryset(InvalidatingQuerySet)()
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -339,3 +348,29 @@ class Grant(AbstractGrant):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
         verbose_name = _("authorization code")
         verbose_name_plural = _("authorization codes")
+
+
+class Generation(models.Model):
+    """The generation of an organization's cached token and host state (``generations``).
+
+    Bumped in the same transaction as every change that could alter whether one of its tokens
+    is honoured, or what it may do. Cached entries are valid only under the generation they
+    were read in; the cache's copy of this number expires within seconds, so the database
+    decides even when the cache was not told (a process that died, a partition, a restart).
+    """
+
+    organization = models.OneToOneField(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    value = models.BigIntegerField(_("generation"), default=0)
+
+    class Meta:
+        verbose_name = _("cache generation")
+        verbose_name_plural = _("cache generations")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.value}"

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from . import token_cache
+from . import generations
 from .audit import Actor, Event, record
 
 if TYPE_CHECKING:
@@ -94,6 +94,11 @@ def revoke(
             refresh_model.objects.filter(chosen | Q(access_token__in=[pk for pk, _checksum in deleted])), now
         )
         code_count, _ = codes.delete()
+        if deleted and organization is not None:
+            # The organization's generation moves with the revocation's commit, in the database:
+            # a cache that was not told (unreachable, restored from a snapshot, a process that
+            # died) still stops serving these tokens within GENERATION_SECONDS (generations).
+            generations.invalidate(organization=organization)
     access_count = len(deleted)
     result = Revoked(access_count, refresh_count, code_count)
     if result.total:
@@ -157,7 +162,7 @@ def _delete_access_tokens(access_tokens: QuerySet[AccessToken]) -> list[tuple[in
     else:
         deleted = list(access_tokens.values_list("pk", "token_checksum"))
         model.objects.filter(pk__in=[pk for pk, _checksum in deleted]).delete()
-    token_cache.mark_stale(token_cache.token_key(value) for _pk, value in deleted if value)
+    generations.forget_tokens(value for _pk, value in deleted if value)
     return deleted
 
 

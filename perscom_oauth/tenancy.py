@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
-from . import token_cache
+from . import generations, token_cache
 from .adapter import get_adapter
 from .digest import checksum
 from .http_auth import bearer_token
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .typing import Organization
 
 _CACHE_ATTRIBUTE = "_perscom_oauth_organization"
-_PREFETCH_ATTRIBUTE = "_perscom_oauth_token_entry"
+_LOOKUP_ATTRIBUTE = "_perscom_oauth_cache_lookup"
 
 
 def organization_for_request(request: HttpRequest) -> Organization | None:
@@ -25,8 +25,7 @@ def organization_for_request(request: HttpRequest) -> Organization | None:
 
     ``request.get_host()`` enforces ``ALLOWED_HOSTS``: a disallowed host is a 400 from Django.
     A DRF ``Request`` is unwrapped, so the answer is computed once per HTTP request. With a
-    bearer token, its cached state is fetched in the same cache round trip
-    (``prefetched_token``).
+    bearer token, its cached state is fetched in the same cache round trip (``prefetched_token``).
     """
     request = getattr(request, "_request", request)
     try:
@@ -41,30 +40,44 @@ def organization_for_request(request: HttpRequest) -> Organization | None:
 
 def _resolve(request: HttpRequest, hostname: str) -> Organization | None:
     adapter = get_adapter()
-    if not adapter.host_cacheable():
+    if not (adapter.caches_hosts and token_cache.enabled()):
         return adapter.organization_for_host(hostname)
-    keys = [token_cache.host_key(hostname)]
     value = bearer_token(request.headers)
-    if value:
-        keys.append(token_cache.token_key(checksum(value)))
-    found = token_cache.get_many(keys)
-    if len(keys) == 2:
-        setattr(request, _PREFETCH_ATTRIBUTE, found.get(keys[1], token_cache.MISS))
-    cached = found.get(keys[0], token_cache.MISS)
-    if token_cache.usable(cached):
-        return cast("Organization", cached)
-    organization = adapter.organization_for_domain(hostname)
-    if organization is None:
-        # A host no Domain names: the fallback is not cached (it names no host to invalidate).
-        return adapter.default_organization()
-    token_cache.store(keys[0], organization, token_cache.HOST_SECONDS, cached)
+    lookup = token_cache.fetch(hostname, checksum(value) if value else None)
+    setattr(request, _LOOKUP_ATTRIBUTE, lookup)
+    organization = lookup.organization()
+    if organization is not None:
+        return organization
+    if lookup.generation is None and lookup.epoch is not token_cache.MISSING_EPOCH:
+        return _resolve_expired_generation(lookup, hostname)
+    organization = adapter.organization_for_host(hostname)
+    if organization is not None:
+        lookup.store_organization(organization)
+    return organization
+
+
+def _resolve_expired_generation(lookup: token_cache.Lookup, hostname: str) -> Organization | None:
+    """The cache's copy of the host's generation expired (or was never there): read the
+    database's. An entry tagged with that same value is still valid (one query); otherwise the
+    organization is read again, after the generation, and nothing about the host is stored
+    under a generation read after it."""
+    known = lookup.entry_organization()
+    if known is not None:
+        lookup.adopt_generation(generations.current(known), cached_before_reads=True)
+        organization = lookup.organization()
+        if organization is not None:
+            return organization
+    organization = get_adapter().organization_for_host(hostname)
+    if organization is not None and (known is None or known.pk != organization.pk):
+        lookup.adopt_generation(generations.current(organization), cached_before_reads=False)
     return organization
 
 
 def prefetched_token(request: HttpRequest) -> object:
-    """The cache entry of the request's bearer token fetched with its host, or ``MISS``."""
+    """What the cache held for the request's bearer token (a ``token_cache.Lookup``, fetched
+    with its host), or ``token_cache.MISS``."""
     request = getattr(request, "_request", request)
-    return getattr(request, _PREFETCH_ATTRIBUTE, token_cache.MISS)
+    return getattr(request, _LOOKUP_ATTRIBUTE, token_cache.MISS)
 
 
 def gated_organization(request: HttpRequest) -> Organization:

@@ -1,42 +1,35 @@
 """The validated state of hot tokens and hosts, in Django's cache (Redis in production).
 
 A protected request with a hot token costs one cache round trip and no SQL: ``tenancy``
-fetches the host's organization and the token's validated state in one ``get_many``, and
-``token_check`` uses them. What an entry holds was checked against the database when it was
-stored: the access token with its application and user, the user's membership and effective
-scopes. The organization's plan is checked on every request, from the host entry.
+fetches, in one ``get_many`` (``fetch``), the host's organization, the token's validated
+state, and the values both were read under: the organization's generation, the token's nonce
+and the cache epoch (``generations``, ``cache_health``). ``token_check`` uses them. What an
+entry holds was checked against the database when it was stored: the access token with its
+application and user, the user's membership and effective scopes. The organization's plan is
+checked on every request, from the host entry.
 
-Correctness comes from explicit invalidation (``invalidation.py``), never from the timeout
-alone: every change that could alter an answer (a token deleted or revoked, an application,
-organization or domain changed, a membership, a role's or a user's permissions, a user's
-active flag) marks the affected entries stale when its transaction commits, in the shared
-cache (at once, and again when it commits), so every process sees it on its very next
-request. A stale mark is a value, not a
-deletion: a request that read the database before the change committed stores its answer with
-``add``, which cannot overwrite the mark, or replaces a mark it found only while that very
-mark is still there (the commit writes a new one). ``TOKEN_CACHE_SECONDS`` bounds an entry's life as a
-backstop.
+An entry is used only while the values it was tagged with still hold. They are read *before*
+the database read whose answer is stored, and every change publishes new ones after it
+commits, so an answer read before a change can never be used after it: storing is a plain
+``set``, with no window between a check and a write (``generations`` says why that holds
+whatever the order of concurrent writers). ``TOKEN_CACHE_SECONDS`` bounds an entry's life as a
+backstop only.
 
 A cache outage falls back to the database (one warning in the log), never to stale access.
-Every entry carries the cache epoch it was read in (``cache_health``): a change made during
-an outage could not mark its entries stale, so the first process to see the cache again
-starts a new epoch and every older entry reads as a miss.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache as shared_cache
-from django.db import transaction
 from django.utils import timezone
 
+from . import generations
 from .cache_health import EPOCH_KEY, CacheHealth
 from .conf import oauth_settings
 from .scopes import registry_fingerprint
@@ -44,32 +37,18 @@ from .scopes import registry_fingerprint
 if TYPE_CHECKING:
     from .typing import AccessToken, Organization
 
-logger = logging.getLogger(__name__)
-
-#: Invalidation writes ``(STALE, <unique id>)``; it lives long enough to outlast any request
-#: that read old state.
-STALE = "stale"
-STALE_SECONDS = 120
-#: Hosts change rarely and are invalidated like tokens; TOKEN_CACHE_SECONDS still bounds them.
+#: Hosts change rarely; their entries are tagged like tokens, this only bounds their life.
 HOST_SECONDS = 24 * 3600
+#: What a request found when it did not look (no token, the cache off): nothing usable.
 MISS = object()
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A value checked against the database in ``epoch``."""
+    """A value checked against the database under ``tags``."""
 
-    epoch: str | None
+    tags: tuple[str | None, ...]
     value: object
-
-
-@dataclass(frozen=True)
-class Unusable:
-    """What the cache held under a key that must not be used (``raw``: nothing, that is
-    ``MISS``, a stale mark or an entry of another epoch), and the epoch to store an answer in."""
-
-    raw: object
-    epoch: str | None
 
 
 @cache
@@ -83,85 +62,136 @@ def namespace() -> str:
 
 
 def host_key(hostname: str) -> str:
-    return f"perscom_oauth:v2:host:{hostname}"
+    return f"perscom_oauth:v3:host:{hostname}"
 
 
 def token_key(token_checksum: str) -> str:
-    return f"perscom_oauth:v2:tok:{namespace()}:{token_checksum}"
+    return f"perscom_oauth:v3:tok:{namespace()}:{token_checksum}"
 
 
-def get_many(keys: list[str]) -> dict[str, object]:
-    """Each key's value, or ``Unusable``; nothing at all when the cache is down (or off)."""
-    if not oauth_settings.TOKEN_CACHE_SECONDS:
-        return {}
+def enabled() -> bool:
+    return bool(oauth_settings.TOKEN_CACHE_SECONDS)
+
+
+@dataclass
+class Lookup:
+    """What one round trip found for a request's host and bearer token, and how to store what
+    the database answers instead."""
+
+    hostname: str
+    token_checksum: str | None
+    epoch: str | None
+    generation: str | None
+    nonce: str | None
+    host_entry: object = MISS
+    token_entry: object = MISS
+    #: Whether the generation was read from the cache before any database read of this
+    #: request (so an organization read afterwards may be stored under it).
+    generation_cached: bool = field(default=True)
+
+    # --- hosts ---------------------------------------------------------------------------------
+
+    def organization(self) -> Organization | None:
+        """The host's organization from a valid entry, or None."""
+        if self._valid(self.host_entry, (self.epoch, self.generation)):
+            return self.host_entry.value  # type: ignore[attr-defined, no-any-return]  # checked by _valid
+        return None
+
+    def entry_organization(self) -> Organization | None:
+        """The organization of the host entry whatever its tags: which generation to read."""
+        return self.host_entry.value if isinstance(self.host_entry, Entry) else None  # type: ignore[return-value]
+
+    def adopt_generation(self, value: str, cached_before_reads: bool) -> None:
+        """The database's generation, read because the cache's copy had expired: published for
+        the other processes (``add``: a value published since by a change wins) and used
+        for this request's entries."""
+        self.generation, self.generation_cached = value, cached_before_reads
+        key = generations.generation_key(self.hostname)
+        _write(lambda: shared_cache.add(key, value, generations.generation_seconds()))
+
+    def store_organization(self, organization: Organization) -> None:
+        if self.generation is not None and self.generation_cached:
+            self._store(host_key(self.hostname), organization, HOST_SECONDS, (self.epoch, self.generation))
+
+    # --- tokens --------------------------------------------------------------------------------
+
+    def token(self, organization: Organization) -> AccessToken | None:
+        """The access token of a valid entry for this organization, if unexpired."""
+        if not self._valid(self.token_entry, (self.epoch, self.generation, self.nonce)):
+            return None
+        organization_pk, token = self.token_entry.value  # type: ignore[attr-defined]  # checked by _valid
+        if organization_pk != organization.pk or token.is_expired():
+            return None
+        return token  # type: ignore[no-any-return]  # the model instance stored by store_token
+
+    def prepare_token_read(self) -> None:
+        """Before the database read of a token that has no nonce yet: give it one, so that what
+        is read next can be stored under it (``add``: if another request gave it one first,
+        this one stores nothing)."""
+        if self.token_checksum is None or self.nonce is not None or self.epoch is MISSING_EPOCH:
+            return
+        nonce = generations.fresh_value()
+        key = generations.nonce_key(self.token_checksum)
+        if _write(lambda: shared_cache.add(key, nonce, generations.nonce_seconds())):
+            self.nonce = nonce
+
+    def store_token(self, token: AccessToken, organization_pk: int) -> None:
+        if self.token_checksum is None or self.generation is None or self.nonce is None:
+            return
+        seconds = (token.expires - timezone.now()).total_seconds()
+        tags = (self.epoch, self.generation, self.nonce)
+        self._store(token_key(self.token_checksum), (organization_pk, token), seconds, tags)
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _valid(self, raw: object, tags: tuple[str | None, ...]) -> bool:
+        return isinstance(raw, Entry) and None not in tags[1:] and raw.tags == tags
+
+    def _store(self, key: str, value: object, seconds: float, tags: tuple[str | None, ...]) -> None:
+        seconds = min(seconds, oauth_settings.TOKEN_CACHE_SECONDS)
+        if seconds >= 1 and self.epoch is not MISSING_EPOCH:
+            _write(lambda: shared_cache.set(key, Entry(tags, value), timeout=seconds))
+
+
+#: The epoch of a lookup that did not reach the cache: nothing is written back.
+MISSING_EPOCH: str | None = "\0unreachable"
+
+
+def fetch(hostname: str, token_checksum: str | None) -> Lookup:
+    """One round trip: the host's entry and generation, the epoch, and with a token its entry
+    and nonce. An unreachable cache finds nothing, and nothing is written back."""
+    keys = [host_key(hostname), generations.generation_key(hostname), EPOCH_KEY]
+    if token_checksum is not None:
+        keys += [token_key(token_checksum), generations.nonce_key(token_checksum)]
     try:
-        found = shared_cache.get_many([*keys, EPOCH_KEY])
+        found = shared_cache.get_many(keys)
     except Exception:  # any backend's connection error: the database decides instead
         CacheHealth.failed()
-        return {}
+        return Lookup(hostname, token_checksum, MISSING_EPOCH, None, None, generation_cached=False)
     # Back from an outage this process saw: what was just read predates the new epoch.
     epoch = CacheHealth.worked() or found.get(EPOCH_KEY)
-    return {key: _usable(found.get(key, MISS), epoch) for key in keys}
+    lookup = Lookup(
+        hostname,
+        token_checksum,
+        epoch,
+        _text(found.get(keys[1])),
+        None,
+        host_entry=found.get(keys[0], MISS),
+    )
+    if token_checksum is not None:
+        lookup.token_entry = found.get(keys[3], MISS)
+        lookup.nonce = _text(found.get(keys[4]))
+    return lookup
 
 
-def _usable(raw: object, epoch: str | None) -> object:
-    if isinstance(raw, Entry) and raw.epoch == epoch:
-        return raw.value
-    return Unusable(raw, epoch)
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
-def usable(found: object) -> bool:
-    return found is not MISS and not isinstance(found, Unusable)
-
-
-def store(key: str, value: object, seconds: float, found: object) -> None:
-    """Store an answer just read from the database where this request ``found`` an ``Unusable``
-    entry: nothing (``add``: a stale mark written meanwhile wins) or a stale or older entry
-    (replaced only while it is still there: a mark written since, by a change committed after
-    our read, wins). Nothing is stored when the read did not reach the cache."""
-    seconds = min(seconds, oauth_settings.TOKEN_CACHE_SECONDS)
-    if seconds < 1 or not isinstance(found, Unusable):
-        return
-    entry = Entry(found.epoch, value)
+def _write(operation: Callable[[], object]) -> bool:
+    """Run a cache write; False when the cache failed (noted for ``cache_health``)."""
     try:
-        if found.raw is MISS:
-            shared_cache.add(key, entry, timeout=seconds)
-        elif shared_cache.get(key) == found.raw:
-            shared_cache.set(key, entry, timeout=seconds)
+        return bool(operation())
     except Exception:
         CacheHealth.failed()
-
-
-def store_token(token_checksum: str, token: AccessToken, organization_pk: int, found: object) -> None:
-    seconds = (token.expires - timezone.now()).total_seconds()
-    store(token_key(token_checksum), (organization_pk, token), seconds, found)
-
-
-def cached_token(entry: object, organization: Organization) -> AccessToken | None:
-    """The access token of a cache entry, if it is one for this organization and unexpired."""
-    if not isinstance(entry, tuple) or entry[0] != organization.pk:
-        return None
-    token = entry[1]
-    return None if token.is_expired() else token
-
-
-def mark_stale(keys: Iterable[str]) -> None:
-    """Mark entries stale in every process, now and once the current transaction commits."""
-    keys = list(keys)
-    if not keys:
-        return
-
-    def mark() -> None:
-        try:
-            shared_cache.set_many(dict.fromkeys(keys, (STALE, uuid.uuid4().hex)), timeout=STALE_SECONDS)
-        except Exception:
-            # Outdated entries the cache still holds once it answers again are dropped by the
-            # new epoch that this process starts then (cache_health).
-            CacheHealth.lost_invalidation(give_up_after=oauth_settings.TOKEN_CACHE_SECONDS)
-            logger.error("perscom_oauth: could not invalidate %d cached entries", len(keys), exc_info=True)
-
-    # Now, so that this transaction's own later reads see it, and again when it commits: a
-    # request that read the old state meanwhile may have replaced the first mark.
-    mark()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(mark)
+        return False

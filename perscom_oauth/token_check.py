@@ -59,8 +59,9 @@ def check_access_token(
     ``uri`` is the requested resource (or a function building it, asked only for a token
     restricted to resources), checked against the token's RFC 8707 resources; None when the
     caller is not a resource (introspection: RFC 7662 §2.2 returns them as ``aud``). ``cached``
-    is the token's cache entry when the caller fetched it (``tenancy.prefetched_token``): a
-    valid one answers without SQL; any other answer comes from the database and is stored."""
+    is what the cache held for the token when the caller fetched it with the host
+    (``tenancy.prefetched_token``): a valid entry answers without SQL; any other answer comes
+    from the database and is stored under the values read before it (``token_cache``)."""
     if organization is None:
         return Refusal(_("No organization answers at this host."))
     adapter = get_adapter()
@@ -68,13 +69,17 @@ def check_access_token(
         return Refusal(adapter.plan_refusal_message(organization))
     if not value:
         return Refusal(_("The access token is invalid."))
-    token = token_cache.cached_token(cached, organization)
+    lookup = cached if isinstance(cached, token_cache.Lookup) else None
+    token = lookup.token(organization) if lookup is not None else None
     if token is None:
+        if lookup is not None:
+            lookup.prepare_token_read()  # before the database read: what it reads may be stored
         checked = _check_in_database(value, organization)
         if isinstance(checked, Refusal):
             return checked
         token = checked
-        token_cache.store_token(checksum(value), token, organization.pk, cached)
+        if lookup is not None:
+            lookup.store_token(token, organization.pk)
     if uri is not None and token.resource and not token.allows_audience(_resource(uri)):
         return Refusal(_("The access token is not valid for this resource."))
     return token

@@ -1,0 +1,71 @@
+"""Querysets of the package's models whose ``update()`` and ``bulk_update()``, which send no
+signals, still tell ``generations`` what they change (``invalidation`` covers the rest)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from oauth2_provider.models import get_application_model
+
+from . import generations
+from .conf import organization_model_label
+
+M = TypeVar("M", bound=Model)
+
+
+def organizations_of(queryset: QuerySet[Any]) -> set[int]:
+    """The organizations whose answers a change to these rows of one of our models may alter."""
+    from .models import Domain, Membership
+
+    model = queryset.model
+    if model is apps.get_model(organization_model_label()):
+        return set(queryset.values_list("pk", flat=True))
+    if model in (Domain, Membership, get_application_model()):
+        return set(queryset.values_list("organization_id", flat=True))
+    return set()
+
+
+#: Fields whose changes alter no answer: written on hot paths (an application's ``last_used``
+#: on every token issued) without bumping anything.
+INERT_FIELDS = frozenset({"last_used"})
+
+
+class InvalidatingQuerySet(QuerySet[M]):
+    """``update()`` and ``bulk_update()`` send no signals: they bump the generations of the
+    organizations of the rows they change, as they were and as they are (a row may move to
+    another organization), in the same transaction."""
+
+    def update(self, **kwargs: Any) -> int:
+        if set(kwargs) <= INERT_FIELDS:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            rows = self.model._base_manager.using(self.db).filter(pk__in=list(self.values_list("pk", flat=True)))
+            before, hostnames = organizations_of(rows), _hostnames(rows)
+            changed = super().update(**kwargs)
+            generations.bump(before | organizations_of(rows), hostnames)
+        return changed
+
+    update.alters_data = True  # type: ignore[attr-defined]  # as Django marks its own
+
+    def bulk_update(self, objs: Iterable[M], fields: Any, batch_size: int | None = None) -> int:
+        objs = list(objs)
+        if set(fields) <= INERT_FIELDS:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        with transaction.atomic(using=self.db):
+            rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
+            before, hostnames = organizations_of(rows), _hostnames(rows)
+            changed = super().bulk_update(objs, fields, batch_size=batch_size)
+            generations.bump(before | organizations_of(rows), hostnames)
+        return changed
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
+
+def _hostnames(queryset: QuerySet[Any]) -> set[str]:
+    from .models import Domain
+
+    return set(queryset.values_list("hostname", flat=True)) if queryset.model is Domain else set()
