@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache as shared_cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 
 from .cache_health import CacheHealth
@@ -117,31 +117,58 @@ def organizations_of_user(user_id: int) -> set[int]:
     return {*member, *(pk for pk in tokens if pk is not None)}
 
 
-def bump(organizations: Iterable[int], hostnames: Iterable[str] = ()) -> None:
-    """Move the generations of ``organizations`` on in the database (in the caller's
-    transaction, so they move exactly when the change commits) and publish them."""
-    from .models import Generation
-
+def bump(organizations: Iterable[int], hostnames: Iterable[str] = (), publish: bool = True) -> None:
+    """Move the generations of ``organizations`` on in the database, in the caller's
+    transaction (so they move exactly when the change commits), and publish them to the cache
+    unless ``publish`` is false (the cache's copies then expire within GENERATION_SECONDS: a
+    revocation makes its tokens' entries unusable at once through their nonces)."""
     ids = sorted(set(organizations))
     hostnames = set(hostnames)
-    if not ids and not hostnames:
+    values = _move(ids)
+    if not publish:
         return
-    if ids:
-        with transaction.atomic():
-            moved = Generation.objects.filter(organization_id__in=ids).update(value=F("value") + 1)
-            if moved < len(ids):
-                # First change of these organizations: their generation starts at 1 (absent, 0).
-                Generation.objects.bulk_create(
-                    [Generation(organization_id=pk, value=1) for pk in ids], ignore_conflicts=True
-                )
     hosts = _hostnames_by_organization(ids)
+    # Host names that no longer answer for the organization they did get a value of their own;
+    # those that still do (a domain saved unchanged) get their organization's.
+    committed: dict[str, str] = dict.fromkeys(hostnames, fresh_value())
+    for organization_id, names in hosts.items():
+        committed.update(dict.fromkeys(names, published(organization_id, values[organization_id])))
     # At once: this transaction's own later reads (and any request that reads the database
     # before the commit) are tagged with a value that the commit replaces ...
-    provisional = fresh_value()
-    _publish(dict.fromkeys({*hostnames, *(h for names in hosts.values() for h in names)}, provisional))
+    _publish(dict.fromkeys(committed, fresh_value()))
     if transaction.get_connection().in_atomic_block:
-        # ... and once it commits, the database's values: those that every process reads.
-        transaction.on_commit(lambda: _publish_committed(hosts, hostnames))
+        # ... and once it commits, the values it committed. Another change's may be published
+        # before or after them: either way an entry read before that change is unusable.
+        transaction.on_commit(lambda: _publish(committed))
+    else:
+        _publish(committed)
+
+
+def _move(organization_ids: list[int]) -> dict[int, int]:
+    """Add one to each generation (a missing row: 1) and return the new values, in one
+    statement where the database can (``INSERT ... ON CONFLICT ... RETURNING``)."""
+    from .models import Generation
+
+    if not organization_ids:
+        return {}
+    connection = connections[router.db_for_write(Generation)]
+    if connection.vendor in ("postgresql", "sqlite") and connection.features.can_return_columns_from_insert:
+        quote = connection.ops.quote_name
+        table = quote(Generation._meta.db_table)
+        rows = ", ".join(["(%s, 1)"] * len(organization_ids))
+        # Names quoted by the backend, values parametrized.
+        statement = (
+            f"INSERT INTO {table} ({quote('organization_id')}, {quote('value')}) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT ({quote('organization_id')}) DO UPDATE SET {quote('value')} = "
+            f"{table}.{quote('value')} + 1 RETURNING {quote('organization_id')}, {quote('value')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, organization_ids)
+            return {row[0]: row[1] for row in cursor.fetchall()}
+    with transaction.atomic(using=connection.alias):
+        Generation.objects.bulk_create([Generation(organization_id=pk) for pk in organization_ids], ignore_conflicts=True)
+        Generation.objects.filter(organization_id__in=organization_ids).update(value=F("value") + 1)
+        return dict(Generation.objects.filter(organization_id__in=organization_ids).values_list("organization_id", "value"))
 
 
 def forget_tokens(checksums: Iterable[str]) -> None:
@@ -164,19 +191,6 @@ def _hostnames_by_organization(organization_ids: list[int]) -> dict[int, list[st
     if not organization_ids:
         return {}
     return {pk: list(names) for pk, names in get_adapter().hostnames_of(organization_ids).items()}
-
-
-def _publish_committed(hosts: dict[int, list[str]], stale_hostnames: set[str]) -> None:
-    from .models import Generation
-
-    values = dict(Generation.objects.filter(organization_id__in=list(hosts)).values_list("organization_id", "value"))
-    # Host names that no longer answer for the organization they did get a value of their own;
-    # those that still do (a domain saved unchanged) get their organization's.
-    mapping: dict[str, str] = dict.fromkeys(stale_hostnames, fresh_value())
-    for organization_id, hostnames in hosts.items():
-        for hostname in hostnames:
-            mapping[hostname] = published(organization_id, values.get(organization_id, 0))
-    _publish(mapping)
 
 
 def _publish(values: dict[str, str], raw: bool = False) -> None:

@@ -69,6 +69,12 @@ def revoke(
     refresh_tokens = refresh_tokens if refresh_tokens is not None else refresh_model.objects.none()
     codes = codes if codes is not None else get_grant_model().objects.none()
     with transaction.atomic():
+        if organization is not None:
+            # The organization's generation moves with the revocation's commit, in the database
+            # (first: the lock order of every transaction that moves one). A cache that is not
+            # told (unreachable, restored from a snapshot, a process that died) still stops
+            # serving these tokens within GENERATION_SECONDS; the tokens' nonces stop it at once.
+            generations.bump([organization if isinstance(organization, int) else organization.pk], publish=False)
         now = timezone.now()
         # RFC 7009 §2.1, RFC 9700 §4.14.2: revoking any member of a rotating family (even one
         # already rotated) revokes the family.
@@ -94,11 +100,6 @@ def revoke(
             refresh_model.objects.filter(chosen | Q(access_token__in=[pk for pk, _checksum in deleted])), now
         )
         code_count, _ = codes.delete()
-        if deleted and organization is not None:
-            # The organization's generation moves with the revocation's commit, in the database:
-            # a cache that was not told (unreachable, restored from a snapshot, a process that
-            # died) still stops serving these tokens within GENERATION_SECONDS (generations).
-            generations.invalidate(organization=organization)
     access_count = len(deleted)
     result = Revoked(access_count, refresh_count, code_count)
     if result.total:

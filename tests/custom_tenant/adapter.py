@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from perscom_oauth.adapter import OrganizationAdapter
@@ -18,6 +19,11 @@ class TenantAdapter(OrganizationAdapter):
         if not hostname.endswith(DOMAIN):
             return None
         return Tenant.objects.filter(subdomain=hostname.removesuffix(DOMAIN)).first()
+
+    def hostnames_of(self, organization_ids: Collection[int]) -> Mapping[int, Iterable[str]]:
+        # Where each tenant answers: what the cached host answers are invalidated by.
+        rows = Tenant.objects.filter(pk__in=organization_ids).values_list("pk", "subdomain")
+        return {pk: [f"{subdomain}{DOMAIN}"] for pk, subdomain in rows}
 
     def has_oauth(self, organization: Any) -> bool:
         return organization.tier >= OAUTH_TIER
