@@ -61,7 +61,7 @@ def fresh_value() -> str:
     return uuid.uuid4().hex
 
 
-def published(organization_id: int, value: int) -> str:
+def published(organization_id: object, value: int) -> str:
     # Unique across organizations: a host moved to another organization never reads as
     # unchanged because the two counters happen to be equal.
     return f"{organization_id}:{value}"
@@ -71,7 +71,7 @@ def current(organization: Organization) -> str:
     """The database's generation of ``organization``, as the cache publishes it."""
     from .models import Generation
 
-    value = Generation.objects.filter(organization_id=organization.pk).values_list("value", flat=True).first()
+    value = Generation.objects.filter(organization=str(organization.pk)).values_list("value", flat=True).first()
     return published(organization.pk, value or 0)
 
 
@@ -132,7 +132,7 @@ def bump(organizations: Iterable[int], hostnames: Iterable[str] = (), publish: b
     # those that still do (a domain saved unchanged) get their organization's.
     committed: dict[str, str] = dict.fromkeys(hostnames, fresh_value())
     for organization_id, names in hosts.items():
-        committed.update(dict.fromkeys(names, published(organization_id, values[organization_id])))
+        committed.update(dict.fromkeys(names, published(organization_id, values[str(organization_id)])))
     # At once: this transaction's own later reads (and any request that reads the database
     # before the commit) are tagged with a value that the commit replaces ...
     _publish(dict.fromkeys(committed, fresh_value()))
@@ -144,31 +144,31 @@ def bump(organizations: Iterable[int], hostnames: Iterable[str] = (), publish: b
         _publish(committed)
 
 
-def _move(organization_ids: list[int]) -> dict[int, int]:
-    """Add one to each generation (a missing row: 1) and return the new values, in one
+def _move(organization_ids: list[int]) -> dict[str, int]:
+    """Add one to each generation (a missing row: 1) and return the new values by key, in one
     statement where the database can (``INSERT ... ON CONFLICT ... RETURNING``)."""
     from .models import Generation
 
-    if not organization_ids:
+    keys = sorted({str(pk) for pk in organization_ids})
+    if not keys:
         return {}
     connection = connections[router.db_for_write(Generation)]
     if connection.vendor in ("postgresql", "sqlite") and connection.features.can_return_columns_from_insert:
         quote = connection.ops.quote_name
-        table = quote(Generation._meta.db_table)
-        rows = ", ".join(["(%s, 1)"] * len(organization_ids))
+        table, key, value = quote(Generation._meta.db_table), quote("organization"), quote("value")
+        rows = ", ".join(["(%s, 1)"] * len(keys))
         # Names quoted by the backend, values parametrized.
         statement = (
-            f"INSERT INTO {table} ({quote('organization_id')}, {quote('value')}) VALUES {rows} "  # noqa: S608
-            f"ON CONFLICT ({quote('organization_id')}) DO UPDATE SET {quote('value')} = "
-            f"{table}.{quote('value')} + 1 RETURNING {quote('organization_id')}, {quote('value')}"
+            f"INSERT INTO {table} ({key}, {value}) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET {value} = {table}.{value} + 1 RETURNING {key}, {value}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(statement, organization_ids)
+            cursor.execute(statement, keys)
             return {row[0]: row[1] for row in cursor.fetchall()}
     with transaction.atomic(using=connection.alias):
-        Generation.objects.bulk_create([Generation(organization_id=pk) for pk in organization_ids], ignore_conflicts=True)
-        Generation.objects.filter(organization_id__in=organization_ids).update(value=F("value") + 1)
-        return dict(Generation.objects.filter(organization_id__in=organization_ids).values_list("organization_id", "value"))
+        Generation.objects.bulk_create([Generation(organization=k) for k in keys], ignore_conflicts=True)
+        Generation.objects.filter(organization__in=keys).update(value=F("value") + 1)
+        return dict(Generation.objects.filter(organization__in=keys).values_list("organization", "value"))
 
 
 def forget_tokens(checksums: Iterable[str]) -> None:

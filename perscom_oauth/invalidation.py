@@ -158,11 +158,12 @@ def connect() -> None:
     for signal in (post_save, post_delete):
         signal.connect(_access_token_changed, sender=get_access_token_model(), dispatch_uid="po-tok")
         signal.connect(_application_changed, sender=get_application_model(), dispatch_uid="po-app")
-        signal.connect(
-            _organization_changed, sender=apps.get_model(organization_model_label()), dispatch_uid="po-org"
-        )
         signal.connect(_domain_changed, sender=Domain, dispatch_uid="po-domain")
         signal.connect(_membership_changed, sender=Membership, dispatch_uid="po-member")
+    # An organization deleted: before its domains go with it, so that its hosts are known.
+    organization_model = apps.get_model(organization_model_label())
+    post_save.connect(_organization_changed, sender=organization_model, dispatch_uid="po-org")
+    pre_delete.connect(_organization_changed, sender=organization_model, dispatch_uid="po-org-deleted")
     pre_save.connect(_domain_renamed, sender=Domain, dispatch_uid="po-domain-renamed")
     pre_save.connect(_access_token_renamed, sender=get_access_token_model(), dispatch_uid="po-tok-renamed")
     # Deleting a group deletes its rows in the relations below without m2m_changed: the

@@ -357,15 +357,12 @@ class Generation(models.Model):
     is honoured, or what it may do. Cached entries are valid only under the generation they
     were read in; the cache's copy of this number expires within seconds, so the database
     decides even when the cache was not told (a process that died, a partition, a restart).
+    Keyed by the organization's primary key as text, with no foreign key: a deleted
+    organization's generation must outlive it (its hosts' cached entries must never read as
+    current again), and any primary-key type of a swapped organization model fits.
     """
 
-    organization = models.OneToOneField(
-        organization_model_label(),
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="+",
-        verbose_name=_("organization"),
-    )
+    organization = models.CharField(_("organization"), max_length=64, primary_key=True)
     value = models.BigIntegerField(_("generation"), default=0)
 
     class Meta:
@@ -373,4 +370,4 @@ class Generation(models.Model):
         verbose_name_plural = _("cache generations")
 
     def __str__(self) -> str:
-        return f"{self.organization_id}:{self.value}"
+        return f"{self.organization}:{self.value}"

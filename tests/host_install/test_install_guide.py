@@ -44,10 +44,26 @@ class Guide:
         self.last_output = ""
 
     # --- the prose steps ---------------------------------------------------------------
+    def create_role(self) -> int:
+        found = re.search(
+            r"a\s+role\s+named\s+`(?P<role>[^`]+)`\s+with\s+the\s+permission\s+`(?P<permission>[^`]+)`",
+            self.section,
+        )
+        assert found, "the README's role step names no role and permission"
+        from django.contrib.auth.models import Group, Permission
+
+        permission = Permission.objects.get(name=found["permission"], content_type__app_label="auth")
+        admin = self.browser()
+        assert admin.post("/admin/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
+        response = admin.post("/admin/auth/group/add/", {"name": found["role"], "permissions": [permission.pk]})
+        assert response.status_code == 302, response.content.decode()[:3000]
+        return Group.objects.get(name=found["role"]).pk
+
     def create_organization(self) -> None:
+        role = self.create_role()
         found = re.search(
             r"name\s+`(?P<name>[^`]+)`,\s+slug\s+`(?P<slug>[^`]+)`[^,]*,\s+plan\s+`(?P<plan>[^`]+)`.*?"
-            r"domain\s+`(?P<domain>[^`]+)`.*?membership\s+for\s+the\s+user\s+`(?P<user>[^`]+)`",
+            r"domain\s+`(?P<domain>[^`]+)`.*?membership\s+for\s+the\s+user\s+`(?P<user>[^`]+)`\s+with\s+the\s+role",
             self.section,
             re.S,
         )
@@ -75,6 +91,7 @@ class Guide:
                 "memberships-TOTAL_FORMS": "1",
                 "memberships-INITIAL_FORMS": "0",
                 "memberships-0-user": str(user.pk),
+                "memberships-0-roles": [str(role)],
             },
         )
         assert response.status_code == 302, response.content.decode()[:3000]
