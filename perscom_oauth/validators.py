@@ -20,7 +20,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_secrets, oidc, refresh_expiry
+from . import client_secrets, oidc, refresh_expiry, refresh_reuse
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .carried import organization_of, session_user_of, token_entry_of
@@ -269,16 +269,19 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         token, when its rotation family began and, when the adapter can say it in SQL, whether
         its user is a member. RFC 9700 §4.14.2: it expires when idle, and a sign-in does not
         outlive the absolute limit however often it is refreshed (``refresh_expiry``, which
-        includes the base library's own rule). Any other token (unknown, revoked, rotated) is
-        the base library's: it detects reuse and revokes the family."""
-        started = timezone.now()
+        includes the base library's own rule). Any other token is unknown, or one of the
+        client's own rotated or revoked tokens: a duplicate or reuse (``refresh_reuse``)."""
         live = self.live_refresh_token(refresh_token, request)
         if live is None:
-            if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-                self.record_reuse(refresh_token, client, request, since=started)
+            # oauthlib has authenticated the client (or identified a public one) by now: reuse
+            # detection runs on the word of the token's own client only (issue 19 M4).
+            revoked = refresh_reuse.revoked_token(refresh_token, client)
+            if revoked is None:
                 return False
-            # Rotated within the grace period: the client's own duplicate (retire_refresh_token).
-            raise self.already_used(request)
+            if refresh_reuse.is_duplicate(revoked, timezone.now()):
+                raise self.already_used(request)
+            refresh_reuse.revoke_family(revoked, request)
+            return False
         token, family_started, member = live
         if token.application_id != client.pk:
             return False
@@ -328,32 +331,6 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 description=_("The user is no longer an active member of this organization."), request=request
             )
         return True
-
-    def record_reuse(
-        self, refresh_token: str, client: Application, request: OAuthlibRequest, since: datetime
-    ) -> None:
-        """A revoked refresh token presented again made the base library revoke its family
-        (RFC 9700 §4.14.2) during this call: leave one trace of it (failure path only)."""
-        model = get_refresh_token_model()
-        reused = (
-            model.objects.filter(
-                token_checksum=checksum(refresh_token), application=client, revoked__isnull=False
-            )
-            .select_related("user")
-            .first()
-        )
-        if (
-            reused is not None
-            and model.objects.filter(token_family=reused.token_family, revoked__gte=since).exists()
-        ):
-            record(
-                Event.REFRESH_TOKEN_REUSED,
-                organization=client.organization_id,
-                actor_type=Actor.CLIENT,
-                application=client,
-                subject=reused.user,
-                request=request,
-            )
 
     def validate_user(
         self,
@@ -481,12 +458,11 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         refreshes of one token hand out exactly one pair (issue 13); it locks the refresh
         token before the access token, the order ``revocation.revoke`` keeps too.
 
-        The base library lets a token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS through
-        its check without taking it as reuse (RFC 9700 §4.14.2): such a repeat is the client's
-        own duplicate (two tabs, a retry), refused (``validate_refresh_token``), and the family
+        A token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS and presented again is the
+        client's own duplicate (two tabs, a retry), refused (``refresh_reuse``), and the family
         it rotated into stays live. A pair that was minted and lost cannot be sent again
         (tokens are stored as checksums): the client signs in again. After the grace period, a
-        repeat is reuse and the base library revokes the family."""
+        repeat is reuse and its family is revoked (RFC 9700 §4.14.2)."""
         if not retire_rotated(previous):
             raise self.already_used(request)
 
