@@ -21,6 +21,7 @@ from tests.oauth import OAuthClient, basic_auth, host_of
 
 pytestmark = pytest.mark.django_db
 Event = AuditEvent.Event
+REUSE_EVENTS = [Event.TOKENS_REVOKED, Event.REFRESH_TOKEN_REUSED]
 
 
 def past_the_grace_period() -> None:
@@ -56,15 +57,17 @@ def test_another_organizations_client_cannot_revoke_the_family(
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
-    assert not AuditEvent.objects.filter(event__in=[Event.TOKENS_REVOKED, Event.REFRESH_TOKEN_REUSED]).exists()
+    assert not AuditEvent.objects.filter(event__in=REUSE_EVENTS).exists()
     assert family_is_live(oauth, app, rotated)
 
 
 def test_a_public_client_without_a_secret_cannot_revoke_the_family(
     oauth: OAuthClient, org: Organization, app: Application, rotated: dict[str, str]
 ) -> None:
-    public = ApplicationFactory(organization=org, client_id="alpha-spa", client_type=Application.CLIENT_PUBLIC)
-    response = oauth.token(grant_type="refresh_token", refresh_token=rotated["old"], client_id=public.client_id)
+    public = ApplicationFactory(organization=org, client_type=Application.CLIENT_PUBLIC)
+    response = oauth.token(
+        grant_type="refresh_token", refresh_token=rotated["old"], client_id=public.client_id
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -101,7 +104,7 @@ def test_reuse_by_the_tokens_own_client_revokes_the_family_audited(
     assert (reused.organization_id, reused.application, reused.subject) == (org.pk, app, "member")
     # Presented once more: nothing is left to revoke, and nothing more is recorded.
     assert oauth.refresh(app, rotated["old"]).json()["error"] == "invalid_grant"
-    assert AuditEvent.objects.filter(event__in=[Event.TOKENS_REVOKED, Event.REFRESH_TOKEN_REUSED]).count() == 2
+    assert AuditEvent.objects.filter(event__in=REUSE_EVENTS).count() == 2
 
 
 def test_a_public_clients_own_reuse_revokes_its_family(
@@ -109,7 +112,7 @@ def test_a_public_clients_own_reuse_revokes_its_family(
 ) -> None:
     """A public client is identified by its client_id alone (RFC 6749 §2.1): rotation with
     reuse detection is what protects its refresh tokens (RFC 9700 §4.14.2)."""
-    public = ApplicationFactory(organization=org, client_id="alpha-spa", client_type=Application.CLIENT_PUBLIC)
+    public = ApplicationFactory(organization=org, client_type=Application.CLIENT_PUBLIC)
     code, verifier = oauth.pkce_code(member, public)
     first = oauth.exchange(public, code, code_verifier=verifier, client_secret=None).json()
     refresh = {"grant_type": "refresh_token", "client_id": public.client_id}
