@@ -20,7 +20,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_secrets, oidc, refresh_expiry, refresh_reuse
+from . import client_secrets, compat, oidc, refresh_expiry, refresh_reuse
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .carried import organization_of, session_user_of, token_entry_of
@@ -137,7 +137,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         # Our salted SHA-256 (client_secrets); the base library's check for anything else.
         if client_secrets.is_ours(stored_secret):
             return client_secrets.verify(provided_secret, stored_secret)
-        return bool(super()._check_secret(provided_secret, stored_secret))
+        return compat.check_secret(self, provided_secret, stored_secret)
 
     def authenticate_client(self, request: OAuthlibRequest, *args: Any, **kwargs: Any) -> bool:
         authenticated = bool(super().authenticate_client(request, *args, **kwargs))
@@ -441,14 +441,14 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         library's."""
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token" or previous is None or not self.rotates(token, request):
-            super()._save_bearer_token(token, request, *args, **kwargs)
+            compat.save_bearer_token(self, token, request)
             return
-        self._check_and_set_request_resource(request)  # RFC 8707, as the base library does
+        compat.check_and_set_request_resource(self, request)  # RFC 8707, as the base library does
         seconds = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         expires = timezone.now() + timedelta(seconds=seconds)
         self.retire_refresh_token(previous, request)
-        access_token = self._create_access_token(expires, request, token, source_refresh_token=previous)
-        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+        access_token = compat.create_access_token(self, expires, request, token, previous)
+        compat.create_refresh_token(self, request, token["refresh_token"], access_token, previous)
         request.refresh_token_instance = None
 
     def retire_refresh_token(self, previous: RefreshToken, request: OAuthlibRequest) -> None:
