@@ -28,7 +28,7 @@ from .conf import oauth_settings
 from .digest import checksum
 from .effective_scopes import consent_remembered, grantable_scopes
 from .grant_lookup import GrantLoadedOnce
-from .http_auth import authorization, basic_credentials, bearer_token
+from .http_auth import authorization, basic_credentials, bearer_token, second_method
 from .models import AuthorizationCodeUse
 from .revocation import retire_rotated, revoke
 from .scopes import allowed_scope_names
@@ -140,16 +140,23 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return compat.check_secret(self, provided_secret, stored_secret)
 
     def authenticate_client(self, request: OAuthlibRequest, *args: Any, **kwargs: Any) -> bool:
-        authenticated = bool(super().authenticate_client(request, *args, **kwargs))
-        client = request.client
-        if authenticated and client.hash_client_secret and not client_secrets.is_ours(client.client_secret):
-            # A hash of another hasher (PBKDF2 from before): replace it now that the secret is
-            # known, so the next request pays one SHA-256 instead of PBKDF2.
-            credentials = basic_credentials(request.headers)
-            secret = credentials.client_secret if credentials else request.client_secret
-            if secret:
-                client.client_secret = secret
-                client.save(update_fields=["client_secret"])
+        """RFC 6749 §2.3: one authentication method per request, HTTP Basic when the header is
+        there, else the body; never the body as a second chance after the header failed (the
+        base library's fallback). The views refuse two methods with ``invalid_request``
+        (``throttle``); here they do not authenticate either. So the client and secret checked
+        are the ones the throttle counts and the ones a legacy hash is upgraded with (issue 19
+        M3, L3)."""
+        body = {"client_id": request.client_id, "client_secret": request.client_secret}
+        if second_method(request.headers, body) is not None:
+            return False
+        basic = basic_credentials(request.headers)
+        if basic is not None:
+            authenticated, secret = compat.authenticate_basic_auth(self, request), basic.client_secret
+        else:
+            authenticated = compat.authenticate_request_body(self, request)
+            secret = request.client_secret or ""
+        if authenticated:
+            client_secrets.upgrade(request.client, secret)
         return authenticated
 
     def _extract_basic_auth(self, request: OAuthlibRequest) -> str | None:
