@@ -10,7 +10,9 @@ SHA-256 digest, while Keycloak keeps client secrets in clear. Users' passwords k
 hashers.
 
 Existing hashes of any Django hasher keep working and are replaced by this one on the client's
-first successful authentication (``validators.OAuth2Validator.authenticate_client``).
+first successful authentication (``upgrade``, called by
+``validators.OAuth2Validator.authenticate_client`` with the secret that authenticated: one
+method per request, RFC 6749 §2.3, so never a second secret sent beside it, issue 19 M3).
 Hand-chosen secrets are a weakness whatever the hash: ``applications.rotate_secret`` and the
 admin always generate them.
 """
@@ -19,9 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import identify_hasher
 from django.utils.crypto import constant_time_compare
+
+if TYPE_CHECKING:
+    from .typing import Application
 
 ALGORITHM = "perscom_sha256"
 
@@ -51,3 +57,11 @@ def verify(provided: str, stored: str) -> bool:
     """Compare in constant time (``stored`` must be ours)."""
     _algorithm, salt, digest = stored.split("$", 2)
     return constant_time_compare(hashlib.sha256(f"{salt}{provided}".encode()).hexdigest(), digest)
+
+
+def upgrade(client: Application, secret: str) -> None:
+    """Replace a hash of another hasher (PBKDF2 from before) with ours, now that ``secret`` has
+    authenticated ``client``: the next request pays one SHA-256 instead of PBKDF2."""
+    if secret and client.hash_client_secret and not is_ours(client.client_secret):
+        client.client_secret = secret
+        client.save(update_fields=["client_secret"])

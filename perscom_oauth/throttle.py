@@ -3,7 +3,10 @@
 What it counts, in fixed windows of ``THROTTLE_WINDOW_SECONDS`` in Django's cache (Redis in
 production, so every process sees the same counters):
 
-- failed client authentications (``invalid_client``) per *client and source address*;
+- failed client authentications (``invalid_client``) per *client and source address*: the one
+  client the request authenticates as (``http_auth.client_id_of``). A request that uses two
+  authentication methods is refused first (RFC 6749 §2.3), so a decoy in one cannot take the
+  failures of guesses in the other (issue 19 L3);
 - failed password grants (``invalid_grant``) per *username and source address*;
 - every such failure per *source address*, up to ``THROTTLE_SOURCE_FAILURES``.
 
@@ -34,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from .cache_health import CacheHealth
 from .conf import oauth_settings
-from .http_auth import MALFORMED, basic_credentials
+from .http_auth import MALFORMED, basic_credentials, client_id_of, second_method
 from .redis_cache import RedisCache
 from .responses import oauth_error
 from .tenancy import organization_for_request
@@ -54,12 +57,6 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def claimed_client_id(request: HttpRequest) -> str:
-    """The client_id a request claims, from HTTP Basic (RFC 6749 §2.3.1) or the body."""
-    credentials = basic_credentials(request.headers)
-    return credentials.client_id if credentials is not None else request.POST.get("client_id", "")
-
-
 def counters(request: HttpRequest) -> list[Counter]:
     window = int(time.time() // oauth_settings.THROTTLE_WINDOW_SECONDS)
     source = request.META.get("REMOTE_ADDR", "")
@@ -71,7 +68,8 @@ def counters(request: HttpRequest) -> list[Counter]:
             f"{prefix}:src:{source}", oauth_settings.THROTTLE_SOURCE_FAILURES, frozenset({CLIENT, PASSWORD})
         )
     ]
-    client_id = claimed_client_id(request)
+    # The client the request authenticates as: one method per request (``dispatch``).
+    client_id = client_id_of(request.headers, request.POST)
     if client_id:
         found.append(
             Counter(f"{prefix}:cli:{tenant}:{digest(client_id)}:{source}", limit, frozenset({CLIENT}))
@@ -142,6 +140,12 @@ def malformed_basic_response() -> HttpResponse:
 
 class ClientAuthThrottleMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        problem = second_method(request.headers, request.POST)
+        if problem is not None:
+            # RFC 6749 §2.3, §5.2: two client authentication methods are invalid_request. Refused
+            # before any secret is checked, so not a guess and not counted; and what is counted
+            # below is the one client a request names (issue 19 M3, L3).
+            return oauth_error(400, "invalid_request", problem)
         if not oauth_settings.THROTTLE_FAILURES:
             return self.evaluate(request, *args, **kwargs)
         reserved = counters(request)

@@ -20,7 +20,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_secrets, oidc, refresh_expiry
+from . import client_secrets, compat, oidc, refresh_expiry, refresh_reuse
 from .adapter import get_adapter
 from .audit import Actor, Event, record
 from .carried import organization_of, session_user_of, token_entry_of
@@ -28,7 +28,7 @@ from .conf import oauth_settings
 from .digest import checksum
 from .effective_scopes import consent_remembered, grantable_scopes
 from .grant_lookup import GrantLoadedOnce
-from .http_auth import authorization, basic_credentials, bearer_token
+from .http_auth import authorization, basic_credentials, bearer_token, second_method
 from .models import AuthorizationCodeUse
 from .revocation import retire_rotated, revoke
 from .scopes import allowed_scope_names
@@ -137,19 +137,26 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         # Our salted SHA-256 (client_secrets); the base library's check for anything else.
         if client_secrets.is_ours(stored_secret):
             return client_secrets.verify(provided_secret, stored_secret)
-        return bool(super()._check_secret(provided_secret, stored_secret))
+        return compat.check_secret(self, provided_secret, stored_secret)
 
     def authenticate_client(self, request: OAuthlibRequest, *args: Any, **kwargs: Any) -> bool:
-        authenticated = bool(super().authenticate_client(request, *args, **kwargs))
-        client = request.client
-        if authenticated and client.hash_client_secret and not client_secrets.is_ours(client.client_secret):
-            # A hash of another hasher (PBKDF2 from before): replace it now that the secret is
-            # known, so the next request pays one SHA-256 instead of PBKDF2.
-            credentials = basic_credentials(request.headers)
-            secret = credentials.client_secret if credentials else request.client_secret
-            if secret:
-                client.client_secret = secret
-                client.save(update_fields=["client_secret"])
+        """RFC 6749 §2.3: one authentication method per request, HTTP Basic when the header is
+        there, else the body; never the body as a second chance after the header failed (the
+        base library's fallback). The views refuse two methods with ``invalid_request``
+        (``throttle``); here they do not authenticate either. So the client and secret checked
+        are the ones the throttle counts and the ones a legacy hash is upgraded with (issue 19
+        M3, L3)."""
+        body = {"client_id": request.client_id, "client_secret": request.client_secret}
+        if second_method(request.headers, body) is not None:
+            return False
+        basic = basic_credentials(request.headers)
+        if basic is not None:
+            authenticated, secret = compat.authenticate_basic_auth(self, request), basic.client_secret
+        else:
+            authenticated = compat.authenticate_request_body(self, request)
+            secret = request.client_secret or ""
+        if authenticated:
+            client_secrets.upgrade(request.client, secret)
         return authenticated
 
     def _extract_basic_auth(self, request: OAuthlibRequest) -> str | None:
@@ -269,16 +276,19 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         token, when its rotation family began and, when the adapter can say it in SQL, whether
         its user is a member. RFC 9700 §4.14.2: it expires when idle, and a sign-in does not
         outlive the absolute limit however often it is refreshed (``refresh_expiry``, which
-        includes the base library's own rule). Any other token (unknown, revoked, rotated) is
-        the base library's: it detects reuse and revokes the family."""
-        started = timezone.now()
+        includes the base library's own rule). Any other token is unknown, or one of the
+        client's own rotated or revoked tokens: a duplicate or reuse (``refresh_reuse``)."""
         live = self.live_refresh_token(refresh_token, request)
         if live is None:
-            if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-                self.record_reuse(refresh_token, client, request, since=started)
+            # oauthlib has authenticated the client (or identified a public one) by now: reuse
+            # detection runs on the word of the token's own client only (issue 19 M4).
+            revoked = refresh_reuse.revoked_token(refresh_token, client)
+            if revoked is None:
                 return False
-            # Rotated within the grace period: the client's own duplicate (retire_refresh_token).
-            raise self.already_used(request)
+            if refresh_reuse.is_duplicate(revoked, timezone.now()):
+                raise self.already_used(request)
+            refresh_reuse.revoke_family(revoked, request)
+            return False
         token, family_started, member = live
         if token.application_id != client.pk:
             return False
@@ -328,32 +338,6 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                 description=_("The user is no longer an active member of this organization."), request=request
             )
         return True
-
-    def record_reuse(
-        self, refresh_token: str, client: Application, request: OAuthlibRequest, since: datetime
-    ) -> None:
-        """A revoked refresh token presented again made the base library revoke its family
-        (RFC 9700 §4.14.2) during this call: leave one trace of it (failure path only)."""
-        model = get_refresh_token_model()
-        reused = (
-            model.objects.filter(
-                token_checksum=checksum(refresh_token), application=client, revoked__isnull=False
-            )
-            .select_related("user")
-            .first()
-        )
-        if (
-            reused is not None
-            and model.objects.filter(token_family=reused.token_family, revoked__gte=since).exists()
-        ):
-            record(
-                Event.REFRESH_TOKEN_REUSED,
-                organization=client.organization_id,
-                actor_type=Actor.CLIENT,
-                application=client,
-                subject=reused.user,
-                request=request,
-            )
 
     def validate_user(
         self,
@@ -464,14 +448,14 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         library's."""
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token" or previous is None or not self.rotates(token, request):
-            super()._save_bearer_token(token, request, *args, **kwargs)
+            compat.save_bearer_token(self, token, request)
             return
-        self._check_and_set_request_resource(request)  # RFC 8707, as the base library does
+        compat.check_and_set_request_resource(self, request)  # RFC 8707, as the base library does
         seconds = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         expires = timezone.now() + timedelta(seconds=seconds)
         self.retire_refresh_token(previous, request)
-        access_token = self._create_access_token(expires, request, token, source_refresh_token=previous)
-        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+        access_token = compat.create_access_token(self, expires, request, token, previous)
+        compat.create_refresh_token(self, request, token["refresh_token"], access_token, previous)
         request.refresh_token_instance = None
 
     def retire_refresh_token(self, previous: RefreshToken, request: OAuthlibRequest) -> None:
@@ -481,12 +465,11 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         refreshes of one token hand out exactly one pair (issue 13); it locks the refresh
         token before the access token, the order ``revocation.revoke`` keeps too.
 
-        The base library lets a token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS through
-        its check without taking it as reuse (RFC 9700 §4.14.2): such a repeat is the client's
-        own duplicate (two tabs, a retry), refused (``validate_refresh_token``), and the family
+        A token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS and presented again is the
+        client's own duplicate (two tabs, a retry), refused (``refresh_reuse``), and the family
         it rotated into stays live. A pair that was minted and lost cannot be sent again
         (tokens are stored as checksums): the client signs in again. After the grace period, a
-        repeat is reuse and the base library revokes the family."""
+        repeat is reuse and its family is revoked (RFC 9700 §4.14.2)."""
         if not retire_rotated(previous):
             raise self.already_used(request)
 

@@ -1,0 +1,118 @@
+"""Every private part of django-oauth-toolkit we rely on, in one place, pinned.
+
+None of these is the base library's public API: a release may rename one or change what it
+takes without notice. So each is listed here with the signature we were written for, and
+``tests/test_compat.py`` fails when the installed version differs from ``BASE_VERSION`` (the
+pin of ``requirements.txt``) or when a signature differs from ``SIGNATURES``. On an upgrade:
+re-read the base library's code of each method listed, adapt the caller named below, then
+update the table.
+
+**Overridden** (the base library calls them; our overrides in ``validators`` keep the
+signature; there is no public hook for any of them):
+
+- ``_extract_basic_auth``: the Authorization header read by our one parser (``http_auth``);
+- ``_check_secret``: our salted SHA-256 (``client_secrets``), else the base library's
+  (``check_secret`` below);
+- ``_save_bearer_token``: a rotation in four statements, else the base library's
+  (``save_bearer_token`` below). The base library's docstring names it as the method to
+  override.
+
+**Called**, only through the functions below (so this module is the complete list):
+
+- ``_authenticate_basic_auth``, ``_authenticate_request_body``: one client authentication
+  method per request (``validators.OAuth2Validator.authenticate_client``, RFC 6749 §2.3);
+- ``_check_and_set_request_resource``, ``_create_access_token``, ``_create_refresh_token``: a
+  rotation's new pair, made by the base library's own code (``validators._save_bearer_token``);
+- ``_get_key_for_token``: the key of an ID token's audience (``oidc.hint_names_user``).
+
+Each function calls the base library's implementation, not an override further down the
+class hierarchy: they stand for ``super()`` calls and for the base library's own behaviour.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from oauth2_provider import oauth2_validators
+
+if TYPE_CHECKING:
+    from oauth2_provider.oauth2_validators import OAuth2Validator
+
+    from .typing import AccessToken, OAuthlibRequest, RefreshToken
+
+#: The django-oauth-toolkit release this module was written for (``requirements.txt`` pins it).
+BASE_VERSION = "3.4.1"
+
+Base = oauth2_validators.OAuth2Validator
+
+#: Each private method of the base validator we override or call, and its signature in
+#: ``BASE_VERSION`` (``str(inspect.signature(...))``).
+SIGNATURES = {
+    "_extract_basic_auth": "(self, request)",
+    "_check_secret": "(self, provided_secret, stored_secret)",
+    "_save_bearer_token": "(self, token, request, *args, **kwargs)",
+    "_authenticate_basic_auth": "(self, request)",
+    "_authenticate_request_body": "(self, request)",
+    "_check_and_set_request_resource": "(self, request)",
+    "_create_access_token": "(self, expires, request, token, source_refresh_token=None)",
+    "_create_refresh_token": "(self, request, refresh_token_code, access_token, previous_refresh_token)",
+    "_get_key_for_token": "(self, token)",
+}
+
+
+def check_secret(validator: OAuth2Validator, provided_secret: str, stored_secret: str) -> bool:
+    """A secret against a Django hasher's hash, or against a secret stored in clear."""
+    return bool(Base._check_secret(validator, provided_secret, stored_secret))
+
+
+def save_bearer_token(validator: OAuth2Validator, token: dict[str, Any], request: OAuthlibRequest) -> None:
+    """The base library's save of a new token (and refresh token), without its transaction."""
+    Base._save_bearer_token(validator, token, request)
+
+
+def authenticate_basic_auth(validator: OAuth2Validator, request: OAuthlibRequest) -> bool:
+    """Authenticate the client by HTTP Basic (RFC 6749 §2.3.1); loads ``request.client``."""
+    return bool(Base._authenticate_basic_auth(validator, request))
+
+
+def authenticate_request_body(validator: OAuth2Validator, request: OAuthlibRequest) -> bool:
+    """Authenticate the client by the body's ``client_id`` and ``client_secret``; loads
+    ``request.client``. A public client of the device grant needs no secret."""
+    return bool(Base._authenticate_request_body(validator, request))
+
+
+def check_and_set_request_resource(validator: OAuth2Validator, request: OAuthlibRequest) -> None:
+    """RFC 8707: the token request's ``resource`` checked, or inherited from the grant."""
+    Base._check_and_set_request_resource(validator, request)
+
+
+def create_access_token(
+    validator: OAuth2Validator,
+    expires: datetime,
+    request: OAuthlibRequest,
+    token: dict[str, Any],
+    source_refresh_token: RefreshToken | None = None,
+) -> AccessToken:
+    """An access token; ``source_refresh_token`` is the refresh token a rotation used."""
+    created: AccessToken = Base._create_access_token(
+        validator, expires, request, token, source_refresh_token=source_refresh_token
+    )
+    return created
+
+
+def create_refresh_token(
+    validator: OAuth2Validator,
+    request: OAuthlibRequest,
+    value: str,
+    access_token: AccessToken,
+    previous: RefreshToken | None,
+) -> RefreshToken:
+    """A refresh token for ``access_token``, in ``previous``'s rotation family if given."""
+    created: RefreshToken = Base._create_refresh_token(validator, request, value, access_token, previous)
+    return created
+
+
+def key_for_token(validator: OAuth2Validator, token: str) -> Any:
+    """The JWK of the application an (unverified) ID token names as its audience, or None."""
+    return Base._get_key_for_token(validator, token)
