@@ -16,6 +16,7 @@ from .carried import organization_of
 from .conf import organization_model_label
 from .digest import checksum
 from .scopes import ALL_SCOPES
+from .web_urls import validate_web_url
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -188,12 +189,22 @@ class Application(AbstractApplication):
     publisher = models.CharField(
         _("publisher"), max_length=255, blank=True, help_text=_("Who makes the application.")
     )
-    client_uri = models.URLField(_("homepage"), max_length=500, blank=True)
+    # http(s) only (web_urls): URLField alone also takes ftp, and a row written past
+    # full_clean() is still not rendered unless it is a web URL (the templates' web_url).
+    client_uri = models.URLField(_("homepage"), max_length=500, blank=True, validators=[validate_web_url])
     logo_uri = models.URLField(
-        _("logo URL"), max_length=500, blank=True, help_text=_("A square image, shown at 64 x 64 pixels.")
+        _("logo URL"),
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url],
+        help_text=_("A square image, shown at 64 x 64 pixels."),
     )
-    policy_uri = models.URLField(_("privacy policy URL"), max_length=500, blank=True)
-    tos_uri = models.URLField(_("terms of service URL"), max_length=500, blank=True)
+    policy_uri = models.URLField(
+        _("privacy policy URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
+    tos_uri = models.URLField(
+        _("terms of service URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
