@@ -30,7 +30,7 @@ from .decorators import challenge, refuse_bearer
 from .effective_scopes import consent_groups, consent_remembered, grantable_scopes
 from .forms import ConsentForm
 from .gates import TenantGateMixin
-from .responses import error_page, oauth_error
+from .responses import NO_STORE, error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token, check_bearer_request
@@ -79,6 +79,18 @@ class ConsentScreenRequired(Exception):
     narrows the scopes to what the user holds. The one override of the base view's flow;
     ``tests/test_remembered_consent.py::test_skipping_never_grants_what_the_user_lacks`` fails
     if the base library's ``get()`` stops calling ``create_authorization_response`` there."""
+
+
+class NoStoreMixin:
+    """Every answer of the view, refusals included, carries ``Cache-Control: no-store``: it
+    says whether a token works and whose it is, or holds the user's claims (RFC 7662 §4 and
+    OpenID Connect Core §5.3.2 answers, kept out of caches as RFC 6749 §5.1 keeps tokens)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        for header, value in NO_STORE.items():
+            response[header] = value
+        return response
 
 
 class MemberRequiredMixin:
@@ -390,7 +402,7 @@ class RevokeTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.RevokeToken
 
 
 @CLIENT_ENDPOINT
-class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
+class IntrospectTokenView(TenantGateMixin, NoStoreMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
     """RFC 7662, for the organization's own clients, about the organization's own tokens.
 
     ``scope`` is what the token may do now (its effective scopes), not what was once granted.
@@ -434,7 +446,7 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
 
 
 @CLIENT_ENDPOINT
-class UserInfoView(TenantGateMixin, base.UserInfoView):
+class UserInfoView(TenantGateMixin, NoStoreMixin, base.UserInfoView):
     """OpenID Connect Core §5.3. The bearer token is checked first, by the one token check and
     with the RFC 6750 §3.1 challenges every resource sends (no credentials: a bare challenge; a
     refused token, also for want of the plan: ``invalid_token``; no ``openid``:
