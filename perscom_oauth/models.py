@@ -274,7 +274,8 @@ class Application(AbstractApplication):
 
         A client is usable only while enabled, and only on its own organization's host: used on
         another tenant's host it is an unknown client (RFC 6749 §5.2 ``invalid_client``), and its
-        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``).
+        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``). A public client is not
+        usable for the grants of confidential ones (``invalid_client`` at the token endpoint).
         """
         organization = organization_of(request)
         if not (self.enabled and organization is not None and self.organization_id == organization.pk):
