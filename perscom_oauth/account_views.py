@@ -21,6 +21,7 @@ from oauth2_provider.models import get_application_model
 from . import authorizations
 from .audit import Actor
 from .gates import TenantGateMixin
+from .numbers import primary_key
 from .revocation import revoke_authorization
 from .tenancy import gated_organization
 
@@ -53,13 +54,11 @@ class AuthorizedAppsView(TenantGateMixin, LoginRequiredMixin, View):
         return response
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        value = request.POST.get("application", "")
+        # Anything but a primary key in ASCII digits matches nothing (numbers.primary_key).
+        pk = primary_key(request.POST.get("application", ""))
         application = (
             get_application_model()
-            # A primary key is at most a 64-bit integer: anything else matches nothing.
-            .objects.filter(
-                pk=int(value) if value.isdigit() and len(value) < 19 else None, organization=self.organization
-            )
+            .objects.filter(pk=pk, organization=self.organization)
             .select_related("organization")
             .first()
         )

@@ -43,8 +43,14 @@ def issue_secret(application: Application) -> str:
 def create_application(
     application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
 ) -> str | None:
-    """Save a new application; return its one-time secret (None for a public client)."""
+    """Validate and save a new application; return its one-time secret (None for a public client).
+
+    Raises ``ValidationError`` for an application that breaks a rule of ``Application.clean()``
+    (a public Machine-to-Machine client, an organization without the plan, ...): every path
+    that creates one goes through the model's rules, not only the admin's form.
+    """
     secret = issue_secret(application) if application.client_type == application.CLIENT_CONFIDENTIAL else None
+    application.full_clean()
     application.save()
     audit(Event.APPLICATION_CREATED, application, actor, request)
     return secret

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AbstractApplication, AbstractGrant, ApplicationManager, ClientSecretField
 from oauth2_provider.settings import oauth2_settings
 
-from . import client_secrets
+from . import application_rules, client_secrets
 from .carried import organization_of
 from .conf import organization_model_label
 from .digest import checksum
 from .querysets import InvalidatingQuerySet
 from .scopes import ALL_SCOPES
+from .web_urls import validate_web_url
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -195,12 +198,22 @@ class Application(AbstractApplication):
     publisher = models.CharField(
         _("publisher"), max_length=255, blank=True, help_text=_("Who makes the application.")
     )
-    client_uri = models.URLField(_("homepage"), max_length=500, blank=True)
+    # http(s) only (web_urls): URLField alone also takes ftp, and a row written past
+    # full_clean() is still not rendered unless it is a web URL (the templates' web_url).
+    client_uri = models.URLField(_("homepage"), max_length=500, blank=True, validators=[validate_web_url])
     logo_uri = models.URLField(
-        _("logo URL"), max_length=500, blank=True, help_text=_("A square image, shown at 64 x 64 pixels.")
+        _("logo URL"),
+        max_length=500,
+        blank=True,
+        validators=[validate_web_url],
+        help_text=_("A square image, shown at 64 x 64 pixels."),
     )
-    policy_uri = models.URLField(_("privacy policy URL"), max_length=500, blank=True)
-    tos_uri = models.URLField(_("terms of service URL"), max_length=500, blank=True)
+    policy_uri = models.URLField(
+        _("privacy policy URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
+    tos_uri = models.URLField(
+        _("terms of service URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
 
     objects = ApplicationManager.from_queryset(InvalidatingQuerySet)()
 
@@ -221,6 +234,44 @@ class Application(AbstractApplication):
             self.hash_client_secret = False
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """The rules of an application, for every way one is created or changed through
+        ``full_clean()``: the admin's form, ``manage.py create_oauth_application`` and
+        ``applications.create_application``. The base library's rules (redirect URIs required
+        and well-formed for browser grants, allowed origins, the ID-token algorithm) come first;
+        every problem is reported on its field, all at once."""
+        problems: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            problems = error.update_error_dict(problems)
+        for field, message in application_rules.violations(self):
+            problems.setdefault(field, []).append(ValidationError(message, code="invalid"))
+        if problems:
+            raise ValidationError(problems)
+
+    def full_clean(
+        self,
+        exclude: Iterable[str] | None = None,
+        validate_unique: bool = True,
+        validate_constraints: bool = True,
+    ) -> None:
+        excluded = set(exclude or ())
+        try:
+            super().full_clean(excluded, validate_unique, validate_constraints)
+        except ValidationError as error:
+            if not (excluded and hasattr(error, "error_dict")):
+                raise
+            # A model form validates the fields it shows (the others are excluded) and refuses
+            # an error on any other (Django raises ValueError: a 500). clean() names the field
+            # to change, which may be one the form does not show: the client type is fixed
+            # after creation, yet a row stored before a rule can break it. Such an error is
+            # the application's as a whole.
+            problems: dict[str, list[ValidationError]] = {}
+            for field, messages in error.error_dict.items():
+                problems.setdefault(NON_FIELD_ERRORS if field in excluded else field, []).extend(messages)
+            raise ValidationError(problems) from None
+
     def get_absolute_url(self) -> str:
         # The base library points at its own management views, which perscom-oauth does not serve.
         from django.urls import reverse
@@ -232,10 +283,19 @@ class Application(AbstractApplication):
 
         A client is usable only while enabled, and only on its own organization's host: used on
         another tenant's host it is an unknown client (RFC 6749 §5.2 ``invalid_client``), and its
-        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``).
+        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``). A public client is not
+        usable for the grants of confidential ones (``invalid_client`` at the token endpoint).
         """
         organization = organization_of(request)
-        return self.enabled and organization is not None and self.organization_id == organization.pk
+        if not (self.enabled and organization is not None and self.organization_id == organization.pk):
+            return False
+        # RFC 6749 §4.4 (and, here, §4.3): only a confidential client may use these grants. A
+        # public client has no secret (it is stored as ""), so the base library would find an
+        # empty or absent client_secret correct and issue a token to anyone who knows the
+        # client ID. clean() refuses such applications; this refuses rows stored before it.
+        grant_type = getattr(request, "grant_type", None)
+        confidential_only = grant_type in application_rules.CONFIDENTIAL_ONLY_GRANT_TYPES
+        return not (confidential_only and self.client_type != self.CLIENT_CONFIDENTIAL)
 
 
 def kept_link(to: str, verbose_name: StrOrPromise, blank: bool = True) -> models.ForeignKey:

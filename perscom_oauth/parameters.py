@@ -9,15 +9,20 @@ Refused with RFC 6749 §5.2 ``invalid_request`` (by ``gates.TenantGateMixin``), 
 - a value longer than the column it is stored in or compared with. The limits are read from
   the models themselves, so they cannot drift from the schema; PostgreSQL would otherwise
   answer a DataError (a 500) and SQLite would store the value.
+
+``malformed_resource`` is the RFC 8707 §2 check of a ``resource`` indicator, for the views that
+answer it with ``invalid_target`` (the gate only knows ``invalid_request``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model, get_grant_model
+from oauth2_provider.oauth2_validators import is_valid_resource_uri
 from oauthlib.common import urldecode
 
 from .http_auth import basic_credentials
@@ -67,4 +72,22 @@ def parameter_problem(request: HttpRequest) -> str | None:
                 "parameter": parameter,
                 "limit": limit,
             }
+    return None
+
+
+def malformed_resource(values: Iterable[str]) -> str | None:
+    """The first of ``values`` that is no resource indicator (RFC 8707 §2: an absolute URI
+    without a fragment), or None.
+
+    The base library's check calls ``urlsplit()``, which raises ``ValueError`` on a URI it
+    cannot parse (``http://[::1/``, an unclosed IPv6 literal): that was a 500 at the
+    authorization and token endpoints. Such a value is simply not a valid indicator.
+    """
+    for value in values:
+        try:
+            valid = is_valid_resource_uri(value)
+        except ValueError:
+            valid = False
+        if not valid:
+            return value
     return None

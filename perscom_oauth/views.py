@@ -7,6 +7,7 @@ and an organization whose plan lacks OAuth 2.0 gets nothing issued.
 from __future__ import annotations
 
 import calendar
+import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
@@ -19,6 +20,7 @@ from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
+from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
 from oauthlib.oauth2.rfc6749 import errors
@@ -30,7 +32,8 @@ from .decorators import challenge, refuse_bearer
 from .effective_scopes import consent_groups, consent_remembered, grantable_scopes
 from .forms import ConsentForm
 from .gates import TenantGateMixin
-from .responses import error_page, oauth_error
+from .parameters import malformed_resource
+from .responses import NO_STORE, error_page, oauth_error
 from .tenancy import gated_organization, organization_for_request
 from .throttle import ClientAuthThrottleMixin
 from .token_check import Refusal, check_access_token, check_bearer_request
@@ -73,12 +76,43 @@ def errors_in_fragment(uri: str, response_type: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept), fragment=urlencode(fragment)))
 
 
-class ConsentScreenRequired(Exception):
-    """Raised inside the base view's ``get()`` to stop its own consent shortcut for trusted
-    applications: this project decides (``AuthorizationView.may_skip_consent``), audits and
-    narrows the scopes to what the user holds. The one override of the base view's flow;
-    ``tests/test_remembered_consent.py::test_skipping_never_grants_what_the_user_lacks`` fails
-    if the base library's ``get()`` stops calling ``create_authorization_response`` there."""
+def resource_message() -> str:
+    return _("The resource parameter must be an absolute URI without a fragment (RFC 8707 §2).")
+
+
+def consent_data(scopes: list[str], credentials: dict[str, Any], resources: list[str]) -> dict[str, Any]:
+    """What the base view's ``get()`` keeps as ``oauth2_data`` (the consent form's initial
+    values, ``get_initial``) and gives the template: the validated request, its application."""
+    all_scopes = get_scopes_backend().get_all_scopes()
+    data: dict[str, Any] = {
+        "scopes_descriptions": [all_scopes[scope] for scope in scopes],
+        "scopes": scopes,
+        # Validated above, so it exists (and is usable on this host: Application.is_usable).
+        "application": get_application_model().objects.get(client_id=credentials["client_id"]),
+        **{name: credentials[name] for name in ("client_id", "redirect_uri", "response_type", "state")},
+        **{
+            name: credentials[name]
+            for name in ("code_challenge", "code_challenge_method", "nonce")
+            if name in credentials
+        },
+    }
+    if "claims" in credentials:
+        data["claims"] = json.dumps(credentials["claims"])
+    if resources:
+        data["resource"] = " ".join(resources)  # the consent form's one hidden field
+    return data
+
+
+class NoStoreMixin:
+    """Every answer of the view, refusals included, carries ``Cache-Control: no-store``: it
+    says whether a token works and whose it is, or holds the user's claims (RFC 7662 §4 and
+    OpenID Connect Core §5.3.2 answers, kept out of caches as RFC 6749 §5.1 keeps tokens)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        for header, value in NO_STORE.items():
+            response[header] = value
+        return response
 
 
 class MemberRequiredMixin:
@@ -126,36 +160,53 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return response
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The base view's ``get()``, owned here in its order (validate; ``prompt=create``, then
+        ``login``; the resource indicators; the screen) without its two shortcuts, which would
+        issue a code with every requested scope and no audit entry: ``skip_authorization`` and
+        a client-sent ``approval_prompt=auto``. Whether to ask is ours (``may_skip_consent``),
+        and skipping goes the consent form's way: narrowed to what the user holds, audited.
+        ``tests/test_authorization_view.py`` fails if the base view's ``get()`` runs instead."""
         refused = self.refuse_before_asking(request)
         if refused is not None:
             return refused
-        # Whether to ask is ours to decide, never the client's (the base library would read a
-        # client-sent approval_prompt=auto): the base view always renders the screen, and
-        # may_skip_consent() decides below, auditing and narrowing like a submitted form.
-        query = request.GET.copy()
-        query["approval_prompt"] = "force"
-        request.GET = query  # type: ignore[assignment]  # a mutable copy, on purpose
         try:
-            response: HttpResponse = super().get(request, *args, **kwargs)
-        except ConsentScreenRequired:
-            response = self.render_to_response(self.get_context_data(**self.oauth2_data))
-        if response.status_code == 200 and self.may_skip_consent():
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        prompts = self.prompts(request)
+        if "create" in prompts:
+            created: HttpResponse | None = self.handle_prompt_create()  # None: signed in already
+            if created is not None:
+                return created
+        if "login" in prompts:
+            return self.handle_prompt_login()
+        resources = request.GET.getlist("resource")
+        if malformed_resource(resources) is not None:
+            # RFC 8707 §2, to the client's redirect URI (validated above) like any other error.
+            return self.redirect_error("invalid_target", resource_message(), credentials)
+        self.oauth2_data = consent_data(scopes, credentials, resources)
+        if self.may_skip_consent():
             return self.approve_without_asking()
-        if response.status_code == 200 and self.prompts(request) == {"none"}:
+        if prompts == {"none"}:
             # OIDC Core §3.1.2.6: never a page. validate_silent_authorization applied the
             # same rule as may_skip_consent, so this is only a guard.
-            return self.redirect_error("consent_required", _("Consent is required."))
-        return response
+            return self.redirect_error("consent_required", _("Consent is required."), credentials)
+        page: HttpResponse = self.render_to_response(self.get_context_data(**self.oauth2_data))
+        return page
 
     def handle_no_permission(self) -> HttpResponse:
         # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
         # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
-        # (With prompt=none the base view validates, and answers login_required, itself.)
         prompts = self.prompts(self.request)
-        if self.request.method == "GET" and "none" not in prompts:
+        if self.request.method == "GET":
             refused = self.refuse_before_asking(self.request, validate=True)
             if refused is not None:
                 return refused
+            if "none" in prompts:
+                # OIDC Core §3.1.2.6: the error goes back to the client, through error_response
+                # like every other one, so it carries iss (RFC 9207 §2) and is in the fragment
+                # of an implicit request; the base view builds this redirect without either.
+                return self.redirect_error("login_required", _("The user is not signed in."))
             if "create" not in prompts:  # (the base view refuses prompt=create: no sign-up here)
                 return self.sign_in_again()
         return super().handle_no_permission()  # type: ignore[no-any-return]
@@ -205,8 +256,7 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         ``max_age=0`` would send the user back to sign in forever). Other prompt values, such
         as ``consent``, still apply."""
         query = self.request.GET.copy()
-        for name in ("max_age", "approval_prompt"):  # (approval_prompt: get() sets its own)
-            query.pop(name, None)
+        query.pop("max_age", None)
         prompts = [value for value in query.pop("prompt", [""])[-1].split() if value != "login"]
         if prompts:
             query["prompt"] = " ".join(prompts)
@@ -214,9 +264,13 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
             f"{self.request.path}?{query.urlencode()}", self.get_login_url(), self.get_redirect_field_name()
         )
 
-    def redirect_error(self, error: str, description: str) -> HttpResponse:
-        """An error sent back to the client's redirect URI (already validated)."""
-        _scopes, credentials = self.validate_authorization_request(self.request)
+    def redirect_error(
+        self, error: str, description: str, credentials: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """An error sent back to the client's redirect URI (already validated, which
+        ``credentials`` are the result of; without them, the request is validated again)."""
+        if credentials is None:
+            _scopes, credentials = self.validate_authorization_request(self.request)
         oauth_error = errors.CustomOAuth2Error(
             error=error, description=description, state=credentials.get("state")
         )
@@ -224,12 +278,6 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         return self.error_response(
             OAuthToolkitError(error=oauth_error, redirect_uri=credentials["redirect_uri"]), application
         )
-
-    def create_authorization_response(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "GET" and not getattr(self, "approving", False):
-            # The base view's skip_authorization shortcut: decided in get() instead.
-            raise ConsentScreenRequired
-        return super().create_authorization_response(request, *args, **kwargs)
 
     def may_skip_consent(self) -> bool:
         """Trusted (first-party) apps skip the screen; others when the user already granted the
@@ -241,7 +289,6 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         )
 
     def approve_without_asking(self) -> HttpResponse:
-        self.approving = True
         initial = self.get_initial()
         data = {key: value for key, value in initial.items() if value is not None}
         data.update(approved_scopes=initial["scope"].split(), allow=True)
@@ -258,6 +305,9 @@ class AuthorizationView(TenantGateMixin, MemberRequiredMixin, base.Authorization
         if application is None:
             message = _("Invalid client_id parameter value.")
             return error_page(self.request, 400, _("Invalid request"), message)
+        if malformed_resource(form.cleaned_data["resource"].split()) is not None:
+            # get() refused it already: only a tampered form has one (the base view would raise).
+            return error_page(self.request, 400, _("Invalid request"), resource_message(), "invalid_target")
         # RFC 6749 §3.3: the user may narrow the scope; approving none is a refusal (§4.1.2.1).
         requested = form.cleaned_data["scope"].split()
         approved = set(form.cleaned_data["approved_scopes"])
@@ -360,6 +410,11 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
                 "unsupported_grant_type",
                 _("Grant type not supported here: %(grant_type)s.") % {"grant_type": grant_type[:100]},
             )
+        # RFC 8707 §2: the base library's own check raises on what urlsplit() cannot parse
+        # (and, as it does, a lone empty resource parameter is no resource at all).
+        resources = [*request.GET.getlist("resource"), *request.POST.getlist("resource")]
+        if malformed_resource(value for value in resources if value.strip()) is not None:
+            return oauth_error(400, "invalid_target", resource_message())
         response: HttpResponse = super().post(request, *args, **kwargs)
         return response
 
@@ -390,7 +445,7 @@ class RevokeTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.RevokeToken
 
 
 @CLIENT_ENDPOINT
-class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
+class IntrospectTokenView(TenantGateMixin, NoStoreMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
     """RFC 7662, for the organization's own clients, about the organization's own tokens.
 
     ``scope`` is what the token may do now (its effective scopes), not what was once granted.
@@ -434,7 +489,7 @@ class IntrospectTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.Introsp
 
 
 @CLIENT_ENDPOINT
-class UserInfoView(TenantGateMixin, base.UserInfoView):
+class UserInfoView(TenantGateMixin, NoStoreMixin, base.UserInfoView):
     """OpenID Connect Core §5.3. The bearer token is checked first, by the one token check and
     with the RFC 6750 §3.1 challenges every resource sends (no credentials: a bare challenge; a
     refused token, also for want of the plan: ``invalid_token``; no ``openid``:

@@ -158,3 +158,42 @@ def test_a_request_that_cannot_go_on_is_explained_in_plain_words(
     assert words in page
     assert "developers: invalid_request (" in page  # the code, in small print
     assert "/accounts/login/" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>", " javascript:x"]
+)
+def test_only_web_links_are_rendered_even_for_stored_rows(
+    oauth: OAuthClient, member: Any, app: Application, url: str
+) -> None:
+    """Issue 19, L5: a row written past the model's validation (an update, an old row) still
+    renders no script or data link: not the logo, homepage, privacy policy or terms."""
+    Application.objects.filter(pk=app.pk).update(
+        publisher="Acme", client_uri=url, logo_uri=url, policy_uri=url, tos_uri=url
+    )
+    page = consent_page(oauth, member, app)
+    assert "javascript:" not in page and "data:" not in page
+    assert "app-logo-placeholder" in page  # the initial instead of the image
+    assert "privacy policy" not in page and "terms of service" not in page
+    authorized = oauth.client()
+    authorized.force_login(member)
+    oauth.code_flow(member, app)
+    listed = authorized.get("/oauth/authorized-apps/").content.decode()
+    assert "javascript:" not in listed and "data:" not in listed
+
+
+def test_web_links_are_rendered(oauth: OAuthClient, member: Any, app: Application) -> None:
+    Application.objects.filter(pk=app.pk).update(
+        client_uri="https://acme.example.test/",
+        logo_uri="https://acme.example.test/logo.png",
+        policy_uri="http://acme.example.test/privacy",
+        tos_uri="https://acme.example.test/terms",
+    )
+    page = consent_page(oauth, member, app)
+    for url in (
+        'href="https://acme.example.test/"',
+        'src="https://acme.example.test/logo.png"',
+        'href="http://acme.example.test/privacy"',
+        'href="https://acme.example.test/terms"',
+    ):
+        assert url in page

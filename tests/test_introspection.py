@@ -263,3 +263,18 @@ def test_scope_shrinks_when_the_application_loses_an_allowed_scope(
     app.allowed_scopes = "openid view:rank"
     app.save()
     assert introspect(oauth, token["access_token"]).json()["scope"] == "openid view:rank"
+
+
+def test_every_introspection_answer_is_never_cached(
+    oauth: OAuthClient, token: dict[str, Any], machine: Application
+) -> None:
+    """Issue 19, L6: an answer says whether a token works, and for whom (RFC 7662 §4; as token
+    responses, RFC 6749 §5.1): no cache may keep it, active or not."""
+    answers = [
+        introspect(oauth, token["access_token"]),
+        introspect(oauth, "not-a-token"),
+        oauth.client().post(INTROSPECT, {"token": token["access_token"]}),  # no client: 401
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 401]
+    for answer in answers:
+        assert (answer["Cache-Control"], answer["Pragma"]) == ("no-store", "no-cache")

@@ -2,8 +2,9 @@
 
 The grant type is chosen by PERSCOM's client-type labels and fixed after creation, like the
 organization and the client type; the secret is never a field (the server generates it,
-``applications.create_application``). An organization without OAuth in its plan cannot get
-an application, and the refusal is audited.
+``applications.create_application``). Which applications are valid is the model's to say
+(``Application.clean()``: client type against grant type, redirect URIs, the plan); the form
+shows its errors on their fields and audits a refusal for want of the plan.
 """
 
 from __future__ import annotations
@@ -120,33 +121,18 @@ class ApplicationForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
+        # The rules themselves are the model's (Application.clean(), run by _post_clean): the
+        # command and applications.create_application apply the same ones. The form only
+        # audits an attempt for an organization without the plan, as the endpoints do.
         cleaned = super().clean() or {}
-        grant_type = cleaned.get("authorization_grant_type", self.instance.authorization_grant_type)
-        client_type = cleaned.get("client_type", self.instance.client_type)
-        if "client_type" in self.fields:
-            if (
-                grant_type == Application.GRANT_CLIENT_CREDENTIALS
-                and client_type != Application.CLIENT_CONFIDENTIAL
-            ):
-                self.add_error(
-                    "client_type",
-                    _("A Machine-to-Machine application must be confidential: it signs in with its secret."),
-                )
-            if grant_type == Application.GRANT_IMPLICIT and client_type != Application.CLIENT_PUBLIC:
-                self.add_error(
-                    "client_type",
-                    _("Single Page and Native applications are public: they cannot keep a secret."),
-                )
         organization = cleaned.get("organization")
         if "organization" in self.fields and organization is not None:
-            self.refuse_without_plan(organization)
+            self.record_plan_refusal(organization)
         return cleaned
 
-    def refuse_without_plan(self, organization: Organization) -> None:
-        adapter = get_adapter()
-        if adapter.has_oauth(organization):
+    def record_plan_refusal(self, organization: Organization) -> None:
+        if get_adapter().has_oauth(organization):
             return
-        self.add_error("organization", adapter.plan_refusal_message(organization))
         request = self.request
         record(
             Event.PLAN_REFUSED,

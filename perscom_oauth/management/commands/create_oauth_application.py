@@ -1,16 +1,19 @@
 """Create an OAuth client for an organization from the command line (install scripts, CI).
 
-The admin's application form validates the input (so the two accept exactly the same
-applications: client type against grant type, redirect URIs, scopes, the organization's plan)
-and ``applications.create_application`` saves it, audited, with a server-generated secret
-that is printed once with ``--print-secret`` and stored hashed.
+The admin's application form reads the options (scopes, redirect URIs) and runs the model's
+rules, ``Application.clean()`` (client type against grant type, redirect URIs, the
+organization's plan), so the two accept exactly the same applications;
+``applications.create_application`` checks them again and saves the application, audited, with a
+server-generated secret that is printed once with ``--print-secret`` and stored hashed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.datastructures import MultiValueDict
 
@@ -36,6 +39,7 @@ OPTION_OF_FIELD = {
     "description": "--description",
     "skip_authorization": "--trusted",
     "client_id": "--client-id",
+    NON_FIELD_ERRORS: "application",
 }
 
 
@@ -112,7 +116,10 @@ class Command(BaseCommand):
         if options["client_id"]:
             application.client_id = options["client_id"]
             self.refuse_taken_client_id(application)
-        secret = create_application(application)
+        try:
+            secret = create_application(application)
+        except ValidationError as error:  # (the form ran the same rules: only a race gets here)
+            raise CommandError(describe(error.message_dict)) from None
         self.report(application, secret, options)
 
     def find_organization(self, value: str) -> Organization:
@@ -133,11 +140,7 @@ class Command(BaseCommand):
             raise CommandError(f"--client-id: an application with client ID {client_id!r} exists.")
 
     def describe_errors(self, form: ApplicationForm) -> str:
-        lines = ["The application was not created:"]
-        for field, errors in form.errors.items():
-            option = OPTION_OF_FIELD.get(field, field)
-            lines.extend(f"  {option}: {error}" for error in errors)
-        return "\n".join(lines)
+        return describe(form.errors)
 
     def report(self, application: Application, secret: str | None, options: dict[str, Any]) -> None:
         shown = secret if options["print_secret"] else None
@@ -164,6 +167,14 @@ class Command(BaseCommand):
             )
         else:
             self.stderr.write("A public client has no secret: it must use PKCE.")
+
+
+def describe(errors: Mapping[str, Iterable[object]]) -> str:
+    lines = ["The application was not created:"]
+    for field, messages in errors.items():
+        option = OPTION_OF_FIELD.get(field, field)
+        lines.extend(f"  {option}: {message}" for message in messages)
+    return "\n".join(lines)
 
 
 def has_field(model: type[Model], name: str) -> bool:
