@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('perscom_oauth', '0009_application_id_token_lifetime'),
+        ('perscom_oauth', '0010_application_links_http_only'),
     ]
 
     operations = [
