@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import reliability_checks as checks  # noqa: E402
+from bench import reliability_stale as stale  # noqa: E402
 from bench.reliability_env import Environment  # noqa: E402
 
 
@@ -35,12 +36,21 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="sync workers per gunicorn master")
     parser.add_argument("--race", type=int, default=25, help="concurrent requests per race")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per race")
+    parser.add_argument(
+        "--use-rounds", type=int, default=180, help="rounds of 'revoke while 6 clients use the token'"
+    )
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=6, help="concurrent clients of the load")
     parser.add_argument("--fuzz", type=int, default=300, help="hostile requests")
     parser.add_argument("--report", action="store_true", help="write bench/results/reliability.md")
     parser.add_argument("--only", default="", help="comma-separated check names (prefixes)")
     return parser.parse_args()
+
+
+def generation_seconds() -> float:
+    from perscom_oauth.conf import oauth_settings
+
+    return float(oauth_settings.GENERATION_SECONDS)
 
 
 def strict_refresh(env: Environment, options: argparse.Namespace) -> checks.Result:
@@ -97,6 +107,9 @@ def main() -> int:
             ("race-runserver", lambda: checks.runserver_races(env, options.race, 1)),
             ("race-revoke", lambda: checks.race_revoke(servers, options.rounds * 3)),
             ("one-truth", lambda: checks.one_truth(first, second, env)),
+            ("race-use-revoke", lambda: stale.race_use_revoke(servers, options.use_rounds)),
+            ("stale-reads", lambda: stale.stale_reads(servers)),
+            ("untold-revocation", lambda: stale.untold_revocation(servers, env, generation_seconds())),
             ("fault-redis", lambda: checks.redis_outage(servers, env)),
             ("fault-redis-paused", lambda: checks.redis_paused(servers, env)),
             ("fault-database", lambda: checks.database_outage(servers, env)),
