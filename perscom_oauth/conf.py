@@ -153,9 +153,12 @@ def declarations() -> dict[str, Declaration]:
     hints = get_type_hints(OAuthSettings, include_extras=True)
     found = {}
     for name, hint in hints.items():
-        base, *metadata = get_args(hint)
-        check = next(m for m in metadata if isinstance(m, Checked))
-        found[name] = Declaration(name, base, check)
+        check = next((m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Checked)), None)
+        if check is None:
+            raise TypeError(
+                f'Declare OAuthSettings.{name} as Annotated[<type>, Checked(id="perscom_oauth.E0..")].'
+            )
+        found[name] = Declaration(name, get_args(hint)[0], check)
     return found
 
 
