@@ -79,7 +79,7 @@ class OrganizationAdapter:
 
     #: Whether ``organization_for_host``'s answers, and with them hot tokens' state, may be
     #: cached by host name: ``hostnames_of`` must then name every host an organization answers
-    #: at (check ``perscom_oauth.W011`` warns when it is left to the ``Domain`` table while
+    #: at (check ``perscom_oauth.W007`` warns when it is left to the ``Domain`` table while
     #: ``organization_for_host`` is overridden).
     caches_hosts: bool = True
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS
-
-PKCE_POLICIES = ("public", "all")
+from .conf import DEFAULTS, Declaration, declarations, oauth_settings
 
 #: What Django passes a check: the apps to check, or None for all.
 AppConfigs = Sequence[AppConfig] | None
@@ -24,6 +21,8 @@ TAG = "perscom_oauth"
 
 @register(TAG, Tags.compatibility)
 def check_settings(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """Each key of ``PERSCOM_OAUTH`` against its declaration in ``conf.OAuthSettings`` (type
+    and bounds, under the id declared there), then what a type cannot say."""
     user_settings = getattr(settings, "PERSCOM_OAUTH", {})
     if not isinstance(user_settings, dict):
         return [
@@ -41,18 +40,18 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: object) -> list[Che
         )
         for key in sorted(set(user_settings) - set(DEFAULTS))
     ]
-    values = {**DEFAULTS, **user_settings}
-    errors += _check_adapter(values["ADAPTER"])
-    plans = values["PLANS_WITH_OAUTH"]
-    if not isinstance(plans, list | tuple) or not all(isinstance(plan, str) for plan in plans):
-        errors.append(
-            Error(
-                'PERSCOM_OAUTH["PLANS_WITH_OAUTH"] must be a list of plan names.',
-                hint='For example ["enterprise"].',
-                id="perscom_oauth.E004",
-            )
-        )
-    elif not plans:
+    declared = declarations()
+    refused = [
+        declared[key]
+        for key in DEFAULTS
+        if key in user_settings and not declared[key].accepts(user_settings[key])
+    ]
+    errors += [_declaration_error(found, user_settings[found.name]) for found in refused]
+    # What a type cannot say, for accepted values (a refused one is replaced by its default).
+    accepted = set(user_settings) - {found.name for found in refused}
+    if "ADAPTER" in accepted:
+        errors += _check_adapter(oauth_settings.ADAPTER)
+    if "PLANS_WITH_OAUTH" in accepted and not oauth_settings.PLANS_WITH_OAUTH:
         errors.append(
             Warning(
                 'PERSCOM_OAUTH["PLANS_WITH_OAUTH"] is empty: OAuth 2.0 is refused to every organization.',
@@ -60,26 +59,20 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: object) -> list[Che
                 id="perscom_oauth.W001",
             )
         )
-    if values["DEFAULT_ORGANIZATION"] is not None and not isinstance(values["DEFAULT_ORGANIZATION"], str):
-        errors.append(
-            Error(
-                'PERSCOM_OAUTH["DEFAULT_ORGANIZATION"] must be an organization slug or None.',
-                hint="Name the slug of the organization that answers on every host.",
-                id="perscom_oauth.E005",
-            )
-        )
-    if values["PKCE_REQUIRED_FOR"] not in PKCE_POLICIES:
-        errors.append(
-            Error(
-                f'PERSCOM_OAUTH["PKCE_REQUIRED_FOR"] is {values["PKCE_REQUIRED_FOR"]!r}.',
-                hint=f"Use one of {', '.join(repr(p) for p in PKCE_POLICIES)}.",
-                id="perscom_oauth.E006",
-            )
-        )
     return errors
 
 
-def _check_adapter(path: Any) -> list[CheckMessage]:  # the host's value, not yet validated
+def _declaration_error(declared: Declaration, value: object) -> CheckMessage:
+    default = DEFAULTS[declared.name]
+    shown = f" ({default!r})" if default is None or isinstance(default, str | int) else ""
+    return Error(
+        f'PERSCOM_OAUTH["{declared.name}"] must be {declared.describe()}; it is {value!r}.',
+        hint=f"Set {declared.describe()}, or leave the key out for its default{shown}: see docs/settings.md.",
+        id=declared.check.id,
+    )
+
+
+def _check_adapter(path: str) -> list[CheckMessage]:
     from .adapter import OrganizationAdapter
 
     try:
@@ -246,8 +239,6 @@ PER_PROCESS_CACHES = (
 @register(TAG, Tags.caches, deploy=True)
 def check_shared_cache(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """Cached token state and throttle counters must be seen by every process (token_cache)."""
-    from .conf import oauth_settings
-
     backend = getattr(settings, "CACHES", {}).get("default", {}).get("BACKEND", "")
     if backend not in PER_PROCESS_CACHES or not oauth_settings.TOKEN_CACHE_SECONDS:
         return []
@@ -259,6 +250,33 @@ def check_shared_cache(app_configs: AppConfigs = None, **kwargs: object) -> list
             hint="Use Django's Redis cache (django.core.cache.backends.redis.RedisCache) in "
             'production, or set PERSCOM_OAUTH["TOKEN_CACHE_SECONDS"] = 0 for a single process.',
             id="perscom_oauth.W003",
+        )
+    ]
+
+
+@register(TAG, Tags.caches)
+def check_adapter_hosts(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """An adapter that resolves hosts itself must say where each organization answers, or
+    say that it cannot (``caches_hosts = False``): cached answers are invalidated by host name
+    (generations)."""
+    from .adapter import OrganizationAdapter, get_adapter
+
+    try:
+        adapter = type(get_adapter())
+    except Exception:  # an adapter that cannot be imported is E002's to report
+        return []
+    resolves_hosts = adapter.organization_for_host is not OrganizationAdapter.organization_for_host
+    names_hosts = adapter.hostnames_of is not OrganizationAdapter.hostnames_of
+    if not (adapter.caches_hosts and oauth_settings.TOKEN_CACHE_SECONDS and resolves_hosts and not names_hosts):
+        return []
+    return [
+        Warning(
+            f"{adapter.__name__} resolves hosts itself (organization_for_host) but leaves "
+            "hostnames_of to the Domain table: a change to an organization may not reach the "
+            "cached answers of its hosts until GENERATION_SECONDS have passed.",
+            hint="Override hostnames_of(organization_ids) to return {organization_pk: [host names]}, or set "
+            "caches_hosts = False on the adapter (no caching: each request reads the database).",
+            id="perscom_oauth.W007",
         )
     ]
 

@@ -6,14 +6,21 @@ Values are read from ``django.conf.settings`` on every access (nothing is cached
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+else:
+    # django-stubs-ext's name, for type checkers only; read at run time (checks) as this.
+    StrOrPromise = str | Promise
 
 #: Every key of ``PERSCOM_OAUTH`` with its default. docs/settings.md documents each one
 #: (tests/test_docs.py fails on a key it lacks).
@@ -82,41 +89,134 @@ if settings.configured and not hasattr(settings, ORGANIZATION_MODEL_SETTING):
     setattr(settings, ORGANIZATION_MODEL_SETTING, DEFAULT_ORGANIZATION_MODEL)
 
 
-class OAuthSettings:
-    """``PERSCOM_OAUTH`` read key by key. Each key is declared with its type below (an
-    annotation only: at run time ``__getattr__`` answers it); ``checks`` reports a value of
-    another type, and meanwhile it is returned as given."""
+@dataclass(frozen=True)
+class Checked:
+    """The system check of one setting: ``id`` reports a value that is not of the declared type
+    or is below ``minimum`` (integers; None: no bound)."""
 
-    ADAPTER: str
-    PLANS_WITH_OAUTH: Sequence[str]
-    DEFAULT_ORGANIZATION: str | None
-    PKCE_REQUIRED_FOR: str
-    SCOPE_MODELS: Sequence[str]
-    EXTRA_SCOPES: Mapping[str, StrOrPromise]
-    SCOPE_DESCRIPTIONS: Mapping[str, StrOrPromise]
-    DEFAULT_SCOPES: Sequence[str]
-    REFRESH_TOKEN_IDLE_SECONDS: int
-    REFRESH_TOKEN_ABSOLUTE_SECONDS: int
-    REMEMBER_CONSENT: bool
-    THROTTLE_FAILURES: int
-    THROTTLE_SOURCE_FAILURES: int
-    THROTTLE_WINDOW_SECONDS: int
-    TOKEN_CACHE_SECONDS: int
-    GENERATION_SECONDS: int
-    AUDIT_RETENTION_DAYS: int
+    id: str
+    minimum: int | None = None
+
+
+class OAuthSettings:
+    """``PERSCOM_OAUTH`` read key by key. Each key is declared below with its type and its
+    ``Checked`` (an annotation only: at run time ``__getattr__`` answers it). mypy checks the
+    readers against the type; ``checks.check_settings`` reports a value that does not conform,
+    under the key's id, and meanwhile the key's default is used, so a wrong value never fails
+    a request. A new key is one line here (and its default in ``DEFAULTS``)."""
+
+    ADAPTER: Annotated[str, Checked(id="perscom_oauth.E002")]
+    PLANS_WITH_OAUTH: Annotated[Sequence[str], Checked(id="perscom_oauth.E004")]
+    DEFAULT_ORGANIZATION: Annotated[str | None, Checked(id="perscom_oauth.E005")]
+    PKCE_REQUIRED_FOR: Annotated[Literal["public", "all"], Checked(id="perscom_oauth.E006")]
+    SCOPE_MODELS: Annotated[Sequence[str], Checked(id="perscom_oauth.E015")]
+    EXTRA_SCOPES: Annotated[Mapping[str, StrOrPromise], Checked(id="perscom_oauth.E016")]
+    SCOPE_DESCRIPTIONS: Annotated[Mapping[str, StrOrPromise], Checked(id="perscom_oauth.E017")]
+    DEFAULT_SCOPES: Annotated[Sequence[str], Checked(id="perscom_oauth.E018")]
+    REFRESH_TOKEN_IDLE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E019", minimum=1)]
+    REFRESH_TOKEN_ABSOLUTE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E020", minimum=1)]
+    REMEMBER_CONSENT: Annotated[bool, Checked(id="perscom_oauth.E021")]
+    THROTTLE_FAILURES: Annotated[int, Checked(id="perscom_oauth.E022", minimum=0)]  # 0: off
+    THROTTLE_SOURCE_FAILURES: Annotated[int, Checked(id="perscom_oauth.E023", minimum=1)]  # 0 refuses all
+    THROTTLE_WINDOW_SECONDS: Annotated[int, Checked(id="perscom_oauth.E024", minimum=1)]  # a divisor
+    TOKEN_CACHE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E025", minimum=0)]  # 0: off
+    GENERATION_SECONDS: Annotated[int, Checked(id="perscom_oauth.E027", minimum=1)]
+    AUDIT_RETENTION_DAYS: Annotated[int | None, Checked(id="perscom_oauth.E026", minimum=1)]  # None: keep
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 
         def __getattr__(self, name: str) -> Any:
             if name not in DEFAULTS:
                 raise AttributeError(f"Unknown perscom-oauth setting: {name!r}")
-            return self.user_settings.get(name, DEFAULTS[name])
+            value = self.user_settings.get(name, DEFAULTS[name])
+            return value if declaration(name).accepts(value) else DEFAULTS[name]
 
     @property
     def user_settings(self) -> dict[str, Any]:
         value = getattr(settings, "PERSCOM_OAUTH", {})
         # A broken PERSCOM_OAUTH is reported by system check E001; run on defaults meanwhile.
         return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One key as ``OAuthSettings`` declares it, read at run time."""
+
+    name: str
+    type: Any  # a typing form: str, int | None, Sequence[str], Literal[...]
+    check: Checked
+
+    def accepts(self, value: object) -> bool:
+        return conforms(value, self.type, self.check.minimum)
+
+    def describe(self) -> str:
+        """The accepted values in words: "an integer of at least 1"."""
+        return describe(self.type, self.check.minimum)
+
+
+@cache  # the declarations are code, not settings: read once
+def declarations() -> dict[str, Declaration]:
+    hints = get_type_hints(OAuthSettings, include_extras=True)
+    found = {}
+    for name, hint in hints.items():
+        check = next((m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Checked)), None)
+        if check is None:
+            raise TypeError(
+                f'Declare OAuthSettings.{name} as Annotated[<type>, Checked(id="perscom_oauth.E0..")].'
+            )
+        found[name] = Declaration(name, get_args(hint)[0], check)
+    return found
+
+
+def declaration(name: str) -> Declaration:
+    return declarations()[name]
+
+
+def conforms(value: object, hint: Any, minimum: int | None = None) -> bool:
+    """Whether ``value`` is of the type ``hint`` (the forms ``OAuthSettings`` uses), with
+    integers at least ``minimum``. A bool is not an integer here; a str is not a sequence."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(conforms(value, arg, minimum) for arg in args)
+    if origin is Literal:
+        return any(type(value) is type(arg) and value == arg for arg in args)
+    if origin is Sequence:
+        return isinstance(value, list | tuple) and all(conforms(item, args[0]) for item in value)
+    if origin is Mapping:
+        return isinstance(value, Mapping) and all(
+            conforms(key, args[0]) and conforms(item, args[1]) for key, item in value.items()
+        )
+    if hint is int:
+        return type(value) is int and (minimum is None or value >= minimum)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    raise TypeError(f"OAuthSettings declares {hint!r}, which conf.conforms() cannot read.")
+
+
+#: Words for the plain types of the declarations: (one, several).
+TYPE_WORDS: dict[Any, tuple[str, str]] = {
+    str: ("a string", "strings"),
+    int: ("an integer", "integers"),
+    bool: ("True or False", "booleans"),
+    type(None): ("None", "None"),
+    Promise: ("a lazy translation", "lazy translations"),
+}
+
+
+def describe(hint: Any, minimum: int | None = None, plural: bool = False) -> str:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return " or ".join(describe(arg, minimum, plural) for arg in args)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(arg) for arg in args)
+    if origin is Sequence:
+        return f"a list of {describe(args[0], plural=True)}"
+    if origin is Mapping:
+        return f"a dict of {describe(args[0], plural=True)} to {describe(args[1], plural=True)}"
+    words = TYPE_WORDS[hint][1 if plural else 0]
+    if hint is int and minimum is not None:
+        words += f" of at least {minimum}"
+    return words
 
 
 oauth_settings = OAuthSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +11,12 @@ from django.core.checks.registry import registry
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from perscom_oauth.adapter import OrganizationAdapter
 from perscom_oauth.checks import TAG
-from perscom_oauth.conf import DEFAULTS, OAuthSettings, oauth_settings
+from perscom_oauth.conf import DEFAULTS, OAuthSettings, declarations, oauth_settings
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+from tests.factories import ApplicationFactory
+from tests.oauth import OAuthClient, basic_auth
 
 
 def ids() -> list[str]:
@@ -30,6 +34,7 @@ def test_the_demo_configuration_is_clean() -> None:
         ({"PLANS_WITH_OAUTH": ["enterprise"], "PLAN_WITH_OAUTH": []}, "perscom_oauth.E013"),
         ({"ADAPTER": "no.such.Adapter"}, "perscom_oauth.E002"),
         ({"ADAPTER": "django.contrib.auth.models.User"}, "perscom_oauth.E002"),
+        ({"ADAPTER": 7}, "perscom_oauth.E002"),
         ({"PLANS_WITH_OAUTH": "enterprise"}, "perscom_oauth.E004"),
         ({"PLANS_WITH_OAUTH": []}, "perscom_oauth.W001"),
         ({"DEFAULT_ORGANIZATION": 7}, "perscom_oauth.E005"),
@@ -189,3 +194,141 @@ def test_every_setting_is_declared_with_its_type_and_read_with_its_default(setti
     assert oauth_settings.AUDIT_RETENTION_DAYS == DEFAULTS["AUDIT_RETENTION_DAYS"]
     with pytest.raises(AttributeError, match="Unknown perscom-oauth setting"):
         oauth_settings.TOKEN_CACHE
+
+
+# --- every PERSCOM_OAUTH key, checked from its declaration (issue 19, point 7) -------------------
+
+DECLARED = declarations()
+BOUNDED = sorted(name for name, declared in DECLARED.items() if declared.check.minimum is not None)
+
+
+def test_each_key_is_declared_with_a_check_of_its_own_that_its_default_passes() -> None:
+    assert set(DECLARED) == set(DEFAULTS)
+    assert len({declared.check.id for declared in DECLARED.values()}) == len(DECLARED)
+    assert all(declared.accepts(DEFAULTS[name]) for name, declared in DECLARED.items())
+
+
+@pytest.mark.parametrize("key", sorted(DECLARED))
+def test_a_value_of_another_type_is_its_keys_error(settings: Any, key: str) -> None:
+    settings.PERSCOM_OAUTH = {key: b"of no declared type"}
+    messages = run_checks(tags=[TAG])
+    assert [m.id for m in messages] == [DECLARED[key].check.id]
+    assert messages[0].msg.startswith(f'PERSCOM_OAUTH["{key}"] must be {DECLARED[key].describe()}; it is ')
+    assert messages[0].hint
+    assert getattr(oauth_settings, key) == DEFAULTS[key]  # the default meanwhile, never the bad value
+
+
+@pytest.mark.parametrize("key", BOUNDED)
+def test_a_value_below_its_bound_is_its_keys_error(settings: Any, key: str) -> None:
+    minimum = DECLARED[key].check.minimum
+    assert minimum is not None
+    settings.PERSCOM_OAUTH = {key: minimum - 1}
+    assert ids() == [DECLARED[key].check.id]
+    settings.PERSCOM_OAUTH = {key: minimum}
+    assert ids() == []
+    assert getattr(oauth_settings, key) == minimum
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"THROTTLE_WINDOW_SECONDS": 0}, "perscom_oauth.E024"),
+        ({"TOKEN_CACHE_SECONDS": "300"}, "perscom_oauth.E025"),
+        ({"THROTTLE_FAILURES": True}, "perscom_oauth.E022"),  # a bool is no count
+        ({"THROTTLE_SOURCE_FAILURES": 0}, "perscom_oauth.E023"),
+        ({"AUDIT_RETENTION_DAYS": 0}, "perscom_oauth.E026"),
+        ({"REMEMBER_CONSENT": "no"}, "perscom_oauth.E021"),
+        ({"SCOPE_MODELS": "demo"}, "perscom_oauth.E015"),  # a string is no list of apps
+        ({"EXTRA_SCOPES": {"openid": 1}}, "perscom_oauth.E016"),
+        ({"PKCE_REQUIRED_FOR": None}, "perscom_oauth.E006"),
+    ],
+)
+def test_manage_py_check_names_the_key_the_value_and_the_fix(
+    settings: Any, value: Any, expected: str
+) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, **value}
+    ((key, bad),) = value.items()
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check", tag=[TAG])
+    report = str(raised.value)
+    assert f'{expected}) PERSCOM_OAUTH["{key}"] must be {DECLARED[key].describe()}; it is {bad!r}.' in report
+    assert "HINT: Set " in report and "or leave the key out for its default" in report
+
+
+@pytest.mark.django_db
+def test_a_zero_throttle_window_never_fails_a_token_request(settings: Any, org: Any) -> None:
+    """Before, ``time.time() // 0`` raised ZeroDivisionError on every client request."""
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "THROTTLE_WINDOW_SECONDS": 0}
+    machine = ApplicationFactory(
+        organization=org, client_id="m2m", authorization_grant_type="client-credentials"
+    )
+    oauth = OAuthClient(org.domains.get().hostname)
+    response = oauth.client().post(
+        "/oauth/token",
+        {"grant_type": "client_credentials", "scope": "view:user"},
+        HTTP_AUTHORIZATION=basic_auth(machine.client_id),
+    )
+    assert response.status_code == 200, response.content
+    wrong = oauth.client().post(
+        "/oauth/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic_auth("m2m", "wrong")
+    )
+    assert wrong.status_code == 401
+    assert oauth.api(response.json()["access_token"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_string_token_cache_lifetime_never_breaks_the_cache(settings: Any, org: Any) -> None:
+    """Before, ``min(seconds, "300")`` raised TypeError once a token was checked."""
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "TOKEN_CACHE_SECONDS": "300"}
+    machine = ApplicationFactory(
+        organization=org, client_id="m2m", authorization_grant_type="client-credentials"
+    )
+    oauth = OAuthClient(org.domains.get().hostname)
+    token = (
+        oauth.client()
+        .post(
+            "/oauth/token",
+            {"grant_type": "client_credentials", "scope": "view:user"},
+            HTTP_AUTHORIZATION=basic_auth(machine.client_id),
+        )
+        .json()["access_token"]
+    )
+    for _ in range(2):  # stored, then served from the cache
+        assert oauth.api(token).status_code == 200
+
+
+def test_settings_md_states_each_keys_check_and_bound() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
+    rows = {line.split("`")[1]: line for line in text.splitlines() if line.startswith("| `")}
+    for name, declared in DECLARED.items():
+        assert f"[`{declared.check.id.rpartition('.')[2]}`](checks.md)" in rows[name], name
+        if declared.check.minimum is not None:
+            assert f"≥ {declared.check.minimum}" in rows[name], name
+
+
+def test_an_adapter_resolving_hosts_without_naming_them_is_reported(settings: Any) -> None:
+    """Issue 19, point 4: what an adapter can do is declared (``hostnames_of``,
+    ``caches_hosts``); a contradiction is a warning, not a silently different cache."""
+    from perscom_oauth.checks import check_adapter_hosts
+
+    module = __name__
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": f"{module}.ResolvesHosts"}
+    assert [m.id for m in check_adapter_hosts()] == ["perscom_oauth.W007"]
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": f"{module}.ResolvesAndNamesHosts"}
+    assert check_adapter_hosts() == []
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": f"{module}.ResolvesHostsUncached"}
+    assert check_adapter_hosts() == []
+
+
+class ResolvesHosts(OrganizationAdapter):
+    def organization_for_host(self, hostname: str) -> Any:
+        return None
+
+
+class ResolvesAndNamesHosts(ResolvesHosts):
+    def hostnames_of(self, organization_ids: Any) -> dict[int, list[str]]:
+        return {}
+
+
+class ResolvesHostsUncached(ResolvesHosts):
+    caches_hosts = False

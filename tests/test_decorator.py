@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import ImproperlyConfigured
 
 from perscom_oauth.models import Application, Organization
 from tests.conftest import make_member
@@ -66,11 +65,11 @@ def test_scope_permissions_compose_with_or(
     assert browser.post("/composed/clear-cache").status_code == 200  # IsAdminUser grants it
 
 
-def test_a_view_without_queryset_or_required_scopes_is_misconfigured(
+def test_a_view_without_queryset_or_required_scopes_is_refused_not_a_500(
     oauth: OAuthClient, member: Any, app: Application
 ) -> None:
+    """Fail closed with a 403 that says why (tests/test_drf_permissions.py has the edges)."""
     token = oauth.code_flow(member, app).json()["access_token"]
-    with pytest.raises(
-        ImproperlyConfigured, match=r"needs a \.queryset, a \.get_queryset\(\) or a \.required_scopes"
-    ):
-        oauth.api(token, "/misconfigured")
+    response = oauth.api(token, "/misconfigured")
+    assert response.status_code == 403
+    assert "declares no scopes" in response.json()["detail"]
