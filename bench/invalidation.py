@@ -27,7 +27,9 @@ PG_DATABASE = "perscom_bench_invalidation"
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--production", action="store_true", help="PostgreSQL + Redis instead of SQLite")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
@@ -79,8 +81,14 @@ def measure() -> list[tuple[int, int, int, float]]:
     for size in SIZES:
         missing = size - model.objects.filter(application__organization=organization).count()
         model.objects.bulk_create(
-            model(user=user, application=app, token="", token_checksum=checksum(secrets.token_urlsafe(24)),
-                  expires=expires, scope="view:user")
+            model(
+                user=user,
+                application=app,
+                token="",
+                token_checksum=checksum(secrets.token_urlsafe(24)),
+                expires=expires,
+                scope="view:user",
+            )
             for _ in range(max(missing, 0))
         )
         times, statements, keys = [], 0, 0

@@ -39,7 +39,7 @@ def race_use_revoke(servers: list[Server], rounds: int, clients: int = 6) -> Res
         every_worker(servers, token)  # hot on every worker
         stop = threading.Event()
 
-        def use(index: int, token: str = token) -> None:
+        def use(index: int, token: str = token, stop: threading.Event = stop) -> None:
             while not stop.is_set():
                 during[api_me(servers[index % len(servers)], token)] += 1
 
@@ -83,7 +83,7 @@ def stale_reads(servers: list[Server]) -> Result:
         organization = Organization.objects.get(slug="demo")
         table = Organization._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET plan = 'basic' WHERE id = %s", [organization.pk])  # noqa: S608
+            cursor.execute(f"UPDATE {table} SET plan = 'basic' WHERE id = %s", [organization.pk])
         perscom_oauth.invalidate(organization=organization)
         return lambda: Organization.objects.filter(pk=organization.pk).update(plan="enterprise")
 
@@ -93,7 +93,7 @@ def stale_reads(servers: list[Server]) -> Result:
         user = get_user_model().objects.get(username="bob")
         table = get_user_model()._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET is_active = false WHERE id = %s", [user.pk])  # noqa: S608
+            cursor.execute(f"UPDATE {table} SET is_active = false WHERE id = %s", [user.pk])
         perscom_oauth.invalidate(user=user)
         return lambda: get_user_model().objects.filter(pk=user.pk).update(is_active=True) and None
 
@@ -125,7 +125,10 @@ def stale_reads(servers: list[Server]) -> Result:
             problems.append(f"{label}: honoured {after[200]} times after the change")
         restore()
     return Result(
-        "stale reads (3 processes)", not problems, f"changes={len(changes)} honoured-after={len(problems)}", problems
+        "stale reads (3 processes)",
+        not problems,
+        f"changes={len(changes)} honoured-after={len(problems)}",
+        problems,
     )
 
 
@@ -139,11 +142,17 @@ def untold_revocation(servers: list[Server], env: Any, bound: float) -> Result:
         "from perscom_oauth.digest import checksum;"
         "from perscom_oauth.revocation import revoke;"
         f"t=m().objects.filter(token_checksum=checksum({token!r}));"
-        "print(revoke(organization=t.get().application.organization_id, access_tokens=t, actor_type='system'))"
+        "o=t.get().application.organization_id;"
+        "print(revoke(organization=o, access_tokens=t, actor_type='system'))"
     )
     environment = {**os.environ, **env.server_env(), "DATABASE_URL": env.direct_url(), "REDIS_URL": closed}
     done = subprocess.run(
-        [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [PY, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     revoked_at = time.perf_counter()
     refused_after = None
@@ -155,7 +164,9 @@ def untold_revocation(servers: list[Server], env: Any, bound: float) -> Result:
     stays = every_worker(servers, token)
     problems = []
     if set(before) != {200} or "access_tokens=1" not in done.stdout:
-        problems.append(f"before {dict(before)}; revocation: {done.stdout.strip()} {done.stderr.strip()[-300:]}")
+        problems.append(
+            f"before {dict(before)}; revocation: {done.stdout.strip()} {done.stderr.strip()[-300:]}"
+        )
     if refused_after is None or refused_after > bound + 1 or stays[200]:
         problems.append(f"refused after {refused_after}, then {dict(stays)}")
     window = f"{refused_after * 1000:.0f} ms" if refused_after is not None else "never"

@@ -88,7 +88,9 @@ class OrganizationAdapter:
         from .models import Domain
 
         found: dict[int, list[str]] = {}
-        rows = Domain.objects.filter(organization_id__in=organization_ids).values_list("organization_id", "hostname")
+        rows = Domain.objects.filter(organization_id__in=organization_ids).values_list(
+            "organization_id", "hostname"
+        )
         for organization_id, hostname in rows:
             found.setdefault(organization_id, []).append(hostname)
         return found

@@ -265,9 +265,13 @@ def check_adapter_hosts(app_configs: AppConfigs = None, **kwargs: object) -> lis
         adapter = type(get_adapter())
     except Exception:  # an adapter that cannot be imported is E002's to report
         return []
+    if not issubclass(adapter, OrganizationAdapter):  # E002's too
+        return []
     resolves_hosts = adapter.organization_for_host is not OrganizationAdapter.organization_for_host
     names_hosts = adapter.hostnames_of is not OrganizationAdapter.hostnames_of
-    if not (adapter.caches_hosts and oauth_settings.TOKEN_CACHE_SECONDS and resolves_hosts and not names_hosts):
+    if not (
+        adapter.caches_hosts and oauth_settings.TOKEN_CACHE_SECONDS and resolves_hosts and not names_hosts
+    ):
         return []
     return [
         Warning(

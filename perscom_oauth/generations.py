@@ -71,7 +71,9 @@ def current(organization: Organization) -> str:
     """The database's generation of ``organization``, as the cache publishes it."""
     from .models import Generation
 
-    value = Generation.objects.filter(organization=str(organization.pk)).values_list("value", flat=True).first()
+    value = (
+        Generation.objects.filter(organization=str(organization.pk)).values_list("value", flat=True).first()
+    )
     return published(organization.pk, value or 0)
 
 

@@ -57,7 +57,9 @@ def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
         generations.forget_tokens([instance.token_checksum])
 
 
-def _application_changed(instance: Application, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
+def _application_changed(
+    instance: Application, update_fields: Iterable[str] | None = None, **kwargs: Any
+) -> None:
     if update_fields is not None and set(update_fields) <= INERT_FIELDS:
         return
     if instance.organization_id is not None:

@@ -43,7 +43,9 @@ class InvalidatingQuerySet(QuerySet[M]):
         if set(kwargs) <= INERT_FIELDS:
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
-            rows = self.model._base_manager.using(self.db).filter(pk__in=list(self.values_list("pk", flat=True)))
+            rows = self.model._base_manager.using(self.db).filter(
+                pk__in=list(self.values_list("pk", flat=True))
+            )
             before, hostnames = organizations_of(rows), _hostnames(rows)
             changed = super().update(**kwargs)
             generations.bump(before | organizations_of(rows), hostnames)

@@ -74,7 +74,9 @@ def revoke(
             # (first: the lock order of every transaction that moves one). A cache that is not
             # told (unreachable, restored from a snapshot, a process that died) still stops
             # serving these tokens within GENERATION_SECONDS; the tokens' nonces stop it at once.
-            generations.bump([organization if isinstance(organization, int) else organization.pk], publish=False)
+            generations.bump(
+                [organization if isinstance(organization, int) else organization.pk], publish=False
+            )
         now = timezone.now()
         # RFC 7009 §2.1, RFC 9700 §4.14.2: revoking any member of a rotating family (even one
         # already rotated) revokes the family.

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from django.core.cache import cache as shared_cache
 from django.utils import timezone
@@ -93,13 +93,15 @@ class Lookup:
 
     def organization(self) -> Organization | None:
         """The host's organization from a valid entry, or None."""
-        if self._valid(self.host_entry, (self.epoch, self.generation)):
-            return self.host_entry.value  # type: ignore[attr-defined, no-any-return]  # checked by _valid
+        entry = self.host_entry
+        if _valid(entry, (self.epoch, self.generation)):
+            return cast("Organization", entry.value)  # what store_organization stored
         return None
 
     def entry_organization(self) -> Organization | None:
         """The organization of the host entry whatever its tags: which generation to read."""
-        return self.host_entry.value if isinstance(self.host_entry, Entry) else None  # type: ignore[return-value]
+        entry = self.host_entry
+        return cast("Organization", entry.value) if isinstance(entry, Entry) else None
 
     def adopt_generation(self, value: str, cached_before_reads: bool) -> None:
         """The database's generation, read because the cache's copy had expired: published for
@@ -117,12 +119,13 @@ class Lookup:
 
     def token(self, organization: Organization) -> AccessToken | None:
         """The access token of a valid entry for this organization, if unexpired."""
-        if not self._valid(self.token_entry, (self.epoch, self.generation, self.nonce)):
+        entry = self.token_entry
+        if not _valid(entry, (self.epoch, self.generation, self.nonce)):
             return None
-        organization_pk, token = self.token_entry.value  # type: ignore[attr-defined]  # checked by _valid
+        organization_pk, token = cast("tuple[int, AccessToken]", entry.value)  # what store_token stored
         if organization_pk != organization.pk or token.is_expired():
             return None
-        return token  # type: ignore[no-any-return]  # the model instance stored by store_token
+        return token
 
     def prepare_token_read(self) -> None:
         """Before the database read of a token that has no nonce yet: give it one, so that what
@@ -143,9 +146,6 @@ class Lookup:
         self._store(token_key(self.token_checksum), (organization_pk, token), seconds, tags)
 
     # --- internals -----------------------------------------------------------------------------
-
-    def _valid(self, raw: object, tags: tuple[str | None, ...]) -> bool:
-        return isinstance(raw, Entry) and None not in tags[1:] and raw.tags == tags
 
     def _store(self, key: str, value: object, seconds: float, tags: tuple[str | None, ...]) -> None:
         seconds = min(seconds, oauth_settings.TOKEN_CACHE_SECONDS)
@@ -182,6 +182,12 @@ def fetch(hostname: str, token_checksum: str | None) -> Lookup:
         lookup.token_entry = found.get(keys[3], MISS)
         lookup.nonce = _text(found.get(keys[4]))
     return lookup
+
+
+def _valid(raw: object, tags: tuple[str | None, ...]) -> TypeGuard[Entry]:
+    """An entry stored under exactly these tags, none of them unknown (the epoch may be None:
+    no outage has started one yet)."""
+    return isinstance(raw, Entry) and None not in tags[1:] and raw.tags == tags
 
 
 def _text(value: object) -> str | None:

@@ -157,7 +157,13 @@ def ours(include_deployment_checks: bool) -> dict[str, set[str]]:
 
 def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() -> None:
     plain, deploy = ours(False), ours(True)
-    assert set(plain) == {"check_settings", "check_oauth2_provider", "check_scopes", "check_rest_framework"}
+    assert set(plain) == {
+        "check_settings",
+        "check_oauth2_provider",
+        "check_scopes",
+        "check_rest_framework",
+        "check_adapter_hosts",
+    }
     assert set(deploy) == set(plain) | DEPLOY_CHECKS
     assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy
     assert {name for name, tags in deploy.items() if Tags.security in tags} == {

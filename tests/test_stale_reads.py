@@ -14,8 +14,8 @@ import signal
 import socket
 import subprocess
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -31,7 +31,7 @@ from perscom_oauth.cache_health import CacheHealth
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from perscom_oauth.token_cache import token_key
 from tests.conftest import free_port, make_member, role
-from tests.factories import ApplicationFactory, OrganizationFactory
+from tests.factories import OrganizationFactory
 from tests.oauth import OAuthClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
@@ -87,7 +87,9 @@ class LastNameMembershipAdapter(OrganizationAdapter):
 
 
 CHANGES: dict[str, Callable[[Organization, Application, Any], None]] = {
-    "queryset update: plan": lambda org, app, user: Organization.objects.filter(pk=org.pk).update(plan="basic"),
+    "queryset update: plan": lambda org, app, user: Organization.objects.filter(pk=org.pk).update(
+        plan="basic"
+    ),
     "queryset update: application suspended": lambda org, app, user: Application.objects.filter(
         pk=app.pk
     ).update(enabled=False),
@@ -101,30 +103,46 @@ CHANGES: dict[str, Callable[[Organization, Application, Any], None]] = {
         [Application(pk=app.pk, enabled=False)], ["enabled"]
     ),
     "raw SQL + invalidate(organization)": lambda org, app, user: (
-        raw_sql(f"UPDATE {Organization._meta.db_table} SET plan = %s WHERE id = %s", "basic", org.pk),  # noqa: S608
-        perscom_oauth.invalidate(organization=org),
-    )
-    and None,
+        (
+            raw_sql(f"UPDATE {Organization._meta.db_table} SET plan = %s WHERE id = %s", "basic", org.pk),
+            perscom_oauth.invalidate(organization=org),
+        )
+        and None
+    ),
     "raw SQL + invalidate(application)": lambda org, app, user: (
-        raw_sql(f"UPDATE {Application._meta.db_table} SET enabled = %s WHERE id = %s", False, app.pk),  # noqa: S608
-        perscom_oauth.invalidate(application=app),
-    )
-    and None,
+        (
+            raw_sql(f"UPDATE {Application._meta.db_table} SET enabled = %s WHERE id = %s", False, app.pk),
+            perscom_oauth.invalidate(application=app),
+        )
+        and None
+    ),
     "raw SQL + invalidate(user)": lambda org, app, user: (
-        raw_sql(f"UPDATE {get_user_model()._meta.db_table} SET is_active = %s WHERE id = %s", False, user.pk),  # noqa: S608
-        perscom_oauth.invalidate(user=user.pk),
-    )
-    and None,
+        (
+            raw_sql(
+                f"UPDATE {get_user_model()._meta.db_table} SET is_active = %s WHERE id = %s", False, user.pk
+            ),
+            perscom_oauth.invalidate(user=user.pk),
+        )
+        and None
+    ),
     "cascade: organization deleted": lambda org, app, user: org.delete() and None,
-    "cascade: domain deleted": lambda org, app, user: Domain.objects.filter(organization=org).delete() and None,
-    "cascade: role group deleted": lambda org, app, user: user.perscom_memberships.get().roles.get().delete()
-    and None,
+    "cascade: domain deleted": lambda org, app, user: (
+        Domain.objects.filter(organization=org).delete() and None
+    ),
+    "cascade: role group deleted": lambda org, app, user: (
+        user.perscom_memberships.get().roles.get().delete() and None
+    ),
 }
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_every_way_state_changes_refuses_the_next_request(
-    oauth: OAuthClient, org: Organization, app: Application, viewer: Any, hot: str, change: Callable[..., None]
+    oauth: OAuthClient,
+    org: Organization,
+    app: Application,
+    viewer: Any,
+    hot: str,
+    change: Callable[..., None],
 ) -> None:
     change(org, app, viewer)
     assert refused(oauth, hot)
@@ -231,7 +249,17 @@ class SnapshotRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             cwd=self.folder,
             stdout=subprocess.DEVNULL,
         )
@@ -309,7 +337,11 @@ def test_a_cache_restored_from_a_snapshot_does_not_bring_a_revoked_token_back(
 
 
 def test_a_revocation_the_cache_was_never_told_of_is_seen_within_the_bound(
-    oauth: OAuthClient, app: Application, viewer: Any, snapshot_redis: SnapshotRedis, monkeypatch: pytest.MonkeyPatch
+    oauth: OAuthClient,
+    app: Application,
+    viewer: Any,
+    snapshot_redis: SnapshotRedis,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """L7: the revoking process could not reach the cache and exited before telling it (its
     retry thread never ran); the workers never saw an outage. The database's generation moved
@@ -353,7 +385,9 @@ def test_an_adapter_that_resolves_hosts_keeps_the_hot_path_free_of_sql(
     """Point 4: overriding ``organization_for_host`` no longer switches the token cache off;
     what it costs and when it is invalidated is said by ``hostnames_of``."""
     oauth = OAuthClient("alpha.slugs.test")
-    with override_settings(PERSCOM_OAUTH={**settings.PERSCOM_OAUTH, "ADAPTER": f"{__name__}.SlugHostAdapter"}):
+    with override_settings(
+        PERSCOM_OAUTH={**settings.PERSCOM_OAUTH, "ADAPTER": f"{__name__}.SlugHostAdapter"}
+    ):
         token = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
         for _ in range(2):
             assert oauth.api(token, "/api/users/").status_code == 200

@@ -55,7 +55,9 @@ class Guide:
         permission = Permission.objects.get(name=found["permission"], content_type__app_label="auth")
         admin = self.browser()
         assert admin.post("/admin/login/", {"username": "admin", "password": PASSWORD}).status_code == 302
-        response = admin.post("/admin/auth/group/add/", {"name": found["role"], "permissions": [permission.pk]})
+        response = admin.post(
+            "/admin/auth/group/add/", {"name": found["role"], "permissions": [permission.pk]}
+        )
         assert response.status_code == 302, response.content.decode()[:3000]
         return Group.objects.get(name=found["role"]).pk
 
