@@ -15,8 +15,9 @@ import secrets
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -24,6 +25,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.perscom_settings")
 
 BATCH = 10_000
+
+
+def add_tokens(app: Any, user: Any, count: int, expires: datetime) -> None:
+    """``count`` live access tokens of ``user`` for ``app``, in one statement."""
+    from oauth2_provider.models import get_access_token_model
+
+    from perscom_oauth.digest import checksum
+
+    model = get_access_token_model()
+    model.objects.bulk_create(
+        model(
+            user=user,
+            application=app,
+            token="",
+            token_checksum=checksum(secrets.token_urlsafe(24)),
+            expires=expires,
+            scope="view:user",
+        )
+        for _ in range(count)
+    )
 
 
 def main(count: int) -> None:
@@ -43,17 +64,7 @@ def main(count: int) -> None:
     existing = model.objects.count()
     while existing < count:
         size = min(BATCH, count - existing)
-        model.objects.bulk_create(
-            model(
-                user=user,
-                application=app,
-                token="",
-                token_checksum=checksum(secrets.token_urlsafe(24)),
-                expires=expires,
-                scope="view:user",
-            )
-            for _ in range(size)
-        )
+        add_tokens(app, user, size, expires)
         existing += size
         print(f"{existing} tokens", file=sys.stderr)
     probes = [secrets.token_urlsafe(24) for _ in range(200)]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -58,7 +57,7 @@ def measure() -> list[tuple[int, int, int, float]]:
     from django.utils import timezone
     from oauth2_provider.models import get_access_token_model
 
-    from perscom_oauth.digest import checksum
+    from bench.generate_tokens import add_tokens
     from perscom_oauth.models import Application
 
     app = Application.objects.select_related("organization").get(client_id="demo-web")
@@ -80,17 +79,7 @@ def measure() -> list[tuple[int, int, int, float]]:
     rows = []
     for size in SIZES:
         missing = size - model.objects.filter(application__organization=organization).count()
-        model.objects.bulk_create(
-            model(
-                user=user,
-                application=app,
-                token="",
-                token_checksum=checksum(secrets.token_urlsafe(24)),
-                expires=expires,
-                scope="view:user",
-            )
-            for _ in range(max(missing, 0))
-        )
+        add_tokens(app, user, max(missing, 0), expires)
         times, statements, keys = [], 0, 0
         for _ in range(5):
             written.clear()

@@ -67,6 +67,20 @@ def make_member(org: Any, username: str, *roles: Group) -> Any:
 
 
 @pytest.fixture
+def viewer(org: Any) -> Any:
+    """A member of ``org`` with the view permissions only."""
+    return make_member(org, "viewer", role("Viewer", "view"))
+
+
+@pytest.fixture
+def hot(oauth: OAuthClient, viewer: Any, app: Application) -> str:
+    """A token whose state is cached (token_cache): used once."""
+    token = oauth.code_flow(viewer, app, scope="openid view:user view:rank").json()["access_token"]
+    assert oauth.api(token, "/api/users/").status_code == 200
+    return token
+
+
+@pytest.fixture
 def root(db: Any) -> Any:
     """A superuser."""
     return superuser()

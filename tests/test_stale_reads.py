@@ -30,7 +30,7 @@ from perscom_oauth.adapter import OrganizationAdapter
 from perscom_oauth.cache_health import CacheHealth
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from perscom_oauth.token_cache import token_key
-from tests.conftest import free_port, make_member, role
+from tests.conftest import free_port
 from tests.factories import OrganizationFactory
 from tests.oauth import OAuthClient
 
@@ -40,20 +40,6 @@ LATER = datetime(2999, 1, 1, tzinfo=UTC)
 #: GENERATION_SECONDS, set by the tests that measure it: how long a change the cache was not
 #: told of may still be honoured.
 BOUND = 2
-
-
-@pytest.fixture
-def viewer(org: Organization) -> Any:
-    return make_member(org, "viewer", role("Viewer", "view"))
-
-
-@pytest.fixture
-def hot(oauth: OAuthClient, viewer: Any, app: Application) -> str:
-    """A token whose state is cached: used twice (the first use stores the host's generation)."""
-    token = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
-    for _ in range(2):
-        assert oauth.api(token, "/api/users/").status_code == 200
-    return token
 
 
 def refused(oauth: OAuthClient, token: str) -> bool:

@@ -15,24 +15,11 @@ from django.core.cache import cache
 
 from perscom_oauth.cache_health import EPOCH_KEY
 from perscom_oauth.models import Application, Domain, Membership, Organization
-from tests.conftest import make_member, role
+from tests.conftest import make_member
 from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
-
-
-@pytest.fixture
-def viewer(org: Organization) -> Any:
-    return make_member(org, "viewer", role("Viewer", "view"))
-
-
-@pytest.fixture
-def hot(oauth: OAuthClient, viewer: Any, app: Application) -> str:
-    """A token whose state is cached: used once."""
-    token = oauth.code_flow(viewer, app, scope="openid view:user view:rank").json()["access_token"]
-    assert oauth.api(token, "/api/users/").status_code == 200
-    return token
 
 
 def test_hot_token_costs_no_sql(oauth: OAuthClient, hot: str, django_assert_num_queries: Any) -> None:
