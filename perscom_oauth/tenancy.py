@@ -68,7 +68,11 @@ def _resolve_expired_generation(lookup: token_cache.Lookup, hostname: str) -> Or
         if organization is not None:
             return organization
     organization = get_adapter().organization_for_host(hostname)
-    if organization is not None and (known is None or known.pk != organization.pk):
+    if organization is None:
+        return None
+    if known is not None and known.pk == organization.pk:
+        lookup.store_organization(organization)  # read after the generation it is stored under
+    else:
         lookup.adopt_generation(generations.current(organization), cached_before_reads=False)
     return organization
 

@@ -423,3 +423,17 @@ def test_the_default_adapter_keeps_the_hot_path_to_one_round_trip_and_no_sql(
     with django_assert_num_queries(0):
         assert oauth.api(hot, "/api/me").status_code == 200
     assert calls == ["get_many"]
+
+
+def test_an_expired_generation_costs_one_query_and_keeps_the_entries(
+    oauth: OAuthClient, hot: str, django_assert_num_queries: Any
+) -> None:
+    """The cache's copy of the generation expires every GENERATION_SECONDS: the next request
+    reads the database's (one primary-key query); unchanged, every entry stays valid."""
+    from perscom_oauth.generations import generation_key
+
+    cache.delete(generation_key(oauth.host))  # as if it had expired
+    with django_assert_num_queries(1):
+        assert oauth.api(hot, "/api/me").status_code == 200
+    with django_assert_num_queries(0):
+        assert oauth.api(hot, "/api/me").status_code == 200
