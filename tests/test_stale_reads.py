@@ -425,6 +425,7 @@ def test_the_default_adapter_keeps_the_hot_path_to_one_round_trip_and_no_sql(
     assert calls == ["get_many"]
 
 
+@pytest.mark.django_db(transaction=True)  # the generations published on commit are the ones read
 def test_an_expired_generation_costs_one_query_and_keeps_the_entries(
     oauth: OAuthClient, hot: str, django_assert_num_queries: Any
 ) -> None:
