@@ -96,7 +96,8 @@ else:
 # --- Login brute-force protection (django-axes) ---
 # /accounts/login/ and /admin/login/ (and the password grant at /oauth/token, which calls
 # authenticate() too) refuse a username from a client address after AXES_FAILURE_LIMIT failed
-# attempts, for AXES_COOLOFF_TIME. AxesStandaloneBackend must come first: it refuses a locked-out
+# attempts, and an address after SIGN_IN_FAILURES_PER_ADDRESS failed attempts at any usernames,
+# for AXES_COOLOFF_TIME. AxesStandaloneBackend must come first: it refuses a locked-out
 # sign-in, even with the right password, before ModelBackend checks it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -105,6 +106,10 @@ AUTHENTICATION_BACKENDS = [
 # Username and address together: a guesser locks only their own address out of that account, so
 # they can neither lock a user out from elsewhere nor, from one address, get past the limit.
 # (Spreading guesses over many addresses is the IP throttles' business, not this lock's.)
+# Spraying a few guesses at each of many usernames from one address is counted per address
+# (project/lockout.py): a limit high enough for the users of one office or NAT address who
+# mistype, low enough that a spray tries a few dozen passwords per cool-off instead of any number.
+SIGN_IN_FAILURES_PER_ADDRESS = 50
 # The address is REMOTE_ADDR, as for perscom_oauth's throttle and audit log: behind a reverse
 # proxy, set REMOTE_ADDR from the proxy's header in a middleware, or every client shares one.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -118,7 +123,11 @@ AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets the earlier failure
 # cache of the default set-up counts per process: right for `runserver`, which is one process;
 # any multi-process deployment sets REDIS_URL. Unlock early with
 # `manage.py axes_reset_ip_username <ip> <username>`.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# Axes' cache handler, subclassed (project/lockout.py): a cache outage turns the lockout off
+# with a logged warning instead of answering 500 to every sign-in (access is still decided by
+# the password, in the database: only the counting fails open, as perscom_oauth's throttle);
+# and the per-address counter above.
+AXES_HANDLER = "project.lockout.SignInLockoutHandler"
 # The database handler's tables stay empty with the cache handler: no admin pages for them.
 AXES_ENABLE_ADMIN = False
 if not os.environ.get("REDIS_URL") and DEBUG:
