@@ -17,9 +17,9 @@ here, is still an error, so it refuses the sign-in instead of silently dropping 
 username *and* address (``AXES_LOCKOUT_PARAMETERS``): one address spraying a few guesses at
 each of many usernames never reaches it. So every failure also counts towards its address,
 and ``SIGN_IN_FAILURES_PER_ADDRESS`` failures within ``AXES_COOLOFF_TIME`` refuse that
-address, for any username, until the cool-off has passed without a failure (RFC 9700 §4.15's
-advice for the token endpoint, applied to the sign-in pages; OWASP's Authentication Cheat
-Sheet, "Login Throttling"). A counter of our own rather than Axes' ``"ip_address"`` parameter,
+address, for any username, until the cool-off has passed without a failure (RFC 6749 §10.10:
+the server must prevent the guessing of passwords; §4.3.2 asks the same of the password grant,
+"using rate-limitation"). A counter of our own rather than Axes' ``"ip_address"`` parameter,
 for two reasons: Axes compares every counter with the one ``AXES_FAILURE_LIMIT``, and its
 ``AXES_RESET_ON_SUCCESS`` clears the address's counter on any successful sign-in from it, so a
 sprayer holding one valid account would reset it between guesses. This counter is never reset

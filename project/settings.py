@@ -106,27 +106,28 @@ AUTHENTICATION_BACKENDS = [
 # Username and address together: a guesser locks only their own address out of that account, so
 # they can neither lock a user out from elsewhere nor, from one address, get past the limit.
 # (Spreading guesses over many addresses is the IP throttles' business, not this lock's.)
-# Spraying a few guesses at each of many usernames from one address is counted per address
-# (project/lockout.py): a limit high enough for the users of one office or NAT address who
-# mistype, low enough that a spray tries a few dozen passwords per cool-off instead of any number.
-SIGN_IN_FAILURES_PER_ADDRESS = 50
 # The address is REMOTE_ADDR, as for perscom_oauth's throttle and audit log: behind a reverse
 # proxy, set REMOTE_ADDR from the proxy's header in a middleware, or every client shares one.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = 10
+# Spraying a few guesses at each of many usernames from one address never reaches that limit:
+# failures are also counted per address, across usernames, and never forgotten on a success
+# (project/lockout.py). High enough for the users behind one office or NAT address who mistype,
+# low enough that a spray tries a few dozen passwords per cool-off instead of any number.
+SIGN_IN_FAILURES_PER_ADDRESS = 50
 AXES_COOLOFF_TIME = timedelta(minutes=15)  # a failure while locked out starts the wait again
-AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets the earlier failures
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that username's failures (not the address's)
 # Counters in Django's cache rather than the database handler's tables: the same store as
 # perscom_oauth's token-endpoint throttle (Redis in production, shared by every process),
 # atomic counters that expire by themselves after the cool-off, and no database write per guess
 # (the database handler also appends each failure's request data to its row). The in-process
 # cache of the default set-up counts per process: right for `runserver`, which is one process;
 # any multi-process deployment sets REDIS_URL. Unlock early with
-# `manage.py axes_reset_ip_username <ip> <username>`.
-# Axes' cache handler, subclassed (project/lockout.py): a cache outage turns the lockout off
-# with a logged warning instead of answering 500 to every sign-in (access is still decided by
-# the password, in the database: only the counting fails open, as perscom_oauth's throttle);
-# and the per-address counter above.
+# `manage.py axes_reset_ip_username <ip> <username>`, an address with `axes_reset_ip <ip>`.
+# Axes' cache handler, subclassed (project/lockout.py) for the per-address counter and for
+# outages: a cache that does not answer turns the lockout off, with a logged warning, instead of
+# answering 500 to every sign-in. The password is still checked in the database (access fails
+# closed); only the counting fails open, as perscom_oauth's throttle does (SECURITY.md).
 AXES_HANDLER = "project.lockout.SignInLockoutHandler"
 # The database handler's tables stay empty with the cache handler: no admin pages for them.
 AXES_ENABLE_ADMIN = False
