@@ -3,11 +3,13 @@
 A token outlives the sign-in that granted it: without this, whoever had signed in with a
 stolen password kept the access it had granted (and refresh tokens renew it for as long as
 ``REFRESH_TOKEN_EXPIRE_SECONDS``) after the owner changed the password to lock them out.
-Keycloak ends the user's sessions and tokens when a credential is reset, Hydra lets the host
-revoke a subject's consent sessions: here it is always done, with no setting, since a host
-that wants tokens to survive a password change has no safe reason to. Every application of
-the user, in every organization, through the one audited ``revocation.revoke_authorization``
-(event ``tokens_revoked``, actor ``system``, reason "password changed").
+Keycloak can sign the user out of every other session (ending the tokens bound to them) when
+the password is updated; Hydra's admin API revokes a subject's consent sessions and tokens. Here it
+is always done, with no setting: changing a password is how a user shuts out whoever knew the
+old one, and the tokens that person obtained are part of what must be shut. Every application
+of the user, in every organization, through the one audited
+``revocation.revoke_authorization`` (event ``tokens_revoked``, actor ``system``, reason
+"password changed").
 
 What counts as a change is the stored password hash changing, however it happens: the "change
 password" page, the admin's form (which can also disable the password), ``set_password()``
