@@ -33,6 +33,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from axes.checks import Codes, Hints, Messages
 from axes.conf import settings
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import (
@@ -44,6 +45,9 @@ from axes.helpers import (
     get_failure_limit,
 )
 from axes.signals import user_locked_out
+from django.core.checks import CheckMessage, Tags, register
+from django.core.checks import Warning as CheckWarning
+from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache
@@ -202,3 +206,33 @@ class SignInLockoutHandler(AxesCacheHandler):
         if ip_address is not None and username is None:
             count += int(bool(self.cache.delete(address_key(ip_address))))
         return count
+
+
+@register(Tags.security, Tags.caches)
+def cache_handler_check(app_configs: object, **kwargs: object) -> list[CheckMessage]:
+    """Axes' own warning (axes.W001) for a subclass of its cache handler: Axes checks
+    ``AXES_HANDLER`` by name, so with this handler a cache that every process does not share
+    (in-process, file or dummy), which counts each process's failures apart, went unnoticed."""
+    handler = getattr(settings, "AXES_HANDLER", "")
+    if handler == "axes.handlers.cache.AxesCacheHandler":  # Axes warns itself
+        return []
+    try:
+        handler_class = import_string(handler)
+    except ImportError:
+        return []
+    if not (isinstance(handler_class, type) and issubclass(handler_class, AxesCacheHandler)):
+        return []
+    backend = settings.CACHES.get(getattr(settings, "AXES_CACHE", "default"), {}).get("BACKEND", "")
+    if backend not in UNSHARED_CACHES:
+        return []
+    return [CheckWarning(Messages.CACHE_INVALID, hint=Hints.CACHE_INVALID, id=Codes.CACHE_INVALID)]
+
+
+#: The cache backends axes.W001 names: each process (or none) counts on its own.
+UNSHARED_CACHES = frozenset(
+    {
+        "django.core.cache.backends.dummy.DummyCache",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.filebased.FileBasedCache",
+    }
+)

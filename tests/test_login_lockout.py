@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.checks import run_checks
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -88,6 +89,22 @@ def test_the_settings_are_the_ones_tested() -> None:
     assert settings.AXES_HANDLER == "project.lockout.SignInLockoutHandler"
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+
+
+@pytest.mark.parametrize(
+    ("backend", "warned"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", True),
+        ("perscom_oauth.redis_cache.RedisCache", False),
+    ],
+    ids=["in-process", "redis"],
+)
+def test_a_cache_that_processes_do_not_share_is_warned_about(backend: str, warned: bool) -> None:
+    """Axes warns (axes.W001) about its own cache handler by name only: the demo's subclass
+    keeps the warning (project/settings.py silences it for the debug server alone)."""
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0"}}):
+        ids = [message.id for message in run_checks(tags=["caches"])]
+    assert ("axes.W001" in ids) is warned
 
 
 @PAGES
