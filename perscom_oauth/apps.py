@@ -10,7 +10,7 @@ class PerscomOAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, credentials  # noqa: F401  (system checks; revocation on a password change)
         from .invalidation import connect
 
         connect()  # what makes cached token state stale (token_cache)

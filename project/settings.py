@@ -96,7 +96,8 @@ else:
 # --- Login brute-force protection (django-axes) ---
 # /accounts/login/ and /admin/login/ (and the password grant at /oauth/token, which calls
 # authenticate() too) refuse a username from a client address after AXES_FAILURE_LIMIT failed
-# attempts, for AXES_COOLOFF_TIME. AxesStandaloneBackend must come first: it refuses a locked-out
+# attempts, and an address after SIGN_IN_FAILURES_PER_ADDRESS failed attempts at any usernames,
+# for AXES_COOLOFF_TIME. AxesStandaloneBackend must come first: it refuses a locked-out
 # sign-in, even with the right password, before ModelBackend checks it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -109,16 +110,25 @@ AUTHENTICATION_BACKENDS = [
 # proxy, set REMOTE_ADDR from the proxy's header in a middleware, or every client shares one.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = 10
+# Spraying a few guesses at each of many usernames from one address never reaches that limit:
+# failures are also counted per address, across usernames, and never forgotten on a success
+# (project/lockout.py). High enough for the users behind one office or NAT address who mistype,
+# low enough that a spray tries a few dozen passwords per cool-off instead of any number.
+SIGN_IN_FAILURES_PER_ADDRESS = 50
 AXES_COOLOFF_TIME = timedelta(minutes=15)  # a failure while locked out starts the wait again
-AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets the earlier failures
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that username's failures (not the address's)
 # Counters in Django's cache rather than the database handler's tables: the same store as
 # perscom_oauth's token-endpoint throttle (Redis in production, shared by every process),
 # atomic counters that expire by themselves after the cool-off, and no database write per guess
 # (the database handler also appends each failure's request data to its row). The in-process
 # cache of the default set-up counts per process: right for `runserver`, which is one process;
 # any multi-process deployment sets REDIS_URL. Unlock early with
-# `manage.py axes_reset_ip_username <ip> <username>`.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# `manage.py axes_reset_ip_username <ip> <username>`, an address with `axes_reset_ip <ip>`.
+# Axes' cache handler, subclassed (project/lockout.py) for the per-address counter and for
+# outages: a cache that does not answer turns the lockout off, with a logged warning, instead of
+# answering 500 to every sign-in. The password is still checked in the database (access fails
+# closed); only the counting fails open, as perscom_oauth's throttle does (SECURITY.md).
+AXES_HANDLER = "project.lockout.SignInLockoutHandler"
 # The database handler's tables stay empty with the cache handler: no admin pages for them.
 AXES_ENABLE_ADMIN = False
 if not os.environ.get("REDIS_URL") and DEBUG:
