@@ -348,7 +348,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name = _("audit event")
-        verbose_name_plural = _("audit trail")
+        # "19 audit events" in the admin's counts ("audit trail" read "19 audit trail").
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} ({self.created:%Y-%m-%d %H:%M:%S})"
@@ -357,6 +358,20 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
+
+
+class Authorization(AuditEvent):
+    """The admin index's "Authorizations" entry, which opens the application admin's
+    Authorizations page (``admin.authorizations``); never queried. An authorization is no row
+    of its own (``perscom_oauth.authorizations``), and the index lists models only. A proxy
+    (no table) of a model that is never swapped: proxying ``Application`` would break a host
+    whose ``OAUTH2_PROVIDER_APPLICATION_MODEL`` is a subclass of it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("authorization")
+        verbose_name_plural = _("authorizations")
+        default_permissions = ()  # the application admin's permissions decide (no new scopes)
 
 
 class AuthorizationCodeUse(models.Model):

@@ -33,7 +33,13 @@ from ..revocation import revoke_application
 from .administered import administered
 from .application_pages import ApplicationPages
 from .credentials import revoked_message, summed
-from .forms import ADVANCED_FIELDS, APPLICATION_TYPES, ApplicationForm, application_type_label
+from .forms import (
+    ADVANCED_FIELDS,
+    APPLICATION_TYPES,
+    ApplicationForm,
+    application_type_label,
+    application_type_q,
+)
 from .scoping import OrganizationScopedAdmin, replace_admin
 
 if TYPE_CHECKING:
@@ -74,7 +80,8 @@ class ApplicationTypeFilter(admin.SimpleListFilter):
         return APPLICATION_TYPES
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
-        return queryset.filter(authorization_grant_type=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(application_type_q(value)) if value else queryset
 
 
 class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
