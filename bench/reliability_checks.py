@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.reliability_env import Server, json_body
-from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
+from perscom_oauth.conf import DEFAULTS
 
-#: The servers' grace period for retried refreshes (the demo's settings keep the default).
-GRACE_SECONDS = int(OAUTH2_PROVIDER_DEFAULTS["REFRESH_TOKEN_GRACE_PERIOD_SECONDS"])
+#: The servers' window for retried refreshes (the demo's settings keep the default).
+GRACE_SECONDS = int(str(DEFAULTS["REFRESH_TOKEN_DUPLICATE_SECONDS"]))
 
 SECRET = "bench-e2e-client-secret-0123456789abcdef"  # bench/e2e_side.py's clients
 CALLBACK = "http://127.0.0.1:8765/callback"
@@ -152,7 +152,7 @@ def race_refresh(
 
     A request that arrives after the winner committed presents a rotated token. Within the
     grace period (the demo's 10 s) that is the client's own duplicate: refused, the family
-    kept. ``strict`` (servers with REFRESH_TOKEN_GRACE_PERIOD_SECONDS = 0): it is reuse (RFC
+    kept. ``strict`` (servers with REFRESH_TOKEN_DUPLICATE_SECONDS = 0): it is reuse (RFC
     9700 §4.14.2), the family is revoked and the audit log says so, so the winner's pair
     works exactly when no reuse was recorded."""
     problems: list[str] = []

@@ -50,6 +50,11 @@ DEFAULTS: dict[str, object] = {
     # Refresh tokens (RFC 9700 §4.14): unused this long, or this long after consent, they expire.
     "REFRESH_TOKEN_IDLE_SECONDS": 14 * 24 * 3600,
     "REFRESH_TOKEN_ABSOLUTE_SECONDS": 90 * 24 * 3600,
+    # A rotated refresh token presented again this soon is the client's own duplicate (two tabs,
+    # a retry): refused, its family kept; later it is reuse and the family is revoked (RFC 9700
+    # §4.14.2). Ours, not the base library's REFRESH_TOKEN_GRACE_PERIOD_SECONDS: that one hands
+    # the old pair back, which checksum storage cannot (its check oauth2_provider.E001).
+    "REFRESH_TOKEN_DUPLICATE_SECONDS": 10,
     # Skip the consent screen when the user already granted the same or wider scopes to the
     # application and has not revoked them (OIDC `prompt=consent` always asks).
     "REMEMBER_CONSENT": True,
@@ -115,6 +120,7 @@ class OAuthSettings:
     DEFAULT_SCOPES: Annotated[Sequence[str], Checked(id="perscom_oauth.E018")]
     REFRESH_TOKEN_IDLE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E019", minimum=1)]
     REFRESH_TOKEN_ABSOLUTE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E020", minimum=1)]
+    REFRESH_TOKEN_DUPLICATE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E028", minimum=0)]  # 0: none
     REMEMBER_CONSENT: Annotated[bool, Checked(id="perscom_oauth.E021")]
     THROTTLE_FAILURES: Annotated[int, Checked(id="perscom_oauth.E022", minimum=0)]  # 0: off
     THROTTLE_SOURCE_FAILURES: Annotated[int, Checked(id="perscom_oauth.E023", minimum=1)]  # 0 refuses all

@@ -50,10 +50,13 @@ OAUTH2_PROVIDER_DEFAULTS = {
     # oauthlib calls token_expires_in(request) for every token: per-application lifetimes.
     "EXTRA_SERVER_KWARGS": {"token_expires_in": access_token_lifetime},
     # Reuse of a rotated refresh token revokes its whole family (RFC 9700 §4.14.2), except
-    # within this grace period: then it is the client's own duplicate (two tabs, a retry),
-    # refused without revoking anything (validators.retire_refresh_token).
+    # within PERSCOM_OAUTH["REFRESH_TOKEN_DUPLICATE_SECONDS"]: then it is the client's own
+    # duplicate (two tabs, a retry), refused without revoking anything (refresh_reuse).
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 10,
+    # The base library's grace period stays off: within it, it would hand the previous pair
+    # out again, which checksum storage no longer has, so its check oauth2_provider.E001
+    # refuses the two together under `check --deploy`. Our validator never reads it.
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     # What the metadata documents advertise: exactly what the endpoints accept (RFC 8414 §2).
     # Implicit and password work only for applications of that type (RFC 9700 §2.1.2, §2.4).
     "OAUTH2_GRANT_TYPES_SUPPORTED": [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -139,6 +139,11 @@ class FastClientSecretField(ClientSecretField):
         return str(getattr(model_instance, self.attname))
 
 
+def signs_id_tokens() -> bool:
+    """Whether OpenID Connect is on with an RSA key: applications then sign ID tokens RS256."""
+    return bool(oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY)
+
+
 class Application(AbstractApplication):
     """An OAuth client, owned by one organization (django-oauth-toolkit's swappable model).
 
@@ -222,9 +227,18 @@ class Application(AbstractApplication):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
+        application: Self = super().from_db(db, field_names, values)
+        if "algorithm" in field_names and not application.algorithm and signs_id_tokens():
+            # Saved before OpenID Connect was switched on: read as RS256, as save() would store
+            # it now (and does at the next save). Otherwise it refused `openid` until someone
+            # re-saved it, which the admin cannot do (`algorithm` is read-only there).
+            application.algorithm = cls.RS256_ALGORITHM
+        return application
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        signing_key = oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY
-        if signing_key and not self.algorithm:  # type: ignore[has-type]
+        if signs_id_tokens() and not self.algorithm:  # type: ignore[has-type]
             # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify them
             # with the organization's JWKS, without sharing the client secret.
             self.algorithm = self.RS256_ALGORITHM
@@ -348,7 +362,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name = _("audit event")
-        verbose_name_plural = _("audit trail")
+        # "19 audit events" in the admin's counts ("audit trail" read "19 audit trail").
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} ({self.created:%Y-%m-%d %H:%M:%S})"
@@ -357,6 +372,20 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
+
+
+class Authorization(AuditEvent):
+    """The admin index's "Authorizations" entry, which opens the application admin's
+    Authorizations page (``admin.authorizations``); never queried. An authorization is no row
+    of its own (``perscom_oauth.authorizations``), and the index lists models only. A proxy
+    (no table) of a model that is never swapped: proxying ``Application`` would break a host
+    whose ``OAUTH2_PROVIDER_APPLICATION_MODEL`` is a subclass of it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("authorization")
+        verbose_name_plural = _("authorizations")
+        default_permissions = ()  # the application admin's permissions decide (no new scopes)
 
 
 class AuthorizationCodeUse(models.Model):

@@ -32,7 +32,7 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.settings import oauth2_settings
 
-from . import refresh_expiry
+from . import refresh_expiry, refresh_reuse
 from .conf import oauth_settings
 from .models import AuditEvent, AuthorizationCodeUse
 
@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 def dead_refresh_tokens(now: datetime) -> QuerySet[RefreshToken]:
     model = get_refresh_token_model()
     live_sibling = model.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
-    # A rotated token is kept for the grace period: a repeat then is refused as a duplicate,
-    # not taken as reuse.
-    grace = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS or 0)
-    revoked = Q(revoked__lte=now - grace) & (Q(token_family__isnull=True) | ~Exists(live_sibling))
+    # A rotated token is kept for REFRESH_TOKEN_DUPLICATE_SECONDS: a repeat then is refused as a
+    # duplicate, not taken as reuse.
+    settled = now - refresh_reuse.duplicate_window()
+    revoked = Q(revoked__lte=settled) & (Q(token_family__isnull=True) | ~Exists(live_sibling))
     return refresh_expiry.with_family_start(model.objects.all()).filter(revoked | refresh_expiry.expired(now))
 
 

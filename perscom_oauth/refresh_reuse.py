@@ -10,9 +10,11 @@ library's check did (it revokes the family before it compares the client).
 
 For the own client:
 
-- **duplicate**: rotated less than ``REFRESH_TOKEN_GRACE_PERIOD_SECONDS`` ago (two tabs, a
-  retry). Refused; the family it rotated into stays live. As in the base library, only a token
-  superseded by a rotation qualifies, never one revoked on purpose (RFC 7009 §2.1).
+- **duplicate**: rotated less than ``PERSCOM_OAUTH["REFRESH_TOKEN_DUPLICATE_SECONDS"]`` ago (two
+  tabs, a retry). Refused; the family it rotated into stays live. As in the base library's grace
+  period, only a token superseded by a rotation qualifies, never one revoked on purpose (RFC 7009
+  §2.1). Unlike it, nothing is handed out again: the base library's grace period returns the
+  previous pair, which checksum storage cannot, so its own setting stays 0 (``defaults``).
 - **reuse**: anything later. With ``REFRESH_TOKEN_REUSE_PROTECTION`` the whole family is
   revoked through ``revocation.revoke``, which audits it in the token's organization, and the
   reuse itself is recorded once (``refresh_token_reused``).
@@ -27,6 +29,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from oauth2_provider.settings import oauth2_settings
 
 from .audit import Actor, Event, record
+from .conf import oauth_settings
 from .digest import checksum
 from .revocation import revoke
 
@@ -52,10 +55,15 @@ def revoked_token(value: str, client: Application) -> RefreshToken | None:
     return token
 
 
+def duplicate_window() -> timedelta:
+    """How long after its rotation a refresh token presented again is a duplicate (``purge``
+    keeps rotated tokens that long too)."""
+    return timedelta(seconds=oauth_settings.REFRESH_TOKEN_DUPLICATE_SECONDS)
+
+
 def is_duplicate(token: RefreshToken, now: datetime) -> bool:
-    """Rotated within the grace period: the client's own repeat, not reuse."""
-    grace = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS or 0)
-    if token.revoked is None or token.revoked <= now - grace:
+    """Rotated within the duplicate window: the client's own repeat, not reuse."""
+    if token.revoked is None or token.revoked <= now - duplicate_window():
         return False
     # Superseded (an access token was minted from it), not revoked on purpose.
     return bool(get_access_token_model().objects.filter(source_refresh_token=token).exists())

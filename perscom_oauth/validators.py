@@ -465,10 +465,10 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         refreshes of one token hand out exactly one pair (issue 13); it locks the refresh
         token before the access token, the order ``revocation.revoke`` keeps too.
 
-        A token rotated within REFRESH_TOKEN_GRACE_PERIOD_SECONDS and presented again is the
+        A token rotated within REFRESH_TOKEN_DUPLICATE_SECONDS and presented again is the
         client's own duplicate (two tabs, a retry), refused (``refresh_reuse``), and the family
         it rotated into stays live. A pair that was minted and lost cannot be sent again
-        (tokens are stored as checksums): the client signs in again. After the grace period, a
+        (tokens are stored as checksums): the client signs in again. After that window, a
         repeat is reuse and its family is revoked (RFC 9700 §4.14.2)."""
         if not retire_rotated(previous):
             raise self.already_used(request)

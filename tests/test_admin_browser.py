@@ -83,6 +83,9 @@ def test_admin_creates_an_application_copies_its_secret_and_suspends_it(demo: di
         picker = page.locator("[data-scope-picker]")
         picker.locator("[data-all-scopes]").check()
         assert picker.locator('[data-scope-group="user"] .scope-option input').first.is_disabled()
+        # ...and the counter says all of them (issue 20: it read "0 of 17 scopes selected").
+        chosen, _of, total, *_rest = picker.locator("[data-scope-count]").inner_text().split()
+        assert chosen == total and int(total) > 0
         picker.locator("[data-all-scopes]").uncheck()
         picker.locator("[data-scope-filter]").fill("user")
         assert picker.locator('[data-scope-group="rank"]').is_hidden()

@@ -97,7 +97,14 @@ def test_authorizations_page_is_paginated(org: Organization, monkeypatch: pytest
 def test_index_lists_the_oauth_models(org: Organization) -> None:
     page = admin_client(org_admin(org, "alpha-admin")).get("/admin/")
     words = page.content.decode()
-    for name in ("Applications", "Access tokens", "Refresh tokens", "Audit trail", "Organizations"):
+    for name in (
+        "Applications",
+        "Authorizations",
+        "Access tokens",
+        "Refresh tokens",
+        "Audit events",
+        "Organizations",
+    ):
         assert name in words, name
     assert "Users" not in words and "Groups" not in words
 

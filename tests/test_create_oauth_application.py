@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from perscom_oauth.models import Application, AuditEvent
+from perscom_oauth.adapter import OrganizationAdapter
+from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.factories import REDIRECT_URI, DomainFactory, OrganizationFactory
 from tests.oauth import OAuthClient, host_of
 
@@ -130,3 +133,54 @@ def test_an_organization_without_the_plan_gets_no_application(db: Any) -> None:
 def test_an_unknown_grant_type_is_refused_by_the_parser(org: Any) -> None:
     with pytest.raises(CommandError, match="invalid choice: 'device-code'"):
         create("--organization", "alpha", "--name", "X", "--grant-type", "device_code", "--client-type", "x")
+
+
+# --- the adapter decides what a host name means (issue 20, item 12b) ----------------------------
+
+
+class HostMapAdapter(OrganizationAdapter):
+    """A host project's adapter: tenants answer at ``<slug>.tenants.test``, no Domain rows."""
+
+    def organization_for_host(self, hostname: str) -> Any:
+        if not hostname.endswith(".tenants.test"):
+            return None
+        return Organization.objects.filter(slug=hostname.removesuffix(".tenants.test")).first()
+
+
+class GroupTenantsAdapter(HostMapAdapter):
+    """Tenants of a model of the host's own, with no slug (here Django's Group, by name)."""
+
+    def get_organization_model(self) -> Any:
+        return Group
+
+
+@pytest.fixture
+def host_map_adapter(settings: Any) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": f"{__name__}.HostMapAdapter"}
+
+
+@pytest.mark.usefixtures("host_map_adapter")
+def test_a_host_name_is_resolved_through_the_adapter(org: Any) -> None:
+    out, _err = create("--organization", "alpha.tenants.test", "--name", "Web", *WEB)
+    assert Application.objects.get(client_id=lines(out)["client_id"]).organization == org
+
+
+def test_the_default_organization_is_no_match_for_an_unknown_host(org: Any, settings: Any) -> None:
+    """DEFAULT_ORGANIZATION answers hosts nobody claims (organization_for_host): a mistyped host
+    must not land there."""
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "DEFAULT_ORGANIZATION": "alpha"}
+    with pytest.raises(
+        CommandError, match=re.escape("No organization has the slug or domain 'typo.example'")
+    ):
+        create("--organization", "typo.example", "--name", "Web", *WEB)
+    assert not Application.objects.exists()
+
+
+def test_with_tenants_of_its_own_the_error_points_at_the_adapter(db: Any, settings: Any) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "ADAPTER": f"{__name__}.GroupTenantsAdapter"}
+    with pytest.raises(CommandError) as error:
+        create("--organization", "nowhere.example", "--name", "Web", *WEB)
+    message = str(error.value)
+    assert "No group has the host name 'nowhere.example'" in message
+    assert "GroupTenantsAdapter.organization_for_host" in message
+    assert "Domain" not in message  # no Domain admin to create one in

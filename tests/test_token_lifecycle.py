@@ -77,7 +77,7 @@ def test_refresh_token_absolute_limit_survives_rotation(
 def test_rotation_then_reuse_revokes_the_family(
     oauth: OAuthClient, member: Any, app: Application, settings: Any
 ) -> None:
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0}
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "REFRESH_TOKEN_DUPLICATE_SECONDS": 0}
     first = oauth.code_flow(member, app).json()
     second = refresh(oauth, app, first["refresh_token"]).json()
     assert second["refresh_token"] != first["refresh_token"]

@@ -33,7 +33,13 @@ from ..revocation import revoke_application
 from .administered import administered
 from .application_pages import ApplicationPages
 from .credentials import revoked_message, summed
-from .forms import ADVANCED_FIELDS, APPLICATION_TYPES, ApplicationForm, application_type_label
+from .forms import (
+    ADVANCED_FIELDS,
+    APPLICATION_TYPES,
+    ApplicationForm,
+    application_type_label,
+    application_type_q,
+)
 from .scoping import OrganizationScopedAdmin, replace_admin
 
 if TYPE_CHECKING:
@@ -74,7 +80,8 @@ class ApplicationTypeFilter(admin.SimpleListFilter):
         return APPLICATION_TYPES
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
-        return queryset.filter(authorization_grant_type=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(application_type_q(value)) if value else queryset
 
 
 class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
@@ -167,12 +174,13 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         return form
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
-        # Only when the organization model has an admin to search (not a host's own tenants).
-        return (
-            ["organization"]
-            if self.admin_site.is_registered(Application.organization.field.related_model)
-            else []
-        )
+        # Only with our own organization admin, whose search is narrowed to the organizations
+        # the staff user administers. A host's admin of its own (swapped) model answers 403 to
+        # an organization's admin, or lists every tenant once given its permission (issue 20):
+        # then a plain select of the administered organizations (formfield_for_foreignkey).
+        model = Application.organization.field.related_model
+        searched = self.admin_site.get_model_admin(model) if self.admin_site.is_registered(model) else None
+        return ["organization"] if isinstance(searched, OrganizationScopedAdmin) else []
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

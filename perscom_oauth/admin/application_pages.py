@@ -1,15 +1,18 @@
 """The application admin's own pages: the one-time secret (at creation and rotation), the
 "Endpoints" panel and the action buttons of the change page.
 
-A secret exists in plain text only in the response that shows it: never in a session, a
-message, a log or the admin's history.
+A secret is shown by a GET that follows the POST which made it (post/redirect/get): reloading
+that page must neither create a second application nor rotate again (issue 20). Between the two
+requests it waits in the user's session, popped by the GET that shows it and dropped after
+``SECRET_WAITS`` even if that GET never comes; never in a message, a log or the admin's history.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -42,6 +45,15 @@ ENDPOINTS = [
     (_("Authorization server metadata"), "oauth-server-metadata"),
     (_("JSON Web Key Set"), "jwks-info"),
 ]
+
+
+#: The session key of a secret between its POST and the GET that shows it, and how long it may
+#: wait there (seconds): the redirect is followed at once.
+SECRET_SESSION_KEY = "perscom_oauth_one_time_secret"
+SECRET_WAITS = 300
+
+#: The secret page's titles, by what made the secret.
+SECRET_TITLES = {"created": _("Application created"), "rotated": _("Client secret rotated")}
 
 
 def endpoint_urls(request: HttpRequest, organization: Organization) -> list[tuple[StrOrPromise, str]]:
@@ -81,7 +93,39 @@ class ApplicationPages(admin.ModelAdmin):
         if not secret:
             return super().response_add(request, obj, post_url_continue)
         obj.one_time_secret = None
-        return self.secret_response(request, obj, secret, _("Application created"))
+        return self.redirect_to_secret(request, obj, secret, "created")
+
+    def redirect_to_secret(
+        self, request: HttpRequest, obj: Application, secret: str, made: str
+    ) -> HttpResponse:
+        """Hand the secret to the GET that shows it: a reload of that page repeats the GET, never
+        the POST that created the application or rotated its secret."""
+        request.session[SECRET_SESSION_KEY] = {
+            "application": obj.pk,
+            "secret": secret,
+            "made": made,
+            "until": time.time() + SECRET_WAITS,
+        }
+        return HttpResponseRedirect(reverse("admin:perscom_oauth_application_secret", args=[obj.pk]))
+
+    def secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The one-time secret, popped from the session: shown by the first GET only; a reload
+        (or a secret left waiting too long) lands on the change page with a word why."""
+        obj = self.get_scoped_object(request, object_id, "view")
+        waiting = request.session.get(SECRET_SESSION_KEY)
+        if isinstance(waiting, dict) and waiting.get("application") == obj.pk:
+            del request.session[SECRET_SESSION_KEY]
+            if waiting.get("until", 0) >= time.time():
+                title = SECRET_TITLES.get(waiting.get("made", ""), SECRET_TITLES["created"])
+                return self.secret_response(request, obj, waiting["secret"], title)
+        messages.info(
+            request,
+            _(
+                "The client secret is shown only once, right after it is made. If it was not "
+                "stored, rotate it to get a new one."
+            ),
+        )
+        return HttpResponseRedirect(reverse("admin:perscom_oauth_application_change", args=[obj.pk]))
 
     def secret_response(
         self, request: HttpRequest, obj: Application, secret: str, title: StrOrPromise
@@ -136,6 +180,11 @@ class ApplicationPages(admin.ModelAdmin):
                 name=f"{prefix}_authorizations",
             ),
             path(
+                "<path:object_id>/secret/",
+                wrap(self.secret_view),
+                name=f"{prefix}_secret",
+            ),
+            path(
                 "<path:object_id>/rotate-secret/",
                 wrap(self.rotate_secret_view),
                 name=f"{prefix}_rotate_secret",
@@ -164,7 +213,7 @@ class ApplicationPages(admin.ModelAdmin):
             raise Http404(_("A public client has no secret."))
         if request.method == "POST":
             secret = domain.rotate_secret(obj, actor=request.user, request=request)
-            return self.secret_response(request, obj, secret, _("Client secret rotated"))
+            return self.redirect_to_secret(request, obj, secret, "rotated")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Rotate the client secret?"),

@@ -12,20 +12,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from oauth2_provider.models import get_application_model
 
 from .. import authorizations
 from ..audit import Actor
-from ..models import Application
+from ..models import Application, Authorization
 from ..numbers import primary_key
 from ..revocation import revoke_authorization
 from .administered import administered
@@ -140,3 +142,35 @@ def parse_key(key: str) -> authorizations.Pair | None:
     application_id, separator, user_id = key.partition(":")
     pair = (primary_key(application_id), primary_key(user_id))
     return (pair[0], pair[1]) if separator and pair[0] is not None and pair[1] is not None else None
+
+
+@admin.register(Authorization)
+class AuthorizationIndexAdmin(admin.ModelAdmin):
+    """The admin index's "Authorizations" entry (a proxy model: the index lists models only).
+    It opens the application admin's page, for whoever may view applications there."""
+
+    def application_admin(self) -> ModelAdmin[Application]:
+        model_admin: ModelAdmin[Application] = self.admin_site.get_model_admin(get_application_model())
+        return model_admin
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(self.application_admin().has_module_permission(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and bool(self.application_admin().has_view_permission(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(reverse("admin:perscom_oauth_application_authorizations"))

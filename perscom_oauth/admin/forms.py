@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
@@ -43,11 +44,37 @@ APPLICATION_TYPES: list[tuple[str, StrOrPromise]] = [
 APPLICATION_TYPE_LABELS = dict(APPLICATION_TYPES)
 
 
+def is_browser_or_native(application: Application) -> bool:
+    """A public client of the code flow (with PKCE) is what a single-page or native app is
+    today (RFC 9700 §2.1.1); the implicit grant is its legacy form. Their type reads as one."""
+    return bool(
+        application.authorization_grant_type == Application.GRANT_AUTHORIZATION_CODE
+        and application.client_type == Application.CLIENT_PUBLIC
+    )
+
+
 def application_type_label(application: Application) -> StrOrPromise:
+    grant = (
+        Application.GRANT_IMPLICIT
+        if is_browser_or_native(application)
+        else application.authorization_grant_type
+    )
     label: StrOrPromise = APPLICATION_TYPE_LABELS.get(
-        application.authorization_grant_type, application.get_authorization_grant_type_display()
+        grant, application.get_authorization_grant_type_display()
     )
     return label
+
+
+def application_type_q(value: str) -> Q:
+    """The applications ``application_type_label`` names by the type ``value`` (a grant of
+    ``APPLICATION_TYPES``): the list's filter agrees with its column."""
+    code, public = Application.GRANT_AUTHORIZATION_CODE, Application.CLIENT_PUBLIC
+    browser_or_native = Q(authorization_grant_type=code, client_type=public)
+    if value == Application.GRANT_IMPLICIT:
+        return Q(authorization_grant_type=value) | browser_or_native
+    if value == code:
+        return Q(authorization_grant_type=code) & ~Q(client_type=public)
+    return Q(authorization_grant_type=value)
 
 
 #: The application's less common settings: the admin shows them folded ("Advanced").

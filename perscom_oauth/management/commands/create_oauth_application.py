@@ -20,6 +20,7 @@ from django.utils.datastructures import MultiValueDict
 from perscom_oauth.adapter import get_adapter
 from perscom_oauth.admin.forms import APPLICATION_TYPES, ApplicationForm
 from perscom_oauth.applications import create_application
+from perscom_oauth.conf import DEFAULT_ORGANIZATION_MODEL
 from perscom_oauth.models import Application
 from perscom_oauth.scopes import ALL_SCOPES
 
@@ -51,7 +52,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--organization", required=True, help="The organization's slug, or a host name of its Domains."
+            "--organization",
+            required=True,
+            help="The organization's slug, or a host name at which it answers "
+            "(a Domain's, or as your adapter maps host names).",
         )
         parser.add_argument("--name", required=True, help="The application's name, shown on consent.")
         parser.add_argument(
@@ -123,15 +127,21 @@ class Command(BaseCommand):
         self.report(application, secret, options)
 
     def find_organization(self, value: str) -> Organization:
+        """By slug (when the organization model has one), else by host name as the endpoints
+        find it: the adapter's ``organization_for_host``, so that a host's own tenants are found
+        however its adapter maps host names (not only through our ``Domain`` table)."""
         adapter = get_adapter()
         model = adapter.get_organization_model()
-        by_slug = model._default_manager.filter(slug=value).first() if has_field(model, "slug") else None
-        organization = by_slug or adapter.organization_for_domain(value)
+        slugged = has_field(model, "slug")
+        organization = model._default_manager.filter(slug=value).first() if slugged else None
         if organization is None:
-            raise CommandError(
-                f"No organization has the slug or domain {value!r}. Create it (and a Domain for its "
-                "dashboard's host name) in the admin first."
-            )
+            organization = adapter.organization_for_host(value.lower().rstrip("."))
+            if organization is not None and organization == adapter.default_organization():
+                # DEFAULT_ORGANIZATION answers every host no organization claims: a typo
+                # would land there. It is named by its slug, or by a host that names it.
+                organization = adapter.organization_for_domain(value)
+        if organization is None:
+            raise CommandError(not_found(value, model, slugged))
         return organization
 
     def refuse_taken_client_id(self, application: Application) -> None:
@@ -175,6 +185,21 @@ def describe(errors: Mapping[str, Iterable[object]]) -> str:
         option = OPTION_OF_FIELD.get(field, field)
         lines.extend(f"  {option}: {message}" for message in messages)
     return "\n".join(lines)
+
+
+def not_found(value: str, model: type[Model], slugged: bool) -> str:
+    """The error for an unknown ``--organization``, in the words of this project's set-up."""
+    if model._meta.label == DEFAULT_ORGANIZATION_MODEL:
+        return (
+            f"No organization has the slug or domain {value!r}. Create it (and a Domain for its "
+            "dashboard's host name) in the admin first."
+        )
+    by = "slug or host name" if slugged else "host name"
+    return (
+        f"No {model._meta.verbose_name} has the {by} {value!r}. Pass "
+        f"{'its slug or ' if slugged else ''}a host name at which it answers: your adapter "
+        f"({type(get_adapter()).__name__}.organization_for_host) decides which host names those are."
+    )
 
 
 def has_field(model: type[Model], name: str) -> bool:

@@ -25,7 +25,9 @@
                 total += boxes.length;
             }
             picker.classList.toggle("all-scopes", all.checked);
-            count.textContent = count.dataset.template.replace("%(chosen)s", chosen).replace("%(total)s", total);
+            // "All scopes" grants every scope, whatever the (disabled) boxes below say.
+            const granted = all.checked ? total : chosen;
+            count.textContent = count.dataset.template.replace("%(chosen)s", granted).replace("%(total)s", total);
         }
 
         picker.addEventListener("change", (event) => {
