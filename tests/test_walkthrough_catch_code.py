@@ -78,5 +78,7 @@ def test_a_redirect_that_does_not_match_gets_an_error_page_not_done(query: str, 
 
 def test_a_request_without_state_is_refused_even_when_the_redirect_has_none() -> None:
     # A URL cut at a raw space loses everything after it, state included: no state, no code.
-    page, outcome = arrive(authorize_url(free_port(), state=None), "code=abc&iss=http%3A%2F%2Flocalhost%3A8000")
+    page, outcome = arrive(
+        authorize_url(free_port(), state=None), "code=abc&iss=http%3A%2F%2Flocalhost%3A8000"
+    )
     assert page.status_code == 400 and "code" not in outcome
