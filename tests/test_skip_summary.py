@@ -31,6 +31,8 @@ def test_the_summary_names_each_cause_and_its_cure() -> None:
         "1 need PostgreSQL (DATABASE_URL)"
     )
     assert summary(["something else entirely"]) == "skipped 1: 1 something else entirely"
+    by_design = ["not plan-gated on purpose: revocation", "not plan-gated on purpose: signing out"]
+    assert summary(by_design) == "skipped 2: 2 not plan-gated on purpose"
     assert summary([]) is None
 
 
