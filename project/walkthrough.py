@@ -9,7 +9,8 @@ live demo server).
 
 ``python -m project.walkthrough catch-code AUTHORIZE_URL`` is the walk-through's step 1 for a
 reader: it listens at the authorization URL's loopback redirect URI, prints the code when the
-browser arrives there, and checks ``state`` and ``iss`` (RFC 9207) on the way. With
+browser arrives there, after checking ``state`` and ``iss`` (RFC 9207): the browser is told
+"Done" only then, and an error page otherwise. With
 ``WALKTHROUGH_SIGN_IN=user:password`` in the environment it plays the browser itself.
 """
 
@@ -38,12 +39,29 @@ MARK = "@@walkthrough-step "
 # --- catch-code: the redirect URI's listener ---------------------------------------------
 
 
+def callback_problem(arrived: dict[str, str], query: dict[str, str], issuer: str) -> str | None:
+    """What is wrong with the redirect's parameters, or None: the checks a client makes before it
+    trusts a code (and before it tells the user anything)."""
+    if "error" in arrived:
+        return f"the authorization failed: {arrived}"
+    if not query.get("state") or arrived.get("state") != query["state"]:
+        # RFC 6749 §10.12: a code without the request's state may be an attacker's (CSRF).
+        return f"state {arrived.get('state')!r} is not the request's {query.get('state')!r}"
+    if arrived.get("iss") != issuer:  # RFC 9207 §2.4: the response comes from the server we asked
+        return f"iss {arrived.get('iss')!r} is not {issuer!r}"
+    if not arrived.get("code"):
+        return "the redirect carries no code"
+    return None
+
+
 def catch_code(authorize_url: str, timeout: float = 300) -> str:
     query = {key: values[0] for key, values in parse_qs(urlsplit(authorize_url).query).items()}
     redirect = urlsplit(query["redirect_uri"])
     if redirect.hostname not in ("127.0.0.1", "localhost") or redirect.port is None:
         raise SystemExit(f"catch-code listens on a loopback redirect URI only, not {query['redirect_uri']}")
+    issuer = "{0.scheme}://{0.netloc}".format(urlsplit(authorize_url))
     arrived: dict[str, str] = {}
+    problems: list[str] = []
 
     class Callback(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # http.server's name for it
@@ -51,10 +69,18 @@ def catch_code(authorize_url: str, timeout: float = 300) -> str:
                 self.send_error(404)
                 return
             arrived.update({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
-            self.send_response(200)
+            # Checked before the browser hears anything: "Done" only for a code we will use.
+            problem = callback_problem(arrived, query, issuer)
+            if problem:
+                problems.append(problem)
+                body = f"catch-code refused this redirect: {problem}\nNo code was taken.\n"
+            else:
+                body = "Done: the code is in your terminal. You may close this tab.\n"
+            self.send_response(400 if problem else 200)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(b"Done: the code is in your terminal. You may close this tab.\n")
+            self.wfile.write(body.encode())
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -71,15 +97,8 @@ def catch_code(authorize_url: str, timeout: float = 300) -> str:
         if not arrived:
             raise SystemExit("catch-code: no redirect arrived in time")
     server.server_close()
-    if "error" in arrived:
-        raise SystemExit(f"catch-code: the authorization failed: {arrived}")
-    if arrived.get("state") != query.get("state"):
-        raise SystemExit(
-            f"catch-code: state {arrived.get('state')!r} is not the request's {query.get('state')!r}"
-        )
-    issuer = "{0.scheme}://{0.netloc}".format(urlsplit(authorize_url))
-    if arrived.get("iss") != issuer:  # RFC 9207 §2.4: the response comes from the server we asked
-        raise SystemExit(f"catch-code: iss {arrived.get('iss')!r} is not {issuer!r}")
+    if problems:
+        raise SystemExit(f"catch-code: {problems[0]}")
     return arrived["code"]
 
 

@@ -18,6 +18,7 @@ from perscom_oauth.models import Application
 from tests.admin_support import admin_client, superuser
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.oauth import OAuthClient, host_of
+from tests.skip_summary import reason_of, summary
 
 
 @pytest.fixture
@@ -151,3 +152,10 @@ def own_redis(tmp_path: Any) -> Iterator[Any]:
         yield server
     server.kill()
     server.wait()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line naming what was skipped and what would run it (tests/skip_summary.py)."""
+    line = summary(reason_of(report) for report in terminalreporter.stats.get("skipped", []))
+    if line:
+        terminalreporter.write_line(line, yellow=True)

@@ -6,6 +6,7 @@ command added without its line in the docs fails here, as does a page left out o
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -106,3 +107,20 @@ def test_the_site_builds_without_a_warning(tmp_path: Path) -> None:
     # The security page carries SECURITY.md (the hook), not its placeholder.
     security = (tmp_path / "security" / "index.html").read_text()
     assert "Reporting a vulnerability" in security
+    # The changelog is CHANGELOG.md, and the install page is the README's install section,
+    # every command of it (the hook), with the README's links turned into the site's.
+    changelog = (tmp_path / "changelog" / "index.html").read_text()
+    assert "Keep a Changelog" in changelog
+    install = html.unescape((tmp_path / "install" / "index.html").read_text())
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("## Install into an existing project")
+    section = readme[start : readme.index("\n## ", start + 1)]
+    commands = re.findall(r"^```sh\n(.*?)^```$", section, re.S | re.M)
+    assert len(commands) >= 4
+    for block in commands:
+        for line in block.splitlines():
+            assert line in install, f"the site's install page lacks: {line}"
+    assert 'href="../troubleshooting/"' in install and 'href="docs/' not in install
+    # The adapter page shows the example's code that tests/tenant_example runs.
+    adapter = html.unescape((tmp_path / "adapter" / "index.html").read_text())
+    assert "class TenantAdapter(OrganizationAdapter):" in adapter

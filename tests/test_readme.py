@@ -69,3 +69,11 @@ def test_every_local_link_of_the_readme_exists() -> None:
     targets = re.findall(r"\]\((?!https?://|#)([^)#]+)", README)
     assert "docs/settings.md" in targets
     assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
+def test_no_url_or_scope_parameter_of_the_readme_holds_a_raw_space() -> None:
+    # A raw space cuts a URL where a shell or a browser's address bar reads it: state and PKCE
+    # after the cut are lost (issue 20, item 9). Scopes in a URL are %20-separated.
+    code = re.findall(r"`([^`\n]+)`", README) + re.findall(r'"(https?://[^"\n]+)"', README)
+    raw = [snippet for snippet in code if re.search(r"(^|[?&])scope=[^&\s]* ", snippet)]
+    assert raw == []

@@ -42,6 +42,10 @@ class Guide:
         self.section = section
         self.variables: dict[str, str] = {}
         self.last_output = ""
+        #: What the set-up lines did: the virtualenv, the project's name, the server's address.
+        self.setup: list[str] = []
+        self.project = ""
+        self.server_host = ""
 
     # --- the prose steps ---------------------------------------------------------------
     def create_role(self) -> int:
@@ -100,6 +104,19 @@ class Guide:
         organization = Organization.objects.get(slug=found["slug"])
         assert organization.domains.get().hostname == found["domain"]
         assert organization.memberships.get().user == user
+        # The address runserver prints is where the reader opens the site: one of the
+        # organization's domains, or every endpoint there answers "Unknown organization".
+        domains = set(organization.domains.values_list("hostname", flat=True))
+        assert self.server_host in domains, f"runserver serves {self.server_host}, the domains are {domains}"
+        # The form's plan starts elsewhere (Basic): the guide says so, naming it.
+        default = Organization._meta.get_field("plan").default
+        if default != plans[found["plan"]]:
+            assert f"starts at {Organization.Plan(default).label}" in self.section
+        add_page = admin.get("/admin/perscom_oauth/organization/add/").content.decode()
+        for inline in ("Domain", "Membership"):
+            # The admin shows no empty row: the guide names the button that adds one.
+            assert f"Add another {inline}" in self.section, inline
+            assert f"Add another {inline}" in add_page.replace("\\u0020", " "), inline
 
     def authorize_in_a_browser(self) -> str:
         """Open the README's authorization URL, sign in, Authorize; return the code."""
@@ -129,8 +146,20 @@ class Guide:
 
     # --- the shell ---------------------------------------------------------------------
     def run(self, line: str) -> None:
+        if line in ("python3 -m venv .venv", ". .venv/bin/activate"):
+            self.setup.append("venv")  # this test runs in a virtualenv already
+            return
         if line.startswith("python -m pip install "):
-            return  # this environment has the package installed already (the wheel, in CI)
+            self.setup.append("install")  # installed already (the wheel, in CI)
+            return
+        started = re.fullmatch(r"django-admin startproject (\w+)", line)
+        if started:
+            self.setup.append("startproject")  # this bare project is what it makes
+            self.project = started[1]
+            return
+        if line == f"cd {self.project}":
+            self.setup.append("cd")
+            return
         if line == "CODE=paste-the-code-here":
             self.variables["CODE"] = self.authorize_in_a_browser()
             return
@@ -171,6 +200,8 @@ class Guide:
     def manage(self, args: list[str]) -> str:
         if args[0] == "runserver":
             # The test client is the server from here on; the admin step comes next in the README.
+            address = args[1] if len(args) > 1 else "127.0.0.1:8000"  # runserver's default
+            self.server_host = address.rsplit(":", 1)[0] if ":" in address else "127.0.0.1"
             self.create_organization()
             return ""
         if args[0] == "createsuperuser":
@@ -227,6 +258,10 @@ def test_the_readme_install_guide_works_on_a_bare_project(monkeypatch: pytest.Mo
                 continue
             guide.run(line)
     assert {"CLIENT_SECRET", "CODE", "ACCESS_TOKEN"} <= set(guide.variables)
+    # A virtualenv is made and the package installed before the project exists.
+    assert guide.setup == ["venv", "venv", "install", "startproject", "cd"], guide.setup
+    # The settings file the guide edits is the one startproject made.
+    assert f"Append to `{guide.project}/settings.py`" in section
     assert expected, "the guide shows no API answer"
     for output, shown in expected:
         assert json.loads(output) == shown
