@@ -473,7 +473,8 @@ class IntrospectTokenView(TenantGateMixin, NoStoreMixin, ClientAuthThrottleMixin
             "client_id": checked.application.client_id,
             "token_type": "Bearer",
             "exp": calendar.timegm(checked.expires.utctimetuple()),
-            "organization": organization.slug,
+            # A swapped organization model may have no slug (docs/adapter.md): as the ID token.
+            "organization": getattr(organization, "slug", None),
         }
         if checked.user is not None:
             data["username"] = checked.user.get_username()

@@ -59,6 +59,21 @@ def test_tier_3_tenant_completes_the_code_flow() -> None:
 
 
 @pytest.mark.django_db
+def test_introspection_answers_for_a_tenant_model_without_a_slug() -> None:
+    """RFC 7662 §2.2 with a swapped organization model that has no ``slug`` (was a 500)."""
+    _obj, app, oauth = tenant("gamma", tier=3)
+    user = UserFactory(username="introspected")
+    user.user_permissions.add(Permission.objects.get(codename="view_user"))
+    token = oauth.code_flow(user, app).json()["access_token"]
+    response = oauth.client().post(
+        "/oauth/introspect", {"token": token, "client_id": app.client_id, "client_secret": SECRET}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["active"] is True
+    assert response.json()["organization"] is None
+
+
+@pytest.mark.django_db
 def test_tier_1_tenant_is_refused_naming_the_required_tier() -> None:
     _obj, app, oauth = tenant("small", tier=1)
     response = oauth.token(**bogus_code_exchange(app))
