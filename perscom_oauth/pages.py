@@ -224,6 +224,7 @@ def authorization_error(error: OAuth2Error | None) -> dict[str, str]:
 class ErrorContext(TypedDict):
     """What ``perscom_oauth/error.html`` shows (``error_context``)."""
 
+    organization: Organization | None
     title: str
     description: str
     advice: str
@@ -255,6 +256,7 @@ def error_context(
         "again, tell the people who run the app, and quote the details below."
     )
     words: ErrorContext = {
+        "organization": organization,  # the header's name, as on every other page
         "title": title,
         "description": description,
         "advice": "",
@@ -301,6 +303,10 @@ def error_context(
         words["detail"] = f"{title}: {description}"
     elif title == _("Not a member"):
         words["title"] = _("You are not a member of %(org)s") % {"org": org}
+        words["description"] = _(
+            "Only members of %(org)s can let apps use their account here, and the account you "
+            "are signed in with, %(account)s, is not one."
+        ) % {"org": org, "account": request.user.get_username()}
         words["advice"] = _(
             "If you should be, ask an administrator of %(org)s to add you. If you have another "
             "account, sign in with it."
