@@ -291,7 +291,10 @@ def error_context(
         words["description"] = _(
             "The app asked to sign you out in a way that cannot be accepted, so nothing was changed."
         )
-        words["advice"] = start_again
+        words["advice"] = _(
+            "To sign out, use the app's sign-out button again. If you get this page again, tell "
+            "the people who run the app, and quote the details below."
+        )
         words["detail"] = f"{title}: {description}"
     elif title == _("Invalid request"):
         words["title"] = _("This link did not work")

@@ -129,6 +129,7 @@ def test_a_sign_out_request_that_cannot_be_accepted(member: Any, org: Organizati
     response = signed_in(member, host_of(org)).get("/oauth/logout", {"client_id": "nobody"})
     member_words, small_print = split(response, 400)
     assert "This sign-out cannot be completed" in member_words and "nothing was changed" in member_words
+    assert "use the app's sign-out button again" in member_words
     assert_for_members(member_words)
     assert "Invalid sign-out request" in small_print
 
