@@ -310,7 +310,7 @@ def test_consent_and_revoke_with_the_keyboard_alone(demo: dict[str, Any]) -> Non
         page.keyboard.press("Enter")
         page.locator(".messages", has_text="Demo Web App can no longer access your account.").wait_for()
         assert page.locator('[data-client-id="demo-web"]').count() == 0
-        screenshot(page, "authorized-apps-revoked-desktop")
+        screenshot(page, "authorized-apps-revoked-keyboard-desktop")  # not the axe-checked one
 
     me = requests.get(
         f"{base}/api/me", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
