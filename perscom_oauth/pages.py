@@ -140,6 +140,8 @@ class ConsentContext(TypedDict):
     account: AnyUser
     organization: Organization | None
     groups: list[PermissionGroup]
+    offered: list[PermissionGroup]
+    unavailable: list[Permission]
     some_unavailable: bool
     redirect_host: str
     lifetime: str
@@ -168,11 +170,19 @@ def consent_context(context: Context | Mapping[str, Any]) -> ConsentContext:
         grantable = set(grantable_scopes(request.user, organization, application, requested))
     redirect_uri = context.get("redirect_uri") or ""
     groups = permission_groups(requested, grantable)
+    # What the app will get (each a choice, but for the protocol's own), apart from what it
+    # asked for and cannot have: one heading must never cover both.
+    offered = [
+        PermissionGroup(g.resource, g.label, [p for p in g.permissions if p.grantable]) for g in groups
+    ]
+    unavailable = [p for g in groups for p in g.permissions if not p.grantable]
     return {
         "account": request.user,
         "organization": organization,
         "groups": groups,
-        "some_unavailable": any(not p.grantable for g in groups for p in g.permissions),
+        "offered": [group for group in offered if group.permissions],
+        "unavailable": unavailable,
+        "some_unavailable": bool(unavailable),
         "redirect_host": urlparse(redirect_uri).netloc or redirect_uri,
         "lifetime": access_lifetime(application),
         "authorized_apps_url": authorized_apps_url(),
@@ -182,15 +192,16 @@ def consent_context(context: Context | Mapping[str, Any]) -> ConsentContext:
 
 def authorization_error(error: OAuth2Error | None) -> dict[str, str]:
     """Plain words for an oauthlib error the authorization endpoint shows instead of
-    redirecting (RFC 6749 §4.1.2.1: never to an unverified client or redirect URI)."""
+    redirecting (RFC 6749 §4.1.2.1: never to an unverified client or redirect URI). The
+    protocol's own description goes in the page's small print (the view passes it as ``error``)."""
     from oauthlib.oauth2.rfc6749 import errors
 
     if isinstance(error, errors.InvalidClientIdError | errors.MissingClientIdError):
         return {
             "title": _("Unknown application"),
             "description": _(
-                "The application that sent you here is not registered here, so it cannot ask for "
-                "access to your account."
+                "The app that sent you here is not registered here, so it cannot ask for access "
+                "to your account. Nothing was shared."
             ),
         }
     if isinstance(
@@ -200,17 +211,119 @@ def authorization_error(error: OAuth2Error | None) -> dict[str, str]:
         return {
             "title": _("This request cannot be completed"),
             "description": _(
-                "The application asked to send you back to an address it has not registered. To "
-                "protect your account, nothing was shared and you were not sent there."
+                "The app asked to send you back to an address it has not registered. To protect "
+                "your account, nothing was shared and you were not sent there."
             ),
         }
     return {
         "title": _("This request cannot be completed"),
-        "description": str(
-            getattr(error, "description", "")
-            or _("The application sent a request this server cannot accept.")
-        ),
+        "description": _("The app sent a request that cannot be accepted, so nothing was shared."),
     }
+
+
+class ErrorContext(TypedDict):
+    """What ``perscom_oauth/error.html`` shows (``error_context``)."""
+
+    organization: Organization | None
+    title: str
+    description: str
+    advice: str
+    link_url: str
+    link_text: str
+    detail: str
+    error: str
+
+
+def error_context(
+    request: HttpRequest, status: int, title: str, description: str, error: str = ""
+) -> ErrorContext:
+    """The error page in words for the member who reached it, from what a view refused with.
+
+    Views and gates refuse with a title and a description in their own terms; those written for
+    operators or developers (an unknown host, a plan, a malformed parameter) are reworded here,
+    and their words move to the small print (``detail``), with the protocol's code (``error``),
+    for whoever the member reports the problem to. ``advice`` says what the member can do and
+    whom to ask; it never suggests trying again where that cannot help.
+    """
+    organization = organization_for_request(request)
+    org = str(organization) if organization is not None else _("your organization")
+    tell_the_app = _(
+        "Trying again will not help: the app needs fixing. Tell the people who run it, and "
+        "quote the details below."
+    )
+    start_again = _(
+        "Go back to the app and start again from its sign-in button. If you get this page "
+        "again, tell the people who run the app, and quote the details below."
+    )
+    words: ErrorContext = {
+        "organization": organization,  # the header's name, as on every other page
+        "title": title,
+        "description": description,
+        "advice": "",
+        "link_url": "",
+        "link_text": "",
+        "detail": "",
+        "error": error,
+    }
+    # The callers' own titles, in the active language (views.py, gates.py, logout.py).
+    if title == _("Unknown organization"):
+        words["title"] = _("This address is not set up for sign-in")
+        words["description"] = _(
+            "No organization uses this web address for signing in to apps, so nothing can be done here."
+        )
+        words["advice"] = _(
+            "Check the address you were given. If an app sent you here, it is set up with the "
+            "wrong address: tell the people who run it."
+        )
+        words["detail"] = description
+    elif title == _("OAuth 2.0 is not available"):
+        words["title"] = _("Apps cannot use %(org)s accounts") % {"org": org}
+        words["description"] = _(
+            "%(org)s has not turned on signing in to other apps with its accounts, so this app "
+            "cannot get access to your account."
+        ) % {"org": org}
+        words["advice"] = _(
+            "Trying again will not change this. If you need the app, ask an administrator of %(org)s."
+        ) % {"org": org}
+        words["detail"] = description  # the adapter's plan_refusal_message, for whoever they ask
+    elif title == _("Invalid sign-out request"):
+        words["title"] = _("This sign-out cannot be completed")
+        words["description"] = _(
+            "The app asked to sign you out in a way that cannot be accepted, so nothing was changed."
+        )
+        words["advice"] = _(
+            "To sign out, use the app's sign-out button again. If you get this page again, tell "
+            "the people who run the app, and quote the details below."
+        )
+        words["detail"] = f"{title}: {description}"
+    elif title == _("Invalid request"):
+        words["title"] = _("This link did not work")
+        words["description"] = _(
+            "The address or form that brought you here was incomplete or changed on the way, so "
+            "it cannot be used. Nothing was shared with any app."
+        )
+        words["advice"] = start_again
+        words["detail"] = f"{title}: {description}"
+    elif title == _("Not a member"):
+        words["title"] = _("You are not a member of %(org)s") % {"org": org}
+        words["description"] = _(
+            "Only members of %(org)s can let apps use their account here, and the account you "
+            "are signed in with, %(account)s, is not one."
+        ) % {"org": org, "account": request.user.get_username()}
+        words["advice"] = _(
+            "If you should be, ask an administrator of %(org)s to add you. If you have another "
+            "account, sign in with it."
+        ) % {"org": org}
+        words["link_url"] = switch_account_url(request)
+        words["link_text"] = _("Sign in with another account")
+    elif title in (_("Unknown application"), _("This request cannot be completed")):
+        words["advice"] = tell_the_app
+    else:
+        words["advice"] = _(
+            "Go back to the app you came from. If this keeps happening, tell the people who run "
+            "it, and quote the details below."
+        )
+    return words
 
 
 def sign_in_request(request: HttpRequest, next_url: str) -> SignInRequest:

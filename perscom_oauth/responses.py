@@ -21,7 +21,10 @@ def oauth_error(status: int, error: str, description: str) -> JsonResponse:
 def error_page(
     request: HttpRequest, status: int, title: str, description: str, error: str = ""
 ) -> HttpResponse:
-    """Our error page: what happened and what to do in plain words, ``error`` (the protocol's
-    code) in small print for whoever reports it."""
-    context = {"title": title, "description": description, "error": error}
-    return render(request, "perscom_oauth/error.html", context, status=status)
+    """Our error page: what happened and what to do, in words for the member who reached it
+    (``pages.error_context`` rewords what was written for operators), the technical cause and
+    ``error`` (the protocol's code) in small print for whoever the member reports it to."""
+    from .pages import error_context
+
+    context = error_context(request, status, title, description, error)
+    return render(request, "perscom_oauth/error.html", dict(context), status=status)

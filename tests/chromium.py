@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+UNCLAIMED_HOST = "unclaimed.test"
 # Without the background-networking flags Chromium keeps dialling out of this closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -22,6 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A host no organization claims, served by the live server: the unknown-organization page
+    # (the demo claims both localhost and 127.0.0.1). Plain http, as the live server speaks.
+    f"--host-resolver-rules=MAP {UNCLAIMED_HOST} 127.0.0.1",
+    "--disable-features=HttpsUpgrades",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 TIMEOUT_MS = 20_000
@@ -51,6 +56,27 @@ def chromium_context(**context_options: Any) -> Iterator[Any]:
             browser.close()
 
 
-def screenshot(page: Any, name: str) -> None:
+# A full-page capture keeps the window's height for layout: a sticky bar would be drawn in the
+# middle of the image, over the content. Put such elements back in the flow for the capture.
+UNSTICK = """(on) => {
+    if (on) {
+        window.__unstuck = [...document.querySelectorAll('body *')]
+            .filter((el) => getComputedStyle(el).position === 'sticky');
+        window.__unstuck.forEach((el) => el.style.setProperty('position', 'static'));
+    } else {
+        (window.__unstuck || []).forEach((el) => el.style.removeProperty('position'));
+    }
+}"""
+
+
+def screenshot(page: Any, name: str, fold: bool = False) -> None:
+    """The whole page as ``<name>.png``; with ``fold``, also what the window shows unscrolled,
+    as ``<name>-fold.png`` (a page whose decision must be in view as it opens)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if fold:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-fold.png"))
+    page.evaluate(UNSTICK, True)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    finally:
+        page.evaluate(UNSTICK, False)

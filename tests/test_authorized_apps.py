@@ -4,6 +4,7 @@ organization, in words, and a Revoke button that takes effect at once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -179,3 +180,50 @@ def test_times_read_as_people_say_them(
     first = date_format(timezone.localtime(now - timedelta(days=40)), "DATE_FORMAT")
     assert f"Authorized on {first}" in words  # older than a week: the date
     assert "last used 3 hours ago" in words
+
+
+class _Lists(HTMLParser):
+    """Each <li>'s parent and each element with role=status, as a browser's tree would have them."""
+
+    VOID = {"meta", "link", "input", "img", "br", "hr", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.orphan_items: list[str] = []
+        self.status_tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "li":
+            parent_tag, parent_attrs = self.stack[-1] if self.stack else ("", {})
+            if parent_tag not in ("ul", "ol") or parent_attrs.get("role"):
+                self.orphan_items.append(f"li in <{parent_tag} role={parent_attrs.get('role')}>")
+        if named.get("role") == "status":
+            self.status_tags.append(tag)
+        if tag not in self.VOID:
+            self.stack.append((tag, named))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
+@pytest.mark.parametrize("revoked", [True, False], ids=["after a revoke", "after an error"])
+def test_the_page_after_a_revoke_or_an_error_keeps_its_lists_lists(
+    oauth: OAuthClient, member: Any, app: Application, org: Organization, revoked: bool
+) -> None:
+    """Issue 20, item 4: the message a revoke leaves was a <ul role=status>, which is no list
+    to assistive technology (axe: listitem, aria-allowed-role). The browser test runs axe on
+    the same states; this holds the markup without a browser."""
+    oauth.code_flow(member, app)
+    client = page_for(member, org)
+    chosen = str(app.pk) if revoked else "999999"
+    after = client.post(URL, {"application": chosen}, follow=True)
+    assert after.status_code == 200
+    said = "can no longer access your account." if revoked else "No such application."
+    assert said in text(after)
+    lists = _Lists()
+    lists.feed(after.content.decode())
+    assert lists.status_tags == ["div"]
+    assert lists.orphan_items == []

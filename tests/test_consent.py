@@ -47,10 +47,30 @@ def test_scopes_the_user_lacks_are_shown_but_not_offered(
     oauth: OAuthClient, org: Organization, viewer_role: Group, app: Application
 ) -> None:
     page = consent_page(oauth, make_member(org, "viewer", viewer_role), app)
-    assert page.count("disabled") == 2  # update:user, create:award
+    offered, refused = page.split('class="not-granted"')
+    # Issue 20, item 7: "will be able to:" heads only what the app will get ...
+    assert "will be able to:" in offered and "will be able to:" not in refused
+    assert 'value="view:user"' in offered and 'value="view:award"' in offered
+    assert 'value="update:user"' not in offered and 'value="create:award"' not in offered
+    assert "Change users" not in offered and "Add awards" not in offered
+    # ... and what it asked for and will not get is apart, with no checkbox to tick.
+    assert "also asked for these, and will not get them:" in refused
+    assert 'data-scope="update:user"' in refused and 'data-scope="create:award"' in refused
+    assert "Change users" in refused and "Add awards" in refused
+    assert "<input" not in refused.split("</section>")[0]
     assert page.count("permission-unavailable") == 2
-    assert page.count("you do not have this permission in Alpha Unit") == 2
-    assert "an administrator of your organization can grant them" in page
+    assert page.count("Your role in Alpha Unit does not have this permission.") == 2
+    assert "An administrator of your organization can add them to your role" in refused
+    assert "line-through" not in page
+
+
+def test_nothing_offered_is_said_in_words(
+    oauth: OAuthClient, org: Organization, viewer_role: Group, app: Application
+) -> None:
+    page = consent_page(oauth, make_member(org, "viewer", viewer_role), app, scope="update:user")
+    offered = page.split('class="not-granted"')[0]
+    assert "Nothing: you do not have any of the permissions it asked for in Alpha Unit." in offered
+    assert "approved_scopes" not in page
 
 
 def test_unticked_scopes_are_not_granted(oauth: OAuthClient, member: Any, app: Application) -> None:
@@ -85,7 +105,9 @@ def test_the_screen_says_who_asks_who_answers_where_to_and_for_how_long(
     app.save()
     page = consent_page(oauth, member, app, scope="view:user")
     assert "<h1>Roster Sync wants to access your Alpha Unit account</h1>" in page
-    assert "By Sync Labs" in page and "Homepage: sync.example.com" in page
+    # Issue 20, item 7: the publisher is the developer's own claim, and reads as one.
+    assert "Published by Sync Labs" in page and "(as stated by the developer)" in page
+    assert "Homepage: sync.example.com" in page
     assert 'src="https://sync.example.com/logo.png"' in page
     assert (
         'href="https://sync.example.com/privacy"' in page and 'href="https://sync.example.com/terms"' in page
@@ -114,6 +136,8 @@ def test_openid_is_required_and_cannot_be_unticked(oauth: OAuthClient, member: A
     page = consent_page(oauth, member, app, scope="openid view:user")
     account = page[page.index('data-resource="account"') : page.index('data-resource="user"')]
     assert "Required" in account and "checked disabled" in account
+    # Issue 20, item 7: required and granted, not unavailable (the browser test looks at it).
+    assert "permission-required" in account and "permission-unavailable" not in account
     assert 'name="approved_scopes" value="openid"' not in page  # not a choice
     # OIDC Core §3.1.2.1: a form without openid still yields the ID token the client asked for.
     token = oauth.code_flow(member, app, scope="openid view:user", approved_scopes="view:user", nonce="n")
@@ -156,7 +180,8 @@ def test_a_request_that_cannot_go_on_is_explained_in_plain_words(
     page = response.content.decode()
     assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
     assert words in page
-    assert "developers: invalid_request (" in page  # the code, in small print
+    details = page[page.index('class="error-details"') :]
+    assert "invalid_request" in details  # the code, in small print
     assert "/accounts/login/" not in response.get("Location", "")
 
 
