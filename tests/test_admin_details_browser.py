@@ -2,7 +2,7 @@
 (Authorizations, audit events), the applications list (demo-spa's type), the add form with
 "All scopes" ticked (the counter), the one-time secret page and its reload, a change page (the
 Endpoints right after the credentials), the audit events. Screenshots: artifacts/screenshots/
-``admin-<page>-desktop.png`` and ``-phone.png`` (the secret masked)."""
+``admin-<page>-desktop.png``, ``-phone.png`` and their ``-dark`` twins (the secret masked)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ from tests.test_admin_org_picker import HostOrganizationAdmin
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
+DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
+#: Browser context options by screenshot suffix: both sizes, light and dark (Django's admin
+#: follows prefers-color-scheme).
+SIZES: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": DESKTOP},
+    "phone": {"viewport": PHONE},
+    "desktop-dark": {"viewport": DESKTOP, "color_scheme": "dark"},
+    "phone-dark": {"viewport": PHONE, "color_scheme": "dark"},
+}
 
 
 def shot(page: Any, name: str, size: str) -> None:
@@ -34,7 +42,7 @@ def test_the_pages_issue_20_changed(demo: dict[str, Any], size: str) -> None:  #
     base = demo["base"]
     spa = Application.objects.get(client_id="demo-spa")
     before = Application.objects.count()
-    with chromium_context(viewport=SIZES[size]) as context:
+    with chromium_context(**SIZES[size]) as context:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         admin_login(page, base, "alice", demo["password"]["alice"])
@@ -110,7 +118,7 @@ def test_the_organization_picker_with_a_hosts_own_organization_admin(
     site.unregister(Organization)
     site.register(Organization, HostOrganizationAdmin)
     try:
-        with chromium_context(viewport=SIZES[size]) as context:
+        with chromium_context(**SIZES[size]) as context:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             admin_login(page, base, "two-orgs", "two-orgs-password")
