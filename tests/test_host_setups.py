@@ -22,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
     [
         ("tests.host_install.settings", "tests/host_install"),
         ("tests.custom_tenant.settings", "tests/custom_tenant"),
+        # The adapter example that ships with the docs (docs/examples/tenants/).
+        ("tests.tenant_example.settings", "tests/tenant_example"),
     ],
 )
 def test_host_setup_suite_passes(settings_module: str, directory: str) -> None:

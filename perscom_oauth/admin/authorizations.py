@@ -31,6 +31,7 @@ from ..models import Application, Authorization
 from ..numbers import primary_key
 from ..revocation import revoke_authorization
 from .administered import administered
+from .scoping import NoWrites
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -145,7 +146,7 @@ def parse_key(key: str) -> authorizations.Pair | None:
 
 
 @admin.register(Authorization)
-class AuthorizationIndexAdmin(admin.ModelAdmin):
+class AuthorizationIndexAdmin(NoWrites, admin.ModelAdmin):
     """The admin index's "Authorizations" entry (a proxy model: the index lists models only).
     It opens the application admin's page, for whoever may view applications there."""
 
@@ -158,15 +159,6 @@ class AuthorizationIndexAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and bool(self.application_admin().has_view_permission(request))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -78,9 +78,8 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, obj, super().has_delete_permission)
 
 
-class ReadOnlyAdmin(OrganizationScopedAdmin):
-    """Rows written by the OAuth flows only: listed and viewed, never added, edited or deleted
-    by hand (revoking goes through an action that calls ``revocation.revoke``)."""
+class NoWrites:
+    """An admin whose rows are never added, edited or deleted by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -90,6 +89,11 @@ class ReadOnlyAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(NoWrites, OrganizationScopedAdmin):
+    """Rows written by the OAuth flows only: listed and viewed, never added, edited or deleted
+    by hand (revoking goes through an action that calls ``revocation.revoke``)."""
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         """For ``@admin.action(permissions=["revoke"])``: whoever may see the rows may revoke them."""
