@@ -57,7 +57,7 @@ def test_the_conftest_hook_prints_it_from_the_skipped_reports() -> None:
 
 @pytest.mark.skipif(
     (ROOT / "tests" / "conformance" / "node_modules" / "openid-client").is_dir(),
-    reason="openid-client is installed here: nothing to skip",
+    reason="the npm packages are installed here: no skip to show",
 )
 def test_a_run_without_the_npm_packages_says_so_at_the_end() -> None:
     env = {key: value for key, value in os.environ.items() if key != "CI"}
