@@ -24,6 +24,7 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
+from .numbers import primary_key
 from .scopes import registry
 
 if TYPE_CHECKING:
@@ -59,10 +60,12 @@ class Authorization:
 
 
 def parse_key(key: str) -> Pair | None:
-    application_id, sep, user_id = key.partition(":")
-    if not (sep and user_id.isdigit() and application_id.isdigit()):
-        return None
-    return int(application_id), int(user_id)
+    """(application id, user id) of a row's key (``Authorization.key``), or None. Each half goes
+    through ``numbers.primary_key``: ``str.isdigit()`` accepts "²", which ``int()`` refuses (a
+    500), and numbers past 64 bits, which SQLite refuses."""
+    application_id, separator, user_id = key.partition(":")
+    pair = (primary_key(application_id), primary_key(user_id))
+    return (pair[0], pair[1]) if separator and pair[0] is not None and pair[1] is not None else None
 
 
 def live_credentials(filters: Q) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:

@@ -55,9 +55,8 @@ def test_every_private_name_of_the_base_library_we_use_is_listed() -> None:
 
 
 #: The calls of private base-library methods outside compat, by module. validators: ``save_bearer_token``
-#: calls our own override (the base library's design). oidc: still to move to ``compat.key_for_token``
-#: (oidc.py is outside issue 19's change); remove the entry when it does.
-DIRECT_CALLS = {"validators.py": ["_save_bearer_token"], "oidc.py": ["_get_key_for_token"]}
+#: calls our own override (the base library's design).
+DIRECT_CALLS = {"validators.py": ["_save_bearer_token"]}
 
 
 def test_calls_go_through_compat() -> None:

@@ -107,7 +107,7 @@ class AuthorizationsView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         keys = request.POST.getlist("revoke") or request.POST.getlist("selected")
-        pairs = [pair for pair in map(parse_key, keys) if pair is not None]
+        pairs = [pair for pair in map(authorizations.parse_key, keys) if pair is not None]
         users = get_user_model()._default_manager.in_bulk({user_id for _app, user_id in pairs})
         # Only applications this user administers: any other key is ignored, as if unknown.
         applications = (
@@ -134,15 +134,6 @@ class AuthorizationsView(View):
     def scope_on_application(self, request: HttpRequest) -> Q:
         ids = administered(request)
         return Q() if ids is None else Q(organization__in=ids)
-
-
-def parse_key(key: str) -> authorizations.Pair | None:
-    """(application id, user id) of a row's key (``authorizations.Authorization.key``), or None.
-    Each half goes through ``numbers.primary_key``: ``str.isdigit()`` (``authorizations.parse_key``)
-    accepts "²", which ``int()`` refuses (a 500), and numbers past 64 bits, which SQLite refuses."""
-    application_id, separator, user_id = key.partition(":")
-    pair = (primary_key(application_id), primary_key(user_id))
-    return (pair[0], pair[1]) if separator and pair[0] is not None and pair[1] is not None else None
 
 
 @admin.register(Authorization)
