@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from oauth2_provider.models import get_application_model
 
@@ -234,95 +235,122 @@ class ErrorContext(TypedDict):
     error: str
 
 
+@dataclass(frozen=True)
+class Rewording:
+    """A refusal reworded for members: ``%(org)s`` and ``%(account)s`` are filled in. The
+    caller's own words go to the small print: its description alone, or with its title."""
+
+    title: StrOrPromise
+    description: StrOrPromise
+    advice: StrOrPromise
+    detail_with_title: bool = False
+    switch_account: bool = False
+
+
+TELL_THE_APP = _lazy(
+    "Trying again will not help: the app needs fixing. Tell the people who run it, and quote the "
+    "details below."
+)
+GO_BACK = _lazy(
+    "Go back to the app you came from. If this keeps happening, tell the people who run it, and "
+    "quote the details below."
+)
+
+
+def rewordings() -> dict[str, Rewording]:
+    """By the callers' own titles (views.py, gates.py, logout.py), in the active language."""
+    return {
+        _("Unknown organization"): Rewording(
+            _("This address is not set up for sign-in"),
+            _("No organization uses this web address for signing in to apps, so nothing can be done here."),
+            _(
+                "Check the address you were given. If an app sent you here, it is set up with the "
+                "wrong address: tell the people who run it."
+            ),
+        ),
+        _("OAuth 2.0 is not available"): Rewording(  # the detail: the adapter's plan_refusal_message
+            _("Apps cannot use %(org)s accounts"),
+            _(
+                "%(org)s has not turned on signing in to other apps with its accounts, so this app "
+                "cannot get access to your account."
+            ),
+            _("Trying again will not change this. If you need the app, ask an administrator of %(org)s."),
+        ),
+        _("Invalid sign-out request"): Rewording(
+            _("This sign-out cannot be completed"),
+            _("The app asked to sign you out in a way that cannot be accepted, so nothing was changed."),
+            _(
+                "To sign out, use the app's sign-out button again. If you get this page again, tell "
+                "the people who run the app, and quote the details below."
+            ),
+            detail_with_title=True,
+        ),
+        _("Invalid request"): Rewording(
+            _("This link did not work"),
+            _(
+                "The address or form that brought you here was incomplete or changed on the way, so "
+                "it cannot be used. Nothing was shared with any app."
+            ),
+            _(
+                "Go back to the app and start again from its sign-in button. If you get this page "
+                "again, tell the people who run the app, and quote the details below."
+            ),
+            detail_with_title=True,
+        ),
+    }
+
+
 def error_context(
     request: HttpRequest, status: int, title: str, description: str, error: str = ""
 ) -> ErrorContext:
     """The error page in words for the member who reached it, from what a view refused with.
 
     Views and gates refuse with a title and a description in their own terms; those written for
-    operators or developers (an unknown host, a plan, a malformed parameter) are reworded here,
-    and their words move to the small print (``detail``), with the protocol's code (``error``),
-    for whoever the member reports the problem to. ``advice`` says what the member can do and
-    whom to ask; it never suggests trying again where that cannot help.
+    operators or developers (an unknown host, a plan, a malformed parameter) are reworded here
+    (``rewordings``), and their words move to the small print (``detail``), with the protocol's
+    code (``error``), for whoever the member reports the problem to. ``advice`` says what the
+    member can do and whom to ask; it never suggests trying again where that cannot help.
     """
     organization = organization_for_request(request)
-    org = str(organization) if organization is not None else _("your organization")
-    tell_the_app = _(
-        "Trying again will not help: the app needs fixing. Tell the people who run it, and "
-        "quote the details below."
-    )
-    start_again = _(
-        "Go back to the app and start again from its sign-in button. If you get this page "
-        "again, tell the people who run the app, and quote the details below."
-    )
+    names = {
+        "org": str(organization) if organization is not None else _("your organization"),
+        "account": request.user.get_username(),
+    }
     words: ErrorContext = {
         "organization": organization,  # the header's name, as on every other page
         "title": title,
         "description": description,
-        "advice": "",
+        "advice": str(GO_BACK),
         "link_url": "",
         "link_text": "",
         "detail": "",
         "error": error,
     }
-    # The callers' own titles, in the active language (views.py, gates.py, logout.py).
-    if title == _("Unknown organization"):
-        words["title"] = _("This address is not set up for sign-in")
-        words["description"] = _(
-            "No organization uses this web address for signing in to apps, so nothing can be done here."
+    if title == _("Not a member"):
+        words["title"] = _("You are not a member of %(org)s") % names
+        words["description"] = (
+            _(
+                "Only members of %(org)s can let apps use their account here, and the account you "
+                "are signed in with, %(account)s, is not one."
+            )
+            % names
         )
-        words["advice"] = _(
-            "Check the address you were given. If an app sent you here, it is set up with the "
-            "wrong address: tell the people who run it."
+        words["advice"] = (
+            _(
+                "If you should be, ask an administrator of %(org)s to add you. If you have another "
+                "account, sign in with it."
+            )
+            % names
         )
-        words["detail"] = description
-    elif title == _("OAuth 2.0 is not available"):
-        words["title"] = _("Apps cannot use %(org)s accounts") % {"org": org}
-        words["description"] = _(
-            "%(org)s has not turned on signing in to other apps with its accounts, so this app "
-            "cannot get access to your account."
-        ) % {"org": org}
-        words["advice"] = _(
-            "Trying again will not change this. If you need the app, ask an administrator of %(org)s."
-        ) % {"org": org}
-        words["detail"] = description  # the adapter's plan_refusal_message, for whoever they ask
-    elif title == _("Invalid sign-out request"):
-        words["title"] = _("This sign-out cannot be completed")
-        words["description"] = _(
-            "The app asked to sign you out in a way that cannot be accepted, so nothing was changed."
-        )
-        words["advice"] = _(
-            "To sign out, use the app's sign-out button again. If you get this page again, tell "
-            "the people who run the app, and quote the details below."
-        )
-        words["detail"] = f"{title}: {description}"
-    elif title == _("Invalid request"):
-        words["title"] = _("This link did not work")
-        words["description"] = _(
-            "The address or form that brought you here was incomplete or changed on the way, so "
-            "it cannot be used. Nothing was shared with any app."
-        )
-        words["advice"] = start_again
-        words["detail"] = f"{title}: {description}"
-    elif title == _("Not a member"):
-        words["title"] = _("You are not a member of %(org)s") % {"org": org}
-        words["description"] = _(
-            "Only members of %(org)s can let apps use their account here, and the account you "
-            "are signed in with, %(account)s, is not one."
-        ) % {"org": org, "account": request.user.get_username()}
-        words["advice"] = _(
-            "If you should be, ask an administrator of %(org)s to add you. If you have another "
-            "account, sign in with it."
-        ) % {"org": org}
         words["link_url"] = switch_account_url(request)
         words["link_text"] = _("Sign in with another account")
     elif title in (_("Unknown application"), _("This request cannot be completed")):
-        words["advice"] = tell_the_app
-    else:
-        words["advice"] = _(
-            "Go back to the app you came from. If this keeps happening, tell the people who run "
-            "it, and quote the details below."
-        )
+        words["advice"] = str(TELL_THE_APP)
+    elif (rewording := rewordings().get(title)) is not None:
+        words["title"] = str(rewording.title) % names
+        words["description"] = str(rewording.description) % names
+        words["advice"] = str(rewording.advice) % names
+        words["detail"] = f"{title}: {description}" if rewording.detail_with_title else description
     return words
 
 
