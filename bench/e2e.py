@@ -396,7 +396,7 @@ def markdown(r: dict[str, Any]) -> str:
         "- Tokens: authorization codes created with each side's Grant model (ORM), exchanged over HTTP "
         "(confidential client, PKCE S256); the hot token is member bob's, scope view:user.",
         "- Client secrets: each side's default storage (vanilla DOT: Django's password hasher, PBKDF2, "
-        "checked on every token request; perscom-oauth: salted SHA-256, perscom_oauth/client_secrets.py).",
+        "checked on every token request; perscom-oauth: salted SHA-256, perscom_oauth/hashing.py).",
         f"- Whole run: {r['elapsed_s']:.0f} s.",
         "",
         f"| throughput, req/s {head}",

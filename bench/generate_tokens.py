@@ -31,7 +31,7 @@ def add_tokens(app: Any, user: Any, count: int, expires: datetime) -> None:
     """``count`` live access tokens of ``user`` for ``app``, in one statement."""
     from oauth2_provider.models import get_access_token_model
 
-    from perscom_oauth.digest import checksum
+    from perscom_oauth.hashing import checksum
 
     model = get_access_token_model()
     model.objects.bulk_create(
@@ -53,9 +53,9 @@ def main(count: int) -> None:
     from django.utils import timezone
     from oauth2_provider.models import get_access_token_model
 
-    from perscom_oauth.digest import checksum
+    from perscom_oauth.hashing import checksum
     from perscom_oauth.models import Application
-    from perscom_oauth.token_check import _check_in_database
+    from perscom_oauth.tokens.check import _check_in_database
 
     model = get_access_token_model()
     app = Application.objects.select_related("organization").get(client_id="demo-web")

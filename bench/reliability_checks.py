@@ -137,7 +137,7 @@ def usable_pairs(server: Server, issued: list[dict[str, Any]]) -> int:
 def live_refresh_tokens(family_of: str) -> int:
     from oauth2_provider.models import get_refresh_token_model
 
-    from perscom_oauth.digest import checksum
+    from perscom_oauth.hashing import checksum
 
     model = get_refresh_token_model()
     first = model.objects.get(token_checksum=checksum(family_of))
@@ -449,7 +449,7 @@ def redis_paused(servers: list[Server], env: Any) -> Result:
     """Redis paused (SIGSTOP: a partition, not a flush) while a token is revoked. The client's
     socket timeouts (perscom_oauth.W005) keep requests bounded and the database decides
     meanwhile. The revocation could not mark the cached entry stale: once Redis answers again,
-    the new cache epoch (perscom_oauth/cache_health.py) keeps every server from honouring it.
+    the new cache epoch (perscom_oauth/cache/health.py) keeps every server from honouring it.
 
     Measured: how soon after Redis's return every worker refuses the token, and how many
     requests were served from the old entry before (a worker that never saw the outage can be

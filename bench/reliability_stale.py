@@ -139,8 +139,8 @@ def untold_revocation(servers: list[Server], env: Any, bound: float) -> Result:
     closed = f"redis://127.0.0.1:{free_port()}/0"
     script = (
         "from oauth2_provider.models import get_access_token_model as m;"
-        "from perscom_oauth.digest import checksum;"
-        "from perscom_oauth.revocation import revoke;"
+        "from perscom_oauth.hashing import checksum;"
+        "from perscom_oauth.tokens.revocation import revoke;"
         f"t=m().objects.filter(token_checksum=checksum({token!r}));"
         "o=t.get().application.organization_id;"
         "print(revoke(organization=o, access_tokens=t, actor_type='system'))"

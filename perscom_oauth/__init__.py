@@ -6,27 +6,27 @@ Where each concept lives (one module each):
 tenancy             ``tenancy`` (organization of a request's host), ``carried`` (what travels
                     into oauthlib's request), ``adapter`` (the host project's tenants, plans,
                     members and permissions)
-plans               ``adapter.has_oauth``; every endpoint's gate: ``gates.TenantGateMixin``
+plans               ``adapter.has_oauth``; every endpoint's gate: ``tenancy.gates.TenantGateMixin``
 scopes              ``scopes`` (the registry: permissions as ``view:user``, ...)
-effective scopes    ``effective_scopes`` (what a user, application and token may do now)
-token check         ``token_check.check_access_token``, the one place a bearer token is checked;
-                    ``token_cache``, ``generations``, ``invalidation`` and ``querysets`` keep it
+effective scopes    ``scopes.effective`` (what a user, application and token may do now)
+token check         ``tokens.check.check_access_token``, the one place a bearer token is checked;
+                    ``cache.entries``, ``cache.generations``, ``cache.invalidation`` and ``querysets`` keep it
                     fast and correct (``perscom_oauth.invalidate`` below)
-validator           ``validators`` (django-oauth-toolkit's ``OAUTH2_VALIDATOR_CLASS``),
-                    ``grant_lookup``, ``client_secrets``, ``refresh_expiry``, ``refresh_reuse``;
+validator           ``server.validator`` (django-oauth-toolkit's ``OAUTH2_VALIDATOR_CLASS``),
+                    ``tokens.grant_lookup``, ``hashing``, ``tokens.refresh_expiry``, ``tokens.refresh_reuse``;
                     ``compat`` (the base library's private methods we call, pinned)
-revocation          ``revocation.revoke``, the one function every revocation goes through;
+revocation          ``tokens.revocation.revoke``, the one function every revocation goes through;
                     ``credentials`` (a password change revokes)
 audit               ``audit.record`` (sent as ``signals.audit_event`` after commit)
 OpenID Connect      ``oidc`` (claims, prompt and max_age rules, ID-token lifetime),
                     ``discovery``, ``logout``
-throttle            ``throttle`` (client authentication), ``parameters`` (request limits)
+throttle            ``tenancy.throttle`` (client authentication), ``parameters`` (request limits)
 purge               ``purge`` (``manage.py cleanup_oauth``)
 applications        ``applications`` (domain functions), ``application_rules`` (what
                     ``Application.clean()`` enforces), ``web_urls`` (links shown to members)
 pages               ``views`` (authorize, token, revoke, introspect, userinfo), ``pages`` and
-                    ``templatetags`` (consent and other pages), ``account_views``,
-                    ``responses`` (error answers), ``numbers`` (primary keys from a URL)
+                    ``templatetags`` (consent and other pages), ``pages.account``,
+                    ``http.responses`` (error answers), ``numbers`` (primary keys from a URL)
 admin               ``admin`` (``admin.administered``: the organizations a staff user runs)
 DRF                 ``contrib.rest_framework``; plain views: ``decorators.scopes_required``
 settings, checks    ``conf`` (``PERSCOM_OAUTH``), ``defaults`` (``OAUTH2_PROVIDER``), ``checks``
@@ -58,7 +58,7 @@ def invalidate(
     ``application``: its settings; ``hostnames``: hosts that no longer answer for the
     organization they did. Costs one ``UPDATE`` per organization, whatever its number of
     tokens."""
-    from .generations import invalidate as invalidate_generations
+    from .cache.generations import invalidate as invalidate_generations
 
     invalidate_generations(
         organization=organization,  # type: ignore[arg-type]  # checked there; kept import-light here

@@ -1,9 +1,9 @@
-"""The signed-in user's own pages (see ``account_views``), under ``/oauth/``."""
+"""The signed-in user's own pages (see ``pages.account``), under ``/oauth/``."""
 
 from django.urls import re_path
 
-from . import account_views
+from .pages import account
 
 urlpatterns = [
-    re_path(r"^authorized-apps/?$", account_views.AuthorizedAppsView.as_view(), name="authorized-apps"),
+    re_path(r"^authorized-apps/?$", account.AuthorizedAppsView.as_view(), name="authorized-apps"),
 ]

@@ -9,7 +9,7 @@ differs in your project:
   true, so an adapter that resolves hosts itself also overrides ``hostnames_of``.
 - ``hostnames_of(organization_ids)``: the host names at which each of these organizations
   answers (default: their ``Domain`` rows): where a change to one of them is published
-  (``generations``). ``caches_hosts = False`` when your adapter cannot say: then nothing is
+  (``cache.generations``). ``caches_hosts = False`` when your adapter cannot say: then nothing is
   cached and every request resolves its host and checks its token in the database.
 - ``has_oauth(organization)``: whether its plan includes OAuth 2.0 (default: its ``plan`` is
   in ``PLANS_WITH_OAUTH``).
@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 from .conf import oauth_settings, organization_model_label
 
 if TYPE_CHECKING:
+    from .models import Domain, Membership
     from .typing import AnyUser, Organization, User
 
 #: Where ``remember_membership`` keeps what ``membership_subquery`` read, on a user instance.
@@ -71,10 +72,8 @@ class OrganizationAdapter:
 
     def organization_for_domain(self, hostname: str) -> Organization | None:
         """The organization a ``Domain`` row names for this host (what the host cache holds)."""
-        from .models import Domain
-
         hostname = hostname.lower().rstrip(".")
-        domain = Domain.objects.select_related("organization").filter(hostname=hostname).first()
+        domain = domain_model().objects.select_related("organization").filter(hostname=hostname).first()
         return domain.organization if domain is not None else None
 
     #: Whether ``organization_for_host``'s answers, and with them hot tokens' state, may be
@@ -85,11 +84,11 @@ class OrganizationAdapter:
 
     def hostnames_of(self, organization_ids: Collection[int]) -> Mapping[int, Iterable[str]]:
         """The host names at which each of these organizations answers, by primary key."""
-        from .models import Domain
-
         found: dict[int, list[str]] = {}
-        rows = Domain.objects.filter(organization_id__in=organization_ids).values_list(
-            "organization_id", "hostname"
+        rows = (
+            domain_model()
+            .objects.filter(organization_id__in=organization_ids)
+            .values_list("organization_id", "hostname")
         )
         for organization_id, hostname in rows:
             found.setdefault(organization_id, []).append(hostname)
@@ -118,8 +117,6 @@ class OrganizationAdapter:
         }
 
     def is_member(self, user: User, organization: Organization) -> bool:
-        from .models import Membership
-
         if not user.is_active:
             return False
         if user.is_superuser:
@@ -127,17 +124,15 @@ class OrganizationAdapter:
         known = user.__dict__.get(MEMBERSHIP_MEMO, {}).get(organization.pk)
         if known is not None:
             return bool(known)
-        return Membership.objects.filter(user=user, organization=organization).exists()
+        return membership_model().objects.filter(user=user, organization=organization).exists()
 
     def membership_subquery(self, organization: Organization, user_ref: str = "user") -> Exists | None:
         """Whether the user a row names has a membership in ``organization``, to read with that
         row (the code being exchanged names its user): ``remember_membership`` then spares
         ``is_member`` its query. None when ``is_member`` is overridden: it is asked instead."""
-        from .models import Membership
-
         if type(self).is_member is not OrganizationAdapter.is_member:
             return None
-        return Exists(Membership.objects.filter(user=OuterRef(user_ref), organization=organization))
+        return Exists(membership_model().objects.filter(user=OuterRef(user_ref), organization=organization))
 
     def remember_membership(self, user: User, organization: Organization, exists: bool) -> None:
         """Keep a ``membership_subquery`` answer on the user instance, as Django keeps
@@ -145,12 +140,12 @@ class OrganizationAdapter:
         user.__dict__.setdefault(MEMBERSHIP_MEMO, {})[organization.pk] = exists
 
     def get_permissions(self, user: User, organization: Organization) -> set[str]:
-        from .models import Membership
-
         # One query: a row per permission of the membership's roles, or one row of NULLs for a
         # membership without roles, or no row at all for a non-member.
-        rows = Membership.objects.filter(user=user, organization=organization).values_list(
-            "roles__permissions__content_type__app_label", "roles__permissions__codename"
+        rows = (
+            membership_model()
+            .objects.filter(user=user, organization=organization)
+            .values_list("roles__permissions__content_type__app_label", "roles__permissions__codename")
         )
         roles = {f"{app_label}.{codename}" for app_label, codename in rows if codename}
         if not rows:
@@ -186,9 +181,7 @@ class OrganizationAdapter:
         from django.contrib.auth.models import Permission
         from django.db.models import Exists, Q
 
-        from .models import Membership
-
-        membership = Membership.objects.filter(user=user, organization=organization)
+        membership = membership_model().objects.filter(user=user, organization=organization)
         # A row per role permission (one row of NULLs for a membership without roles) ...
         roles = membership.values_list(
             "roles__permissions__content_type__app_label", "roles__permissions__codename"
@@ -205,19 +198,19 @@ class OrganizationAdapter:
         return {f"{app_label}.{codename}" for app_label, codename in rows if codename}
 
     def administered_organization_ids(self, user: AnyUser) -> frozenset[int] | None:
-        from .models import Membership
-
         if not (user.is_active and user.is_staff):
             return frozenset()
         if user.is_superuser:
             return None
-        ids = Membership.objects.filter(user=user, is_admin=True).values_list("organization_id", flat=True)
+        ids = (
+            membership_model()
+            .objects.filter(user=user, is_admin=True)
+            .values_list("organization_id", flat=True)
+        )
         return frozenset(ids)
 
     def primary_hostname(self, organization: Organization) -> str | None:
-        from .models import Domain
-
-        domains = Domain.objects.filter(organization=organization).order_by("-is_primary", "hostname")
+        domains = domain_model().objects.filter(organization=organization).order_by("-is_primary", "hostname")
         return domains.values_list("hostname", flat=True).first()
 
 
@@ -232,6 +225,16 @@ def own_permissions(user: User) -> set[str]:
         "content_type__app_label", "codename"
     )
     return {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+# Our models by label, as the host's organization model: the models consult the adapter (the
+# plan rule of ``Application.clean()``), so the adapter never imports them (no import cycle).
+def domain_model() -> type[Domain]:
+    return apps.get_model("perscom_oauth", "Domain")
+
+
+def membership_model() -> type[Membership]:
+    return apps.get_model("perscom_oauth", "Membership")
 
 
 @lru_cache(maxsize=4)

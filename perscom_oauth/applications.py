@@ -12,7 +12,7 @@ from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
 
 from .audit import Actor, Event, record
-from .revocation import Revoked, revoke_application
+from .tokens.revocation import Revoked, revoke_application
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

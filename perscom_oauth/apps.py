@@ -10,10 +10,11 @@ class PerscomOAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, credentials  # noqa: F401  (system checks; revocation on a password change)
-        from .invalidation import connect
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .cache.invalidation import connect
+        from .tokens import credentials  # noqa: F401  (a password change revokes)
 
-        connect()  # what makes cached token state stale (token_cache)
+        connect()  # what makes cached token state stale (cache.entries)
 
         if find_spec("drf_spectacular") is not None:
             # drf-spectacular registers an extension when its class is defined; importing

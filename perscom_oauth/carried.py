@@ -1,4 +1,4 @@
-"""What our backend (``backends.OAuthLibCore``) carries from the Django request to
+"""What our backend (``server.backend.OAuthLibCore``) carries from the Django request to
 django-oauth-toolkit's validator inside the oauthlib request: the organization, the
 prefetched token cache entry and the session's user, in its headers under keys no HTTP header
 can produce (WSGI turns every client header into ``HTTP_*``). Models read it: it imports no
@@ -8,8 +8,6 @@ models.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
-
-from . import token_cache
 
 if TYPE_CHECKING:
     from .typing import OAuthlibRequest, Organization, User
@@ -38,11 +36,12 @@ class Carried:
         self.value = value
 
 
-def token_entry_of(oauthlib_request: OAuthlibRequest) -> object:
-    """The prefetched token cache entry attached by our backend, or ``token_cache.MISS``."""
+def token_entry_of(oauthlib_request: OAuthlibRequest, default: object) -> object:
+    """The prefetched token cache entry attached by our backend, or ``default`` (the cache
+    layer's ``MISS``: passed in, so this module, which models read, imports no cache)."""
     headers = getattr(oauthlib_request, "headers", None) or {}
     carried = headers.get(TOKEN_ENTRY_KEY)
-    return carried.value if isinstance(carried, Carried) else token_cache.MISS
+    return carried.value if isinstance(carried, Carried) else default
 
 
 def session_user_of(oauthlib_request: OAuthlibRequest) -> User | None:

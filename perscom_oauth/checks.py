@@ -160,7 +160,7 @@ def _is_subclass(value: object, expected_path: str) -> bool:
 @register(TAG, Tags.security)
 def check_scopes(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """The permission <-> scope mapping must be one-to-one: collisions fail at startup."""
-    from .scopes import codename_for_scope, collect_scopes
+    from .scopes.registry import codename_for_scope, collect_scopes
 
     try:
         scopes = collect_scopes()
@@ -285,14 +285,20 @@ def check_adapter_hosts(app_configs: AppConfigs = None, **kwargs: object) -> lis
     ]
 
 
-OUTAGE_MIDDLEWARE = "perscom_oauth.outage.DatabaseOutageMiddleware"
-REDIS_CACHES = ("django.core.cache.backends.redis.RedisCache", "perscom_oauth.redis_cache.RedisCache")
+OUTAGE_MIDDLEWARE = "perscom_oauth.http.outage.DatabaseOutageMiddleware"
+# The 0.2 paths still load (deprecated shims): settings naming them are not misconfigured.
+OUTAGE_MIDDLEWARES = (OUTAGE_MIDDLEWARE, "perscom_oauth.outage.DatabaseOutageMiddleware")
+REDIS_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "perscom_oauth.cache.backend.RedisCache",
+    "perscom_oauth.redis_cache.RedisCache",
+)
 
 
 @register(TAG, Tags.security, deploy=True)
 def check_database_outage_answer(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """A database outage should be a 503 the client retries, not a 500 (docs/deployment.md)."""
-    if OUTAGE_MIDDLEWARE in getattr(settings, "MIDDLEWARE", []):
+    if set(OUTAGE_MIDDLEWARES) & set(getattr(settings, "MIDDLEWARE", [])):
         return []
     return [
         Warning(

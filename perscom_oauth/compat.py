@@ -7,11 +7,11 @@ pin of ``requirements.txt``) or when a signature differs from ``SIGNATURES``. On
 re-read the base library's code of each method listed, adapt the caller named below, then
 update the table.
 
-**Overridden** (the base library calls them; our overrides in ``validators`` keep the
+**Overridden** (the base library calls them; our overrides in ``server.validator`` keep the
 signature; there is no public hook for any of them):
 
-- ``_extract_basic_auth``: the Authorization header read by our one parser (``http_auth``);
-- ``_check_secret``: our salted SHA-256 (``client_secrets``), else the base library's
+- ``_extract_basic_auth``: the Authorization header read by our one parser (``http.headers``);
+- ``_check_secret``: our salted SHA-256 (``hashing``), else the base library's
   (``check_secret`` below);
 - ``_save_bearer_token``: a rotation in four statements, else the base library's
   (``save_bearer_token`` below). The base library's docstring names it as the method to
@@ -22,8 +22,8 @@ signature; there is no public hook for any of them):
 - ``_authenticate_basic_auth``, ``_authenticate_request_body``: one client authentication
   method per request (``validators.OAuth2Validator.authenticate_client``, RFC 6749 §2.3);
 - ``_check_and_set_request_resource``, ``_create_access_token``, ``_create_refresh_token``: a
-  rotation's new pair, made by the base library's own code (``validators._save_bearer_token``);
-- ``_get_key_for_token``: the key of an ID token's audience (``oidc.hint_names_user``).
+  rotation's new pair, made by the base library's own code (``server.validator._save_bearer_token``);
+- ``_get_key_for_token``: the key of an ID token's audience (``oidc.claims.hint_names_user``).
 
 Each function calls the base library's implementation, not an override further down the
 class hierarchy: they stand for ``super()`` calls and for the base library's own behaviour.

@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_status
 
-from .effective_scopes import member_scopes
-from .tenancy import organization_for_request
-from .token_check import Refusal, check_bearer_request
+from .scopes.effective import member_scopes
+from .tenancy.hosts import organization_for_request
+from .tokens.check import Refusal, check_bearer_request
 
 if TYPE_CHECKING:
     from .typing import AccessToken

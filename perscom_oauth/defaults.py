@@ -22,8 +22,8 @@ def access_token_lifetime(request: object) -> int:
 
 #: Entries perscom-oauth cannot work without (our hooks into django-oauth-toolkit).
 REQUIRED = {
-    "OAUTH2_VALIDATOR_CLASS": "perscom_oauth.validators.OAuth2Validator",
-    "OAUTH2_BACKEND_CLASS": "perscom_oauth.backends.OAuthLibCore",
+    "OAUTH2_VALIDATOR_CLASS": "perscom_oauth.server.validator.OAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "perscom_oauth.server.backend.OAuthLibCore",
     "SCOPES_BACKEND_CLASS": "perscom_oauth.scopes.PermissionScopes",
 }
 

@@ -13,12 +13,12 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AbstractApplication, AbstractGrant, ApplicationManager, ClientSecretField
 from oauth2_provider.settings import oauth2_settings
 
-from . import application_rules, client_secrets
+from . import application_rules, hashing
 from .carried import organization_of
 from .conf import organization_model_label
-from .digest import checksum
+from .hashing import checksum
 from .querysets import InvalidatingQuerySet
-from .scopes import ALL_SCOPES
+from .scopes.registry import ALL_SCOPES
 from .web_urls import validate_web_url
 
 if TYPE_CHECKING:
@@ -129,13 +129,13 @@ class Membership(models.Model):
 
 
 class FastClientSecretField(ClientSecretField):
-    """The base library's field, hashing with ``client_secrets`` (salted SHA-256) instead of
-    PBKDF2: a server-generated secret needs no slow hash (see ``client_secrets``)."""
+    """The base library's field, hashing with ``hashing`` (salted SHA-256) instead of
+    PBKDF2: a server-generated secret needs no slow hash (see ``hashing``)."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         secret = getattr(model_instance, self.attname)
-        if getattr(model_instance, "hash_client_secret", True) and not client_secrets.is_hashed(secret):
-            setattr(model_instance, self.attname, client_secrets.hash_secret(secret))
+        if getattr(model_instance, "hash_client_secret", True) and not hashing.is_hashed(secret):
+            setattr(model_instance, self.attname, hashing.hash_secret(secret))
         return str(getattr(model_instance, self.attname))
 
 
@@ -377,7 +377,7 @@ class AuditEvent(models.Model):
 class Authorization(AuditEvent):
     """The admin index's "Authorizations" entry, which opens the application admin's
     Authorizations page (``admin.authorizations``); never queried. An authorization is no row
-    of its own (``perscom_oauth.authorizations``), and the index lists models only. A proxy
+    of its own (``perscom_oauth.pages.authorizations``), and the index lists models only. A proxy
     (no table) of a model that is never swapped: proxying ``Application`` would break a host
     whose ``OAUTH2_PROVIDER_APPLICATION_MODEL`` is a subclass of it."""
 
@@ -440,7 +440,7 @@ class Grant(AbstractGrant):
 
 
 class Generation(models.Model):
-    """The generation of an organization's cached token and host state (``generations``).
+    """The generation of an organization's cached token and host state (``cache.generations``).
 
     Bumped in the same transaction as every change that could alter whether one of its tokens
     is honoured, or what it may do. Cached entries are valid only under the generation they

@@ -1,5 +1,7 @@
 """Querysets of the package's models whose ``update()`` and ``bulk_update()``, which send no
-signals, still tell ``generations`` what they change (``invalidation`` covers the rest)."""
+model signals, still tell the token cache what they change (``cache.invalidation`` covers the
+rest). They send ``rows_changed``, which ``cache.invalidation`` connects in ``apps.ready``: the
+model layer never imports the cache layer."""
 
 from __future__ import annotations
 
@@ -9,22 +11,25 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from oauth2_provider.models import get_application_model
+from django.dispatch import Signal
 
-from . import generations
 from .conf import organization_model_label
 
 M = TypeVar("M", bound=Model)
 
+#: Sent inside the transaction of an ``update()`` or ``bulk_update()``, with ``organizations``
+#: (primary keys) and ``hostnames``. Sent with ``send``, not ``send_robust``: a receiver that
+#: fails fails the update, so no change is ever made that the cache was not told about.
+rows_changed = Signal()
+
 
 def organizations_of(queryset: QuerySet[Any]) -> set[int]:
-    """The organizations whose answers a change to these rows of one of our models may alter."""
-    from .models import Domain, Membership
-
+    """The organizations whose answers a change to these rows of one of our models may alter:
+    the rows themselves, or those they belong to (domains, memberships, applications)."""
     model = queryset.model
     if model is apps.get_model(organization_model_label()):
         return set(queryset.values_list("pk", flat=True))
-    if model in (Domain, Membership, get_application_model()):
+    if _has_field(model, "organization"):
         return set(queryset.values_list("organization_id", flat=True))
     return set()
 
@@ -48,7 +53,7 @@ class InvalidatingQuerySet(QuerySet[M]):
             )
             before, hostnames = organizations_of(rows), _hostnames(rows)
             changed = super().update(**kwargs)
-            generations.bump(before | organizations_of(rows), hostnames)
+            _changed(before | organizations_of(rows), hostnames)
         return changed
 
     update.alters_data = True  # type: ignore[attr-defined]  # as Django marks its own
@@ -61,13 +66,22 @@ class InvalidatingQuerySet(QuerySet[M]):
             rows = self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs])
             before, hostnames = organizations_of(rows), _hostnames(rows)
             changed = super().bulk_update(objs, fields, batch_size=batch_size)
-            generations.bump(before | organizations_of(rows), hostnames)
+            _changed(before | organizations_of(rows), hostnames)
         return changed
 
     bulk_update.alters_data = True  # type: ignore[attr-defined]
 
 
-def _hostnames(queryset: QuerySet[Any]) -> set[str]:
-    from .models import Domain
+def _changed(organizations: set[int], hostnames: set[str]) -> None:
+    rows_changed.send(sender=InvalidatingQuerySet, organizations=organizations, hostnames=hostnames)
 
-    return set(queryset.values_list("hostname", flat=True)) if queryset.model is Domain else set()
+
+def _has_field(model: type[Model], name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)
+
+
+def _hostnames(queryset: QuerySet[Any]) -> set[str]:
+    """The host names a domain answered at before the change (it may answer at no other)."""
+    if not _has_field(queryset.model, "hostname"):
+        return set()
+    return set(queryset.values_list("hostname", flat=True))

@@ -7,16 +7,18 @@ include this module instead of ``oauth2_provider.urls``, not beside it.
 
 from django.urls import include, re_path
 
-from . import account_urls, discovery, logout, views
+from . import account_urls
+from .oidc import discovery, logout
+from .views import oauth
 
 app_name = "oauth2_provider"
 
 urlpatterns = [
-    re_path(r"^oauth/authorize/?$", views.AuthorizationView.as_view(), name="authorize"),
-    re_path(r"^oauth/token/?$", views.TokenView.as_view(), name="token"),
-    re_path(r"^oauth/revoke/?$", views.RevokeTokenView.as_view(), name="revoke-token"),
-    re_path(r"^oauth/introspect/?$", views.IntrospectTokenView.as_view(), name="introspect"),
-    re_path(r"^oauth/userinfo/?$", views.UserInfoView.as_view(), name="user-info"),
+    re_path(r"^oauth/authorize/?$", oauth.AuthorizationView.as_view(), name="authorize"),
+    re_path(r"^oauth/token/?$", oauth.TokenView.as_view(), name="token"),
+    re_path(r"^oauth/revoke/?$", oauth.RevokeTokenView.as_view(), name="revoke-token"),
+    re_path(r"^oauth/introspect/?$", oauth.IntrospectTokenView.as_view(), name="introspect"),
+    re_path(r"^oauth/userinfo/?$", oauth.UserInfoView.as_view(), name="user-info"),
     re_path(r"^oauth/logout/?$", logout.LogoutView.as_view(), name="rp-initiated-logout"),
     re_path(r"^oauth/jwks/?$", discovery.JwksView.as_view(), name="jwks-info"),
     re_path(

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from perscom_oauth.contrib.rest_framework import ScopePermissions
 from perscom_oauth.models import Membership
-from perscom_oauth.tenancy import organization_for_request
+from perscom_oauth.tenancy.hosts import organization_for_request
 
 from .demo.models import Award, Rank
 

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database outage answers 503 with Retry-After instead of a 500 (docs/deployment.md).
-    "perscom_oauth.outage.DatabaseOutageMiddleware",
+    "perscom_oauth.http.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,8 +82,8 @@ DATABASES = {
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            # Django's Redis cache, reusing its client (perscom_oauth/redis_cache.py).
-            "BACKEND": "perscom_oauth.redis_cache.RedisCache",
+            # Django's Redis cache, reusing its client (perscom_oauth/cache/backend.py).
+            "BACKEND": "perscom_oauth.cache.backend.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             # A Redis that stops answering must fail fast, for the fallback to the database to
             # apply (perscom_oauth.W005, docs/deployment.md); in seconds.

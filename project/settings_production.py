@@ -44,7 +44,7 @@ CSRF_TRUSTED_ORIGINS = [
 # the sign-in lockout's counters (perscom_oauth.W003, axes.W001); timeouts: perscom_oauth.W005.
 CACHES = {
     "default": {
-        "BACKEND": "perscom_oauth.redis_cache.RedisCache",
+        "BACKEND": "perscom_oauth.cache.backend.RedisCache",
         "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }

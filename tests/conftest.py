@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.test import Client, override_settings
 
-from perscom_oauth.cache_health import CacheHealth
+from perscom_oauth.cache.health import CacheHealth
 from perscom_oauth.models import Application
 from tests.admin_support import admin_client, superuser
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
@@ -142,7 +142,7 @@ def own_redis(tmp_path: Any) -> Iterator[Any]:
         time.sleep(0.05)
     caches = {
         "default": {
-            "BACKEND": "perscom_oauth.redis_cache.RedisCache",
+            "BACKEND": "perscom_oauth.cache.backend.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             # As in production (perscom_oauth.W005): a paused server costs a bounded wait.
             "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},

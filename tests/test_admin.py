@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
-from perscom_oauth import client_secrets
-from perscom_oauth.digest import checksum
+from perscom_oauth import hashing
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.admin_support import CHANGELISTS, events, messages_of, text
 from tests.conftest import make_member
@@ -96,7 +96,7 @@ def test_creating_a_confidential_application_shows_its_secret_once(
     application = Application.objects.get(name="Roster Sync")
     assert application.organization == org
     assert application.allowed_scopes == "view:user view:rank"
-    assert client_secrets.is_ours(application.client_secret)  # hashed at rest
+    assert hashing.is_ours(application.client_secret)  # hashed at rest
     assert secret not in application.client_secret
     # The secret works at the token endpoint...
     token = client_credentials(org, application.client_id, secret)

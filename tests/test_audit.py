@@ -15,8 +15,8 @@ from oauth2_provider.models import RefreshToken
 
 from perscom_oauth.audit import Actor
 from perscom_oauth.models import Application, AuditEvent, Organization
-from perscom_oauth.revocation import revoke_authorization
 from perscom_oauth.signals import audit_event
+from perscom_oauth.tokens.revocation import revoke_authorization
 from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, OrganizationFactory
 from tests.oauth import OAuthClient, basic_auth
 

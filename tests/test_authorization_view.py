@@ -1,6 +1,6 @@
 """The authorization view's own ``get()`` and its answers without a session (issue 19).
 
-``views.AuthorizationView.get`` replaces the base library's: the base view would issue a code
+``views.oauth.AuthorizationView.get`` replaces the base library's: the base view would issue a code
 for a trusted (``skip_authorization``) application, or for a client-sent
 ``approval_prompt=auto``, with every scope requested and no audit entry. Ours decides itself
 (``may_skip_consent``) and goes through the consent form's path: narrowed to the scopes the

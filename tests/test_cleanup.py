@@ -13,7 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model
 
 from perscom_oauth.audit import Actor, Event, record
-from perscom_oauth.digest import checksum
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application, AuditEvent, AuthorizationCodeUse, Organization
 from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import make_password
 
-from perscom_oauth import client_secrets
+from perscom_oauth import hashing
 from perscom_oauth.models import Application, Organization
 from tests.factories import SECRET, ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
@@ -76,7 +76,7 @@ def test_a_wrong_basic_secret_cannot_replace_a_legacy_one(
     assert Application.objects.get(pk=machine.pk).client_secret == legacy
     assert post(oauth, CLIENT_CREDENTIALS, basic_auth(machine.client_id)).status_code == 200
     upgraded = Application.objects.get(pk=machine.pk).client_secret
-    assert client_secrets.is_ours(upgraded) and client_secrets.verify(SECRET, upgraded)
+    assert hashing.is_ours(upgraded) and hashing.verify(SECRET, upgraded)
 
 
 def test_the_body_may_repeat_the_basic_client_id_but_not_name_another(

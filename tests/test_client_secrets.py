@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import make_password
 
-from perscom_oauth import client_secrets
+from perscom_oauth import hashing
 from perscom_oauth.models import Application
 from tests.factories import SECRET, ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
@@ -24,7 +24,7 @@ def client_credentials(oauth: OAuthClient, secret: str = SECRET, basic: bool = T
 
 def test_new_secrets_are_stored_as_salted_sha256(machine: Application) -> None:
     stored = Application.objects.values_list("client_secret", flat=True).get(pk=machine.pk)
-    assert client_secrets.is_ours(stored)
+    assert hashing.is_ours(stored)
     assert SECRET not in stored
     other = ApplicationFactory(organization=machine.organization, client_id="alpha-other")
     assert other.client_secret != stored  # salted: the same secret, another hash
@@ -46,7 +46,7 @@ def test_older_hashes_work_and_are_upgraded_on_first_use(
     assert Application.objects.get(pk=machine.pk).client_secret == legacy  # untouched by a failure
     assert client_credentials(oauth, SECRET, basic).status_code == 200
     upgraded = Application.objects.get(pk=machine.pk).client_secret
-    assert client_secrets.is_ours(upgraded)
+    assert hashing.is_ours(upgraded)
     assert client_credentials(oauth, SECRET, basic).status_code == 200
     assert client_credentials(oauth, "wrong", basic).status_code == 401
 

@@ -96,7 +96,7 @@ def test_revocation_between_validation_and_lock_is_not_undone(
     retiring its token just after, must not mint a pair nobody revokes (a grace-period retry
     did, 1 round in 9 of bench/reliability.py). The interleaving is forced here: the refresh is
     held between validation and the UPDATE that retires the token while the revocation runs."""
-    from perscom_oauth.validators import OAuth2Validator
+    from perscom_oauth.server.validator import OAuth2Validator
 
     org = OrganizationFactory(slug="race", domain=None)
     DomainFactory(organization=org, hostname="localhost", is_primary=True)

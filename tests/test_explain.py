@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from perscom_oauth.digest import checksum
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application, AuthorizationCodeUse, Domain, Membership
 
 pytestmark = pytest.mark.django_db

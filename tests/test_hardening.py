@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from perscom_oauth import throttle
 from perscom_oauth.models import Application, Organization
+from perscom_oauth.tenancy import throttle
 from project.demo.models import Rank
 from tests.factories import (
     REDIRECT_URI,
@@ -331,7 +331,7 @@ def throttle_of(settings: Any) -> Any:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
-    """perscom_oauth.throttle's time, and only its: 60 s into a 300 s window."""
+    """perscom_oauth.tenancy.throttle's time, and only its: 60 s into a 300 s window."""
     now = SimpleNamespace(value=999_999_900.0 + 60)  # 999_999_900 is a multiple of 300
     monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now.value))
     return now
@@ -478,23 +478,23 @@ def test_only_the_exact_secret_authenticates(oauth: OAuthClient, machine: Applic
 def test_secret_comparison_is_constant_time(
     oauth: OAuthClient, machine: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from perscom_oauth import client_secrets
+    from perscom_oauth import hashing
 
     compared: list[bool] = []
-    original = client_secrets.constant_time_compare
+    original = hashing.constant_time_compare
 
     def spy(first: Any, second: Any) -> bool:
         compared.append(original(first, second))
         return compared[-1]
 
-    monkeypatch.setattr(client_secrets, "constant_time_compare", spy)
+    monkeypatch.setattr(hashing, "constant_time_compare", spy)
     assert client_credentials(oauth, machine.client_id, SECRET + "x").status_code == 401
     assert client_credentials(oauth, machine.client_id).status_code == 200
     assert compared == [False, True]
     # Hashed at rest: the stored value is not the secret.
     machine.refresh_from_db()
     assert machine.client_secret != SECRET
-    assert client_secrets.is_ours(machine.client_secret)
+    assert hashing.is_ours(machine.client_secret)
 
 
 # --- h. hostile input on the newer endpoints -------------------------------------------------

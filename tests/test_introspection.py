@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from perscom_oauth.digest import checksum
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application, Membership, Organization
 from tests.conftest import role
 from tests.factories import SECRET, ApplicationFactory, MembershipFactory

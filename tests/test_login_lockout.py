@@ -95,7 +95,7 @@ def test_the_settings_are_the_ones_tested() -> None:
     ("backend", "warned"),
     [
         ("django.core.cache.backends.locmem.LocMemCache", True),
-        ("perscom_oauth.redis_cache.RedisCache", False),
+        ("perscom_oauth.cache.backend.RedisCache", False),
     ],
     ids=["in-process", "redis"],
 )

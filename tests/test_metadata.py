@@ -13,7 +13,7 @@ from django.conf import settings
 from jwcrypto import jwk, jwt
 
 from perscom_oauth.models import Application, Organization
-from perscom_oauth.scopes import registry
+from perscom_oauth.scopes.registry import registry
 from tests.oauth import OAuthClient, host_of
 
 pytestmark = pytest.mark.django_db

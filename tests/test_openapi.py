@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from perscom_oauth.contrib.rest_framework import OAuth2Authentication, ScopePermissions
-from perscom_oauth.scopes import registry
+from perscom_oauth.scopes.registry import registry
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""One rule for refresh-token expiry (``refresh_expiry``): the token endpoint refuses a token
+"""One rule for refresh-token expiry (``tokens.refresh_expiry``): the token endpoint refuses a token
 exactly when the admin shows it "Expired" and ``cleanup_oauth`` deletes it, at each edge.
 
 Before the rule had one home, only the token endpoint applied the absolute lifetime: a token it

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from oauth2_provider.models import get_grant_model
 
-from perscom_oauth.digest import checksum
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application
 from tests.factories import REDIRECT_URI, SECRET
 from tests.oauth import OAuthClient, basic_auth

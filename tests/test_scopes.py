@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.core.checks import run_checks
 from django.core.management import call_command
 
-from perscom_oauth.scopes import codename_for_scope, registry, scope_for_codename
+from perscom_oauth.scopes.registry import codename_for_scope, registry, scope_for_codename
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,9 @@ from django.test import override_settings
 
 import perscom_oauth
 from perscom_oauth.adapter import OrganizationAdapter
-from perscom_oauth.cache_health import CacheHealth
+from perscom_oauth.cache.entries import token_key
+from perscom_oauth.cache.health import CacheHealth
 from perscom_oauth.models import Application, Domain, Membership, Organization
-from perscom_oauth.token_cache import token_key
 from tests.conftest import free_port
 from tests.factories import OrganizationFactory
 from tests.oauth import OAuthClient
@@ -214,7 +214,7 @@ def test_a_revocation_between_a_read_and_its_cache_write_is_not_undone(
 
 
 def _checksum(value: str) -> str:
-    from perscom_oauth.digest import checksum
+    from perscom_oauth.hashing import checksum
 
     return checksum(value)
 
@@ -275,7 +275,7 @@ class SnapshotRedis:
     def caches(self) -> dict[str, Any]:
         return {
             "default": {
-                "BACKEND": "perscom_oauth.redis_cache.RedisCache",
+                "BACKEND": "perscom_oauth.cache.backend.RedisCache",
                 "LOCATION": f"redis://127.0.0.1:{self.port}/0",
                 "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
             }
@@ -431,7 +431,7 @@ def test_an_expired_generation_costs_one_query_and_keeps_the_entries(
 ) -> None:
     """The cache's copy of the generation expires every GENERATION_SECONDS: the next request
     reads the database's (one primary-key query); unchanged, every entry stays valid."""
-    from perscom_oauth.generations import generation_key
+    from perscom_oauth.cache.generations import generation_key
 
     cache.delete(generation_key(oauth.host))  # as if it had expired
     with django_assert_num_queries(1):

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
-from perscom_oauth.cache_health import EPOCH_KEY
+from perscom_oauth.cache.health import EPOCH_KEY
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from tests.conftest import make_member
 from tests.factories import ApplicationFactory

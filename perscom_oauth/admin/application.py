@@ -29,7 +29,7 @@ from oauth2_provider.models import (
 from .. import applications as domain
 from ..audit import Actor
 from ..models import Application
-from ..revocation import revoke_application
+from ..tokens.revocation import revoke_application
 from .administered import administered
 from .application_pages import ApplicationPages
 from .credentials import revoked_message, summed

@@ -1,8 +1,8 @@
 """The admin's "Authorizations" page: one row per user and application holding live consent or
-tokens, and revoking one (``revocation.revoke_authorization``: every access token, refresh
+tokens, and revoking one (``tokens.revocation.revoke_authorization``: every access token, refresh
 token and unused code of the pair, in one transaction).
 
-An authorization is no row of its own (see ``perscom_oauth.authorizations``), so this is a page
+An authorization is no row of its own (see ``perscom_oauth.pages.authorizations``), so this is a page
 of the application admin rather than a model admin; it keeps the admin's look, permissions and
 organization scope.
 """
@@ -25,11 +25,11 @@ from django.utils.translation import ngettext
 from django.views import View
 from oauth2_provider.models import get_application_model
 
-from .. import authorizations
 from ..audit import Actor
+from ..http.numbers import primary_key
 from ..models import Application, Authorization
-from ..numbers import primary_key
-from ..revocation import revoke_authorization
+from ..pages import authorizations
+from ..tokens.revocation import revoke_authorization
 from .administered import administered
 from .scoping import NoWrites
 

@@ -1,5 +1,5 @@
 """Access tokens, refresh tokens, authorization codes and ID tokens: lists with masked values,
-status and organization filters, and a revoke action through ``revocation.revoke``.
+status and organization filters, and a revoke action through ``tokens.revocation.revoke``.
 
 They are written by the OAuth flows only: no add, edit or delete by hand. Replaces
 django-oauth-toolkit's own admins for these models, which revoke through another path and see
@@ -29,9 +29,9 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from .. import refresh_expiry
 from ..audit import Actor
-from ..revocation import Revoked, revoke
+from ..tokens import refresh_expiry
+from ..tokens.revocation import Revoked, revoke
 from .scoping import ReadOnlyAdmin, replace_admin
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class CredentialAdmin(ReadOnlyAdmin):
     search_fields = ["application__client_id", "application__name", USER_SEARCH]
     date_hierarchy = "created"
     actions = ["revoke_selected"]
-    #: Which argument of ``revocation.revoke`` the selected rows are.
+    #: Which argument of ``tokens.revocation.revoke`` the selected rows are.
     revoke_as = "access_tokens"
 
     @admin.display(description=_("organization"), ordering="application__organization__name")

@@ -93,7 +93,7 @@ class NoWrites:
 
 class ReadOnlyAdmin(NoWrites, OrganizationScopedAdmin):
     """Rows written by the OAuth flows only: listed and viewed, never added, edited or deleted
-    by hand (revoking goes through an action that calls ``revocation.revoke``)."""
+    by hand (revoking goes through an action that calls ``tokens.revocation.revoke``)."""
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         """For ``@admin.action(permissions=["revoke"])``: whoever may see the rows may revoke them."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..scopes import ALL_SCOPES, registry
+from ..scopes.registry import ALL_SCOPES, registry
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

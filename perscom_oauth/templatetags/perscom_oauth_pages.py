@@ -1,4 +1,4 @@
-"""Template tags of our pages: ``{% load perscom_oauth_pages %}`` (see ``perscom_oauth.pages``)."""
+"""Template tags of our pages: ``{% load perscom_oauth_pages %}`` (see ``perscom_oauth.pages.context``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from django import template
 from django.template import Context
 
-from .. import pages
+from ..pages import context as pages
 
 register = template.Library()
 

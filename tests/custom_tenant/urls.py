@@ -3,7 +3,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from perscom_oauth.tenancy import organization_for_request
+from perscom_oauth.tenancy.hosts import organization_for_request
 
 
 class MeView(APIView):

@@ -10,14 +10,14 @@ from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from ...token_check import Refusal, check_bearer_request
+from ...tokens.check import Refusal, check_bearer_request
 
 if TYPE_CHECKING:
     from ...typing import AccessToken, AnyUser
 
 
 class OAuth2Authentication(authentication.OAuth2Authentication):
-    """django-oauth-toolkit's DRF authentication, checked by ``token_check`` (the one place a
+    """django-oauth-toolkit's DRF authentication, checked by ``tokens.check`` (the one place a
     token is checked) without the round trip through oauthlib, and stricter: a request that
     presents a bearer token which fails is refused with 401 and the RFC 6750 §3.1
     ``WWW-Authenticate`` error, never served as anonymous. A machine-to-machine token

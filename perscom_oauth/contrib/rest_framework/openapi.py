@@ -13,7 +13,7 @@ from django.urls import reverse
 from drf_spectacular.drainage import warn
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from ...scopes import registry
+from ...scopes.registry import registry
 from .permissions import ScopePermissions
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ...effective_scopes import member_scopes
-from ...tenancy import organization_for_request
+from ...scopes.effective import member_scopes
+from ...tenancy.hosts import organization_for_request
 
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet

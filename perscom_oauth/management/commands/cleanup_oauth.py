@@ -1,4 +1,4 @@
-"""Purge dead tokens, codes and old audit entries in batches (see ``perscom_oauth.purge``).
+"""Purge dead tokens, codes and old audit entries in batches (see ``perscom_oauth.tokens.purge``).
 
 Safe to run from cron while the site serves traffic: only unusable rows are deleted, in short
 transactions of ``--batch-size`` rows, optionally pausing between them.
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from perscom_oauth.purge import purge
+from ...tokens.purge import purge
 
 
 class Command(BaseCommand):

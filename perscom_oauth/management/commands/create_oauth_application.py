@@ -17,17 +17,17 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.datastructures import MultiValueDict
 
-from perscom_oauth.adapter import get_adapter
-from perscom_oauth.admin.forms import APPLICATION_TYPES, ApplicationForm
-from perscom_oauth.applications import create_application
-from perscom_oauth.conf import DEFAULT_ORGANIZATION_MODEL
-from perscom_oauth.models import Application
-from perscom_oauth.scopes import ALL_SCOPES
+from ...adapter import get_adapter
+from ...admin.forms import APPLICATION_TYPES, ApplicationForm
+from ...applications import create_application
+from ...conf import DEFAULT_ORGANIZATION_MODEL
+from ...models import Application
+from ...scopes.registry import ALL_SCOPES
 
 if TYPE_CHECKING:
     from django.db.models import Model
 
-    from perscom_oauth.typing import Organization
+    from ...typing import Organization
 
 #: The form's field for each option, to name the option the user typed in an error.
 OPTION_OF_FIELD = {

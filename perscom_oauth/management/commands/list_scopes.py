@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from perscom_oauth.scopes import registry
+from ...scopes.registry import registry
 
 
 class Command(BaseCommand):

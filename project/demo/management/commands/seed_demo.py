@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.crypto import salted_hmac
 
 from perscom_oauth.models import Application, Domain, Membership, Organization
-from perscom_oauth.scopes import registry
+from perscom_oauth.scopes.registry import registry
 from project.demo.models import Award, Rank
 
 PORT = 8000

@@ -1,0 +1,74 @@
+"""Per-organization discovery: RFC 8414 metadata, OpenID Connect Discovery 1.0, the JWKS.
+
+Each organization is its own issuer, its dashboard URL (the host of the request), so each
+document is served on that host, behind the tenant and plan gate. What they advertise comes
+from ``defaults.OAUTH2_PROVIDER_DEFAULTS``: exactly what the endpoints accept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from oauth2_provider import views as base
+from oauth2_provider.compat import login_not_required
+from oauth2_provider.settings import oauth2_settings
+
+from ..tenancy.gates import TenantGateMixin
+from .claims import claim_scopes
+
+#: OIDC Core §6: request objects are refused with request_not_supported /
+#: request_uri_not_supported, not ignored; an omitted request_uri_parameter_supported would mean
+#: *true* (Discovery 1.0 §3, also in RFC 8414's registry).
+NOT_SUPPORTED = {
+    "request_parameter_supported": False,
+    "request_uri_parameter_supported": False,
+    "claims_parameter_supported": False,
+}
+
+
+def amend(response: HttpResponse, **changes: Any) -> HttpResponse:
+    """Change fields of the base library's JSON document, keeping its headers."""
+    data = {**json.loads(response.content), **changes}
+    amended = JsonResponse(data, status=response.status_code)
+    for header in ("Access-Control-Allow-Origin", "Cache-Control"):
+        if header in response:
+            amended[header] = response[header]
+    return amended
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
+    """RFC 8414 §3, at ``/.well-known/oauth-authorization-server`` of the organization's host."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return amend(super().get(request, *args, **kwargs), **NOT_SUPPORTED)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
+    """OpenID Connect Discovery 1.0 §4, at ``/.well-known/openid-configuration``."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        # Only RS256: PERSCOM's HS256-only ID tokens are what this project set out to fix.
+        return amend(
+            response,
+            id_token_signing_alg_values_supported=["RS256"],
+            # The AuthorizationView answers each (OIDC Core §3.1.2.1, §3.1.2.6).
+            prompt_values_supported=["none", "login", "consent"],
+            # oauthlib's two; form_post (OAuth 2.0 Form Post Response Mode) is not built.
+            response_modes_supported=["query", "fragment"],
+            # Discovery 1.0 §3 defaults an omitted list to code + implicit: state the real one.
+            grant_types_supported=oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED,
+            # Every claim CLAIMS can release (the base library lists only `sub`).
+            claims_supported=sorted(claim_scopes()),
+            **NOT_SUPPORTED,
+        )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JwksView(TenantGateMixin, base.JwksInfoView):
+    """The public keys that verify ID tokens (RFC 7517), referenced by both documents."""

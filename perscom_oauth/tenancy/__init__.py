@@ -1,0 +1,15 @@
+"""Which organization a request is for, and whether it may go on: everything decided before a
+view runs.
+
+Owns: ``hosts`` (the organization of a request's host, cached), ``tenancy.gates`` (``TenantGateMixin``:
+unknown host, plan, malformed parameters; RFC 6749 §5.2 refusals) and ``tenancy.throttle`` (client
+authentication's brute-force budget per organization, client and source).
+
+Must not: import views, pages, OpenID Connect or the admin; render a page (views people see
+swap the JSON refusal for ``pages.errors.PageRefusalMixin``). ``organization_for_request`` is
+re-exported here for host projects' own views.
+"""
+
+from .hosts import organization_for_request
+
+__all__ = ["organization_for_request"]

@@ -1,0 +1,67 @@
+"""What every OAuth endpoint checks first: the organization of the host, then its plan.
+
+``TenantGateMixin`` goes first in a view's bases. An unknown host is a 404 on every endpoint;
+an organization whose plan lacks OAuth 2.0 is refused (and audited) on every endpoint that
+issues or honours a token; a parameter that no column could hold (``parameters``) is refused
+before it reaches the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from ..adapter import get_adapter
+from ..audit import Actor, Event, record
+from ..http.parameters import parameter_problem
+from ..http.responses import oauth_error
+from .hosts import organization_for_request
+
+
+def unknown_host_message(request: HttpRequest) -> str:
+    return _("No organization answers at host '%(host)s'.") % {"host": request.get_host()}
+
+
+def record_plan_refusal(organization: Any, request: Any, endpoint: str) -> None:
+    record(
+        Event.PLAN_REFUSED,
+        organization=organization,
+        actor_type=Actor.CLIENT,
+        request=request,
+        endpoint=endpoint,
+    )
+
+
+class TenantGateMixin:
+    """Checks the host's organization (and, when ``plan_gated``, its plan) before the view runs.
+
+    Refusals are an RFC 6749 §5.2 JSON body; views people see put
+    ``pages.errors.PageRefusalMixin`` first, for an HTML error page. ``plan_refusal`` is the
+    (status, error code) of a refusal for want of the plan.
+    """
+
+    plan_gated = True
+    plan_refusal = (403, "access_denied")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        organization = organization_for_request(request)
+        if organization is None:
+            return self.refuse(
+                404, "invalid_request", _("Unknown organization"), unknown_host_message(request)
+            )
+        problem = parameter_problem(request)
+        if problem is not None:
+            return self.refuse(400, "invalid_request", _("Invalid request"), problem)
+        adapter = get_adapter()
+        if self.plan_gated and not adapter.has_oauth(organization):
+            record_plan_refusal(organization, request, request.path)
+            status, error = self.plan_refusal
+            message = adapter.plan_refusal_message(organization)
+            return self.refuse(status, error, _("OAuth 2.0 is not available"), message)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response
+
+    def refuse(self, status: int, error: str, title: str, description: str) -> HttpResponse:
+        return oauth_error(status, error, description)

@@ -1,0 +1,8 @@
+"""The OAuth 2.0 endpoints: authorize (the consent page), token, revoke, introspect, userinfo.
+
+Owns: ``oauth``, django-oauth-toolkit's views behind our gates (``tenancy.gates``), throttle and
+error shapes. What their pages say is in ``pages``.
+
+Must not: be imported by anything but ``urls``; check tokens or scopes itself (it asks
+``tokens.check`` and ``scopes.effective``).
+"""
