@@ -1,38 +1,8 @@
 """perscom-oauth: an OAuth 2.0 authorization server for multi-tenant Django dashboards.
 
-Where each concept lives (one module each):
-
-==================  =========================================================================
-tenancy             ``tenancy`` (organization of a request's host), ``carried`` (what travels
-                    into oauthlib's request), ``adapter`` (the host project's tenants, plans,
-                    members and permissions)
-plans               ``adapter.has_oauth``; every endpoint's gate: ``tenancy.gates.TenantGateMixin``
-scopes              ``scopes`` (the registry: permissions as ``view:user``, ...)
-effective scopes    ``scopes.effective`` (what a user, application and token may do now)
-token check         ``tokens.check.check_access_token``, the one place a bearer token is checked;
-                    ``cache.entries``, ``cache.generations``, ``cache.invalidation`` and ``querysets`` keep it
-                    fast and correct (``perscom_oauth.invalidate`` below)
-validator           ``server.validator`` (django-oauth-toolkit's ``OAUTH2_VALIDATOR_CLASS``),
-                    ``tokens.grant_lookup``, ``hashing``, ``tokens.refresh_expiry``, ``tokens.refresh_reuse``;
-                    ``compat`` (the base library's private methods we call, pinned)
-revocation          ``tokens.revocation.revoke``, the one function every revocation goes through;
-                    ``credentials`` (a password change revokes)
-audit               ``audit.record`` (sent as ``signals.audit_event`` after commit)
-OpenID Connect      ``oidc`` (claims, prompt and max_age rules, ID-token lifetime),
-                    ``discovery``, ``logout``
-throttle            ``tenancy.throttle`` (client authentication), ``parameters`` (request limits)
-purge               ``purge`` (``manage.py cleanup_oauth``)
-applications        ``applications`` (domain functions), ``application_rules`` (what
-                    ``Application.clean()`` enforces), ``web_urls`` (links shown to members)
-pages               ``views`` (authorize, token, revoke, introspect, userinfo), ``pages`` and
-                    ``templatetags`` (consent and other pages), ``pages.account``,
-                    ``http.responses`` (error answers), ``numbers`` (primary keys from a URL)
-admin               ``admin`` (``admin.administered``: the organizations a staff user runs)
-DRF                 ``contrib.rest_framework``; plain views: ``decorators.scopes_required``
-settings, checks    ``conf`` (``PERSCOM_OAUTH``), ``defaults`` (``OAUTH2_PROVIDER``), ``checks``
-types               ``typing``: names for annotations only (``User``, ``Organization``, tokens,
-                    oauthlib's request), imported under ``TYPE_CHECKING``
-==================  =========================================================================
+Which sub-package owns what, a request's path through them and where to make a change are in
+docs/architecture.md (the site's "Architecture" page). Each sub-package's ``__init__.py`` says
+in its docstring what it owns and what it must not do; ``.importlinter`` enforces the layers.
 """
 
 # The one place the version is written: pyproject.toml reads it ([tool.setuptools.dynamic]).
