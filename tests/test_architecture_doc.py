@@ -22,8 +22,6 @@ PACKAGE = ROOT / "perscom_oauth"
 PAGE = ROOT / "docs" / "architecture.md"
 #: Folders with an ``__init__.py`` that are no layer of their own.
 NOT_LAYERS = {"migrations", "templatetags", "management", "static", "templates"}
-#: Sub-packages whose docstring is still to be written on the branch that owns them.
-DOCSTRING_PENDING = {"contrib": "perscom_oauth/contrib/ is edited on another branch"}
 
 
 def sub_packages() -> set[str]:
@@ -164,15 +162,7 @@ def test_each_folder_imports_only_folders_below_it(page: str) -> None:
     assert upward == set(), "reorder the Layers table, or remove the import"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=DOCSTRING_PENDING[name], strict=True))
-        if name in DOCSTRING_PENDING
-        else name
-        for name in sorted(sub_packages())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(sub_packages()))
 def test_each_sub_package_says_what_it_owns_and_must_not_do(name: str) -> None:
     docstring = ast.get_docstring(ast.parse((PACKAGE / name / "__init__.py").read_text())) or ""
     assert "Owns:" in docstring and "Must not:" in docstring
