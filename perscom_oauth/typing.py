@@ -20,12 +20,16 @@ load before the app registry is ready).
   receives) are ``Any``, which mypy accepts for any Protocol; our own ``Application`` model
   satisfies its Protocol structurally (its base-library fields are ``Any`` too). What mypy
   checks is every use in our code: a misspelt attribute, a ``datetime`` used as an ``int``, a
-  ``None`` not handled where the Protocol says it can be. A Protocol may not describe
-  perfectly what the base library does; ``tests/test_typing_checks.py`` proves the checking.
+  ``None`` not handled where the Protocol says it can be (``tests/test_typing_checks.py``
+  shows mypy reporting each). What nothing checks is the Protocols against the base library
+  itself: an attribute it renamed in a new release passes mypy and fails in the tests.
+- ``OAuthlibToken``: the token dict oauthlib builds and the validator saves.
+- ``ApplicationModel``: our ``Application`` model class, where the ORM wants it (the
+  django-stubs plugin checks a foreign key's value against the model class).
 - ``AccessTokenModel``, ``RefreshTokenModel``, ``IDTokenModel``: the base library's (untyped)
   model classes, for ``QuerySet[...]``, whose row type must be a ``Model``, which a Protocol
   cannot be; ``Credential``: a row of any of them, or a ``Grant`` (the admin's token pages).
-  To mypy these are ``Any``.
+  To mypy these are ``Any``, as are the base library's fields of ``Grant``.
 - ``Fieldset``, ``FieldsetSpec``, ``FieldNames``: the admin's fieldsets and field lists, as
   django-stubs types them.
 """
