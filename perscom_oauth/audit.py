@@ -22,7 +22,7 @@ from .signals import audit_event
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from .typing import AnyUser, Application, OAuthlibRequest, Organization, User
+    from .typing import AnyUser, Application, ApplicationModel, OAuthlibRequest, Organization, User
 
 Event = AuditEvent.Event
 Actor = AuditEvent.Actor
@@ -54,7 +54,7 @@ def record(
         organization_id=getattr(organization, "pk", organization),
         actor_type=actor_type,
         actor=cast("User | None", actor if getattr(actor, "is_authenticated", False) else None),
-        application=application,
+        application=cast("ApplicationModel | None", application),  # the model, for the ORM
         client_id=getattr(application, "client_id", "") or "",
         subject=subject.get_username() if subject is not None else "",
         ip_address=client_ip(request) if request is not None else None,

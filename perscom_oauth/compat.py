@@ -39,7 +39,7 @@ from oauth2_provider import oauth2_validators
 if TYPE_CHECKING:
     from oauth2_provider.oauth2_validators import OAuth2Validator
 
-    from .typing import AccessToken, OAuthlibRequest, RefreshToken
+    from .typing import AccessToken, OAuthlibRequest, OAuthlibToken, RefreshToken
 
 #: The django-oauth-toolkit release this module was written for (``requirements.txt`` pins it).
 BASE_VERSION = "3.4.1"
@@ -66,7 +66,7 @@ def check_secret(validator: OAuth2Validator, provided_secret: str, stored_secret
     return bool(Base._check_secret(validator, provided_secret, stored_secret))
 
 
-def save_bearer_token(validator: OAuth2Validator, token: dict[str, Any], request: OAuthlibRequest) -> None:
+def save_bearer_token(validator: OAuth2Validator, token: OAuthlibToken, request: OAuthlibRequest) -> None:
     """The base library's save of a new token (and refresh token), without its transaction."""
     Base._save_bearer_token(validator, token, request)
 
@@ -91,7 +91,7 @@ def create_access_token(
     validator: OAuth2Validator,
     expires: datetime,
     request: OAuthlibRequest,
-    token: dict[str, Any],
+    token: OAuthlibToken,
     source_refresh_token: RefreshToken | None = None,
 ) -> AccessToken:
     """An access token; ``source_refresh_token`` is the refresh token a rotation used."""

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from ..models import Application
-    from ..typing import Credential, Organization, RefreshToken
+    from ..typing import Credential, Organization, RefreshToken, RefreshTokenModel
 
 USER_SEARCH = f"user__{get_user_model().USERNAME_FIELD}"
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
@@ -195,7 +195,7 @@ class RefreshTokenAdmin(CredentialAdmin):
     def masked_token(self, obj: Credential) -> str:
         return masked(obj, "token")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[RefreshToken]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefreshTokenModel]:
         return refresh_expiry.with_family_start(super().get_queryset(request))
 
     @admin.display(description=_("status"))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 class ReusingRedisCacheClient(redis.RedisCacheClient):
+    # Any: passed on unchanged to Django's RedisCacheClient (its stub types each of them).
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Redis] = {}
@@ -52,6 +53,7 @@ return totals
 
 
 class RedisCache(redis.RedisCache):
+    # Any: Django's cache backend API (RedisCache's stub), a setting's OPTIONS and the like.
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient

@@ -35,21 +35,21 @@ from ..querysets import INERT_FIELDS, rows_changed
 from . import generations
 
 if TYPE_CHECKING:
+    from ..models import Domain, Membership
     from ..typing import AccessToken, Application, Organization, User
 
 M = TypeVar("M", bound=Model)
 
-# Signal receivers take Django's keyword arguments (**kwargs: Any). An m2m_changed receiver's
-# ``instance`` is either side of the relation, which one depending on ``reverse``: Any.
+# Signal receivers take Django's keyword arguments, which they ignore (**kwargs: object).
 
 
-def _access_token_changed(instance: AccessToken, created: bool = False, **kwargs: Any) -> None:
+def _access_token_changed(instance: AccessToken, created: bool = False, **kwargs: object) -> None:
     # A token just created has no cached state yet (it is cached on first use).
     if instance.token_checksum and not created:
         generations.forget_tokens([instance.token_checksum])
 
 
-def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
+def _access_token_renamed(instance: AccessToken, **kwargs: object) -> None:
     # A token updated in place under a new value (the base library's refresh without
     # rotation): the entry of the value it had is dropped too. The base library computes the
     # new checksum after this signal, so the instance still holds the old one here.
@@ -58,7 +58,7 @@ def _access_token_renamed(instance: AccessToken, **kwargs: Any) -> None:
 
 
 def _application_changed(
-    instance: Application, update_fields: Iterable[str] | None = None, **kwargs: Any
+    instance: Application, update_fields: Iterable[str] | None = None, **kwargs: object
 ) -> None:
     if update_fields is not None and set(update_fields) <= INERT_FIELDS:
         return
@@ -66,12 +66,12 @@ def _application_changed(
         generations.invalidate(application=instance)
 
 
-def _organization_changed(instance: Organization, **kwargs: Any) -> None:
+def _organization_changed(instance: Organization, **kwargs: object) -> None:
     if instance.pk is not None:
         generations.invalidate(organization=instance)
 
 
-def _domain_renamed(instance: Any, **kwargs: Any) -> None:
+def _domain_renamed(instance: Domain, **kwargs: object) -> None:
     # The host name it had, and the organization it belonged to, no longer answer as before.
     if instance.pk is not None:
         old = type(instance).objects.filter(pk=instance.pk).values_list("hostname", "organization_id").first()
@@ -79,22 +79,22 @@ def _domain_renamed(instance: Any, **kwargs: Any) -> None:
             generations.bump([old[1]], [old[0]])
 
 
-def _domain_changed(instance: Any, **kwargs: Any) -> None:
+def _domain_changed(instance: Domain, **kwargs: object) -> None:
     generations.bump([instance.organization_id], [instance.hostname])
 
 
-def _membership_changed(instance: Any, **kwargs: Any) -> None:
+def _membership_changed(instance: Membership, **kwargs: object) -> None:
     generations.invalidate(organization=instance.organization_id)
 
 
-def _user_changed(instance: User, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
+def _user_changed(instance: User, update_fields: Iterable[str] | None = None, **kwargs: object) -> None:
     # A sign-in only updates last_login: nothing a token depends on.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     generations.invalidate(user=instance)
 
 
-def _users_changed(users: QuerySet[Any]) -> None:
+def _users_changed(users: QuerySet[Model]) -> None:
     organizations: set[int] = set()
     for pk in users.values_list("pk", flat=True):
         organizations |= generations.organizations_of_user(pk)
@@ -104,7 +104,11 @@ def _users_changed(users: QuerySet[Any]) -> None:
 def _user_relation_changed(relation: str) -> Callable[..., None]:
     """user.groups / user.user_permissions changed, from either side."""
 
-    def receiver(instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any) -> None:
+    # Any: Django's m2m_changed sends either side of the relation as ``instance`` (a user, or a
+    # group or permission), which one depending on ``reverse``.
+    def receiver(
+        instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: object
+    ) -> None:
         if not reverse:
             if action.startswith("post_"):
                 generations.invalidate(user=instance)
@@ -116,7 +120,7 @@ def _user_relation_changed(relation: str) -> Callable[..., None]:
     return receiver
 
 
-def _group_changed(instance: Group, **kwargs: Any) -> None:
+def _group_changed(instance: Group, **kwargs: object) -> None:
     from ..models import Membership
 
     roles = set(Membership.objects.filter(roles=instance).values_list("organization_id", flat=True))
@@ -125,12 +129,16 @@ def _group_changed(instance: Group, **kwargs: Any) -> None:
 
 
 def _forward_changed(
-    changed: Callable[[Any], None], forward: Callable[[], QuerySet[Any]], relation: str
+    changed: Callable[[M], None], forward: Callable[[], QuerySet[M]], relation: str
 ) -> Callable[..., None]:
     """An m2m_changed receiver that calls ``changed`` for each object on the relation's forward
     side (a membership for its roles, a group for its permissions), from either side."""
 
-    def receiver(instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any) -> None:
+    # Any: Django's m2m_changed sends either side of the relation as ``instance`` (a user, or a
+    # group or permission), which one depending on ``reverse``.
+    def receiver(
+        instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: object
+    ) -> None:
         if not reverse:
             if action.startswith("post_"):
                 changed(instance)
@@ -153,7 +161,7 @@ def _reverse_targets(
     return None
 
 
-def _rows_changed(organizations: Iterable[int], hostnames: Iterable[str], **kwargs: Any) -> None:
+def _rows_changed(organizations: Iterable[int], hostnames: Iterable[str], **kwargs: object) -> None:
     generations.bump(organizations, hostnames)
 
 

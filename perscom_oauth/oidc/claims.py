@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     from ..typing import AnyUser, Application, OAuthlibRequest, User
 
 
+def user_of(request: OAuthlibRequest) -> User:
+    """The user a claim is read from: claims are released only in an ID token or by userinfo,
+    both of a user (OIDC Core §2, ``sub``), so oauthlib has set ``request.user``."""
+    return cast("User", request.user)
+
+
 @dataclass(frozen=True)
 class Claim:
     scope: str
@@ -46,9 +52,11 @@ class Claim:
 #: Every claim released, with the scope that releases it. ``sub`` (the user's primary key) is
 #: the base library's, released with ``openid``.
 CLAIMS = {
-    "name": Claim("profile", lambda request: request.user.get_full_name() or request.user.get_username()),
-    "preferred_username": Claim("profile", lambda request: request.user.get_username()),
-    "email": Claim("email", lambda request: request.user.email),
+    "name": Claim(
+        "profile", lambda request: user_of(request).get_full_name() or user_of(request).get_username()
+    ),
+    "preferred_username": Claim("profile", lambda request: user_of(request).get_username()),
+    "email": Claim("email", lambda request: user_of(request).email),
     # The tenant the token belongs to comes with sign-in itself.
     "organization": Claim("openid", lambda request: getattr(organization_of(request), "slug", None)),
 }

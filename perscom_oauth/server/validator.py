@@ -10,7 +10,7 @@ revocation goes through ``tokens.revocation.revoke``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -50,10 +50,10 @@ if TYPE_CHECKING:
 
     from oauthlib.oauth2.rfc6749.tokens import TokenBase
 
-    from ..typing import Application, OAuthlibRequest, RefreshToken, User
+    from ..typing import Application, ApplicationModel, OAuthlibRequest, OAuthlibToken, RefreshToken, User
 
-# The base library's validator methods, overridden: the extra *args, **kwargs oauthlib passes,
-# and its token and code dicts, are untyped.
+# The base library's validator methods, overridden: the extra *args, **kwargs oauthlib passes
+# are only passed on (object); its token is an OAuthlibToken, its code a dict of text.
 
 #: How precisely an application's ``last_used`` is kept.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -75,7 +75,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return claim_readers()
 
     def get_id_token_dictionary(
-        self, token: dict[str, Any], token_handler: TokenBase, request: OAuthlibRequest
+        self, token: OAuthlibToken, token_handler: TokenBase, request: OAuthlibRequest
     ) -> tuple[dict[str, object], datetime]:
         claims, _expires = super().get_id_token_dictionary(token, token_handler, request)
         expires = timezone.now() + timedelta(seconds=id_token_lifetime(request.client))
@@ -150,7 +150,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             return hashing.verify(provided_secret, stored_secret)
         return compat.check_secret(self, provided_secret, stored_secret)
 
-    def authenticate_client(self, request: OAuthlibRequest, *args: Any, **kwargs: Any) -> bool:
+    def authenticate_client(self, request: OAuthlibRequest, *args: object, **kwargs: object) -> bool:
         """RFC 6749 §2.3: one authentication method per request, HTTP Basic when the header is
         there, else the body; never the body as a second chance after the header failed (the
         base library's fallback). The views refuse two methods with ``invalid_request``
@@ -184,8 +184,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         scopes: list[str],
         client: Application,
         request: OAuthlibRequest,
-        *args: Any,
-        **kwargs: Any,
+        *args: object,
+        **kwargs: object,
     ) -> bool:
         # RFC 6749 §3.3: with no scope requested and no default configured, fail rather than
         # issue a token that can do nothing. Both errors say which scopes are the problem.
@@ -205,7 +205,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return True
 
     def save_authorization_code(
-        self, client_id: str, code: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, client_id: str, code: dict[str, str], request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         # The consent form already offers only grantable scopes; this guard holds whatever
         # posts to the endpoint: the user can grant only permissions they hold right now.
@@ -219,7 +219,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
 
     def get_default_redirect_uri(
-        self, client_id: str, request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, client_id: str, request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         # No default: every authorization request names its redirect_uri (as Doorkeeper and
         # Keycloak require; OIDC Core §3.1.2.1 always does), so every token request must repeat
@@ -242,8 +242,8 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         code: str,
         client: Application | None,
         request: OAuthlibRequest,
-        *args: Any,
-        **kwargs: Any,
+        *args: object,
+        **kwargs: object,
     ) -> bool:
         if self.code_is_valid(code, client, request):
             if request.code_verifier and not self.get_code_challenge(code, request):
@@ -254,7 +254,11 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
                     request=request,
                 )
             return self.still_a_member(request.user, request)
-        use = AuthorizationCodeUse.objects.filter(code_checksum=checksum(code), application=client).first()
+        # The ORM (the django-stubs plugin) wants the model class, of which Application is the
+        # Protocol.
+        use = AuthorizationCodeUse.objects.filter(
+            code_checksum=checksum(code), application=cast("ApplicationModel | None", client)
+        ).first()
         if use is not None and client is not None:  # a use always names its client
             # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
             revoke(
@@ -281,7 +285,12 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         return False
 
     def validate_refresh_token(
-        self, refresh_token: str, client: Application, request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self,
+        refresh_token: str,
+        client: Application,
+        request: OAuthlibRequest,
+        *args: object,
+        **kwargs: object,
     ) -> bool:
         """A live refresh token is checked in one query: the token with its user and access
         token, when its rotation family began and, when the adapter can say it in SQL, whether
@@ -328,7 +337,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         membership = get_adapter().membership_subquery(organization) if organization is not None else None
         if membership is not None:
             rows = rows.annotate(member=membership)
-        token = rows.first()
+        token: RefreshToken | None = rows.first()
         if token is None:
             return None
         started = getattr(token, refresh_expiry.FAMILY_STARTED) or token.created
@@ -356,19 +365,20 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         password: str,
         client: Application,
         request: OAuthlibRequest,
-        *args: Any,
-        **kwargs: Any,
+        *args: object,
+        **kwargs: object,
     ) -> bool:
         # Password grant (RFC 6749 §4.3): same rule as the consent screen, members only.
         organization = organization_of(request)
         return (
             super().validate_user(username, password, client, request, *args, **kwargs)
             and organization is not None
-            and get_adapter().is_member(request.user, organization)
+            # The base library's validate_user has set the user when it returns True.
+            and get_adapter().is_member(cast("User", request.user), organization)
         )
 
     def save_bearer_token(
-        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, token: OAuthlibToken, request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         # One transaction: a refused step (a code claimed concurrently, nothing grantable)
         # leaves no token behind.
@@ -376,13 +386,13 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             self._save_with_bookkeeping(token, request, *args, **kwargs)
 
     def _save_with_bookkeeping(
-        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, token: OAuthlibToken, request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         client = request.client
-        previous = getattr(request, "refresh_token_instance", None)
+        previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)
         refreshed = request.grant_type == "refresh_token" and previous is not None
         if refreshed and not self.rotates(token, request):
-            self.lock_refresh_token(previous, request)
+            self.lock_refresh_token(cast("RefreshToken", previous), request)  # refreshed: not None
         if request.grant_type == "password":
             # No consent screen: grant only what the user holds (the response says so, §5.1).
             request.scopes = grantable_scopes(request.user, organization_of(request), client, request.scopes)
@@ -413,7 +423,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             scope=token.get("scope", ""),
         )
 
-    def claim_code(self, request: OAuthlibRequest, token: dict[str, Any]) -> None:
+    def claim_code(self, request: OAuthlibRequest, token: OAuthlibToken) -> None:
         """Spend the code in the transaction that mints its tokens: the deletion serializes two
         concurrent exchanges (the second waits on the row, deletes nothing, and rolls back its
         tokens with invalid_grant, RFC 6749 §4.1.2). What remains is a record naming the tokens
@@ -431,7 +441,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             # No savepoint: an IntegrityError ends this transaction anyway (raised below).
             AuthorizationCodeUse.objects.create(
                 code_checksum=checksum(request.code),
-                application=request.client,
+                application=cast("ApplicationModel", request.client),  # the model, for the ORM
                 access_token_checksum=checksum(token["access_token"]),
                 refresh_token_checksum=checksum(token["refresh_token"]) if token.get("refresh_token") else "",
             )
@@ -441,23 +451,23 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             ) from None
 
     def invalidate_authorization_code(
-        self, client_id: str, code: str, request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, client_id: str, code: str, request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         # Already spent by claim_code, inside the transaction that minted the tokens.
         if not getattr(request, "perscom_code_spent", False):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
-    def rotates(self, token: dict[str, Any], request: OAuthlibRequest) -> bool:
+    def rotates(self, token: OAuthlibToken, request: OAuthlibRequest) -> bool:
         return bool(token.get("refresh_token")) and self.rotate_refresh_token(request) and "scope" in token
 
     def _save_bearer_token(
-        self, token: dict[str, Any], request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self, token: OAuthlibToken, request: OAuthlibRequest, *args: object, **kwargs: object
     ) -> None:
         """A rotation (RFC 6749 §6) in four statements, instead of the base library's
         thirteen: the used refresh token retired (``retire_refresh_token``), then the new
         pair inserted by the base library's own helpers. Every other save is the base
         library's."""
-        previous = getattr(request, "refresh_token_instance", None)
+        previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token" or previous is None or not self.rotates(token, request):
             compat.save_bearer_token(self, token, request)
             return
@@ -499,7 +509,12 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # --- revocation endpoint ------------------------------------------------------------------
 
     def revoke_token(
-        self, token: str, token_type_hint: str | None, request: OAuthlibRequest, *args: Any, **kwargs: Any
+        self,
+        token: str,
+        token_type_hint: str | None,
+        request: OAuthlibRequest,
+        *args: object,
+        **kwargs: object,
     ) -> None:
         # RFC 7009 §2.1: only tokens issued to the authenticated client; both kinds are looked
         # up (the hint is only an optimisation), and an unknown token is not an error (§2.2).

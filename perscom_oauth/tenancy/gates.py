@@ -8,7 +8,7 @@ before it reaches the database.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -19,12 +19,15 @@ from ..http.parameters import parameter_problem
 from ..http.responses import oauth_error
 from .hosts import organization_for_request
 
+if TYPE_CHECKING:
+    from ..typing import Organization
+
 
 def unknown_host_message(request: HttpRequest) -> str:
     return _("No organization answers at host '%(host)s'.") % {"host": request.get_host()}
 
 
-def record_plan_refusal(organization: Any, request: Any, endpoint: str) -> None:
+def record_plan_refusal(organization: Organization, request: HttpRequest, endpoint: str) -> None:
     record(
         Event.PLAN_REFUSED,
         organization=organization,
@@ -45,7 +48,7 @@ class TenantGateMixin:
     plan_gated = True
     plan_refusal = (403, "access_denied")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         organization = organization_for_request(request)
         if organization is None:
             return self.refuse(

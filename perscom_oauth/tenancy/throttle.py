@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -139,7 +138,7 @@ def malformed_basic_response() -> HttpResponse:
 
 
 class ClientAuthThrottleMixin:
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         problem = second_method(request.headers, request.POST)
         if problem is not None:
             # RFC 6749 §2.3, §5.2: two client authentication methods are invalid_request. Refused
@@ -174,7 +173,7 @@ class ClientAuthThrottleMixin:
         except Exception:
             CacheHealth.failed()
 
-    def evaluate(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def evaluate(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if basic_credentials(request.headers) is MALFORMED:
             return malformed_basic_response()
         response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -103,7 +103,7 @@ def _resource(uri: str | Callable[[], str]) -> str:
 
 
 def _check_in_database(value: str, organization: Organization) -> AccessToken | Refusal:
-    token = (
+    token: AccessToken | None = (
         get_access_token_model()
         .objects.select_related("application", "user")
         .filter(token_checksum=checksum(value), application__organization=organization)

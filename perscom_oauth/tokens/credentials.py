@@ -26,7 +26,7 @@ write the password cost a query: one with ``update_fields`` that leaves it out (
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import get_hasher, identify_hasher
@@ -78,7 +78,7 @@ def _note_password_change(
     raw: bool = False,
     using: str | None = None,
     update_fields: Iterable[str] | None = None,
-    **kwargs: Any,
+    **kwargs: object,
 ) -> None:
     if raw or instance._state.adding or instance.pk is None:
         return  # a fixture being loaded, or a new user: no token to revoke yet
@@ -96,7 +96,7 @@ def _note_password_change(
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="perscom_oauth.credentials.post_save")
-def _revoke_on_password_change(sender: type[User], instance: User, **kwargs: Any) -> None:
+def _revoke_on_password_change(sender: type[User], instance: User, **kwargs: object) -> None:
     if instance.__dict__.pop(_CHANGED, False):
         revoke_everything_of(instance, reason=REASON)
 

@@ -12,7 +12,7 @@ library's methods do.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from oauth2_provider.models import get_grant_model
 from oauthlib.oauth2.rfc6749 import utils
@@ -23,7 +23,8 @@ from ..carried import organization_of
 if TYPE_CHECKING:
     from ..typing import Application, Grant, OAuthlibRequest
 
-# The base library's validator methods, overridden: oauthlib passes extra *args, **kwargs (Any).
+# The base library's validator methods, overridden: the extra *args, **kwargs oauthlib passes
+# are only passed on or searched for the request (object).
 
 
 class GrantLoadedOnce:
@@ -69,10 +70,11 @@ class GrantLoadedOnce:
         code: str,
         redirect_uri: str,
         client: Application | None,
-        *args: Any,
-        **kwargs: Any,
+        *args: object,
+        **kwargs: object,
     ) -> bool:
-        request = kwargs.get("request") or (args[0] if args else None)
+        # oauthlib passes the request after the client, by position or by keyword.
+        request = cast("OAuthlibRequest", kwargs.get("request") or (args[0] if args else None))
         grant = self._client_grant(code, client, request)
         return grant is not None and bool(grant.redirect_uri_allowed(redirect_uri))
 

@@ -37,10 +37,10 @@ from ..models import AuditEvent, AuthorizationCodeUse
 from . import refresh_expiry, refresh_reuse
 
 if TYPE_CHECKING:
-    from ..typing import AccessToken, Grant, IDToken, RefreshToken
+    from ..typing import AccessTokenModel, Grant, IDTokenModel, RefreshTokenModel
 
 
-def dead_refresh_tokens(now: datetime) -> QuerySet[RefreshToken]:
+def dead_refresh_tokens(now: datetime) -> QuerySet[RefreshTokenModel]:
     model = get_refresh_token_model()
     live_sibling = model.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
     # A rotated token is kept for REFRESH_TOKEN_DUPLICATE_SECONDS: a repeat then is refused as a
@@ -50,16 +50,16 @@ def dead_refresh_tokens(now: datetime) -> QuerySet[RefreshToken]:
     return refresh_expiry.with_family_start(model.objects.all()).filter(revoked | refresh_expiry.expired(now))
 
 
-def dead_access_tokens(now: datetime) -> QuerySet[AccessToken]:
+def dead_access_tokens(now: datetime) -> QuerySet[AccessTokenModel]:
     live_refresh = get_refresh_token_model().objects.filter(access_token=OuterRef("pk"), revoked__isnull=True)
-    tokens: QuerySet[AccessToken] = get_access_token_model().objects.filter(
+    tokens: QuerySet[AccessTokenModel] = get_access_token_model().objects.filter(
         ~Exists(live_refresh), expires__lte=now
     )
     return tokens
 
 
-def dead_id_tokens(now: datetime) -> QuerySet[IDToken]:
-    tokens: QuerySet[IDToken] = get_id_token_model().objects.filter(
+def dead_id_tokens(now: datetime) -> QuerySet[IDTokenModel]:
+    tokens: QuerySet[IDTokenModel] = get_id_token_model().objects.filter(
         access_token__isnull=True, expires__lte=now
     )
     return tokens

@@ -19,7 +19,7 @@ one row; ``tests/test_refresh_expiry.py`` holds the three users to the same answ
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -29,7 +29,7 @@ from oauth2_provider.settings import oauth2_settings
 from ..conf import oauth_settings
 
 if TYPE_CHECKING:
-    from ..typing import Application, RefreshToken
+    from ..typing import AccessToken, Application, RefreshToken, RefreshTokenModel
 
 #: The annotation ``with_family_start`` adds: when the token's rotation family began.
 FAMILY_STARTED = "family_started"
@@ -60,12 +60,13 @@ def is_expired(token: RefreshToken, family_started: datetime, now: datetime) -> 
     if token.access_token_id is None:
         return True
     age = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
-    if age and token.access_token.expires + timedelta(seconds=age) <= now:
+    # access_token_id is not None: the access token is there.
+    if age and cast("AccessToken", token.access_token).expires + timedelta(seconds=age) <= now:
         return True
     return outlived(token, family_started, now)
 
 
-def with_family_start(queryset: QuerySet[RefreshToken]) -> QuerySet[RefreshToken]:
+def with_family_start(queryset: QuerySet[RefreshTokenModel]) -> QuerySet[RefreshTokenModel]:
     """``queryset`` of refresh tokens annotated with ``family_started`` (one subquery)."""
     first = (
         get_refresh_token_model()
@@ -73,7 +74,7 @@ def with_family_start(queryset: QuerySet[RefreshToken]) -> QuerySet[RefreshToken
         .order_by("created")
         .values("created")[:1]
     )
-    annotated: QuerySet[RefreshToken] = queryset.annotate(
+    annotated: QuerySet[RefreshTokenModel] = queryset.annotate(
         **{FAMILY_STARTED: Coalesce(Subquery(first), F("created"))}
     )
     return annotated

@@ -43,7 +43,7 @@ REASON = "refresh_token_reuse"
 def revoked_token(value: str, client: Application) -> RefreshToken | None:
     """The revoked refresh token ``value`` of ``client`` (the most recently revoked row: the
     base library's uniqueness is (checksum, revoked)), or None."""
-    token = (
+    token: RefreshToken | None = (
         get_refresh_token_model()
         .objects.filter(token_checksum=checksum(value), application=client, revoked__isnull=False)
         .select_related("user")

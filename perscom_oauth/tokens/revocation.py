@@ -29,7 +29,16 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
-    from ..typing import AccessToken, AnyUser, Application, Grant, OAuthlibRequest, Organization, RefreshToken
+    from ..typing import (
+        AccessTokenModel,
+        AnyUser,
+        Application,
+        Grant,
+        OAuthlibRequest,
+        Organization,
+        RefreshToken,
+        RefreshTokenModel,
+    )
 
     class AuditArguments(TypedDict):
         """Who revokes, and why: ``revoke``'s audit arguments, passed on by its shortcuts."""
@@ -54,8 +63,8 @@ class Revoked:
 def revoke(
     *,
     organization: Organization | int | None,
-    access_tokens: QuerySet[AccessToken] | None = None,
-    refresh_tokens: QuerySet[RefreshToken] | None = None,
+    access_tokens: QuerySet[AccessTokenModel] | None = None,
+    refresh_tokens: QuerySet[RefreshTokenModel] | None = None,
     codes: QuerySet[Grant] | None = None,
     actor_type: str,
     actor: AnyUser | None = None,
@@ -140,7 +149,7 @@ def retire_rotated(refresh_token: RefreshToken) -> bool:
     return True
 
 
-def _delete_access_tokens(access_tokens: QuerySet[AccessToken]) -> list[tuple[int, str]]:
+def _delete_access_tokens(access_tokens: QuerySet[AccessTokenModel]) -> list[tuple[int, str]]:
     """Delete the tokens in one statement (the foreign keys that point at them are cleared by
     ``_mark_revoked`` in the same transaction; Django's constraints are checked at commit) and
     mark their cached state stale, which the queryset ``delete()`` signals would have done (no
@@ -169,7 +178,7 @@ def _delete_access_tokens(access_tokens: QuerySet[AccessToken]) -> list[tuple[in
     return deleted
 
 
-def _mark_revoked(refresh_tokens: QuerySet[RefreshToken], now: datetime) -> int:
+def _mark_revoked(refresh_tokens: QuerySet[RefreshTokenModel], now: datetime) -> int:
     """Revoke the live ones, and clear the pointer of every one to its deleted access token
     (as the base library's ``revoke()`` does)."""
     try:
@@ -183,6 +192,7 @@ def _mark_revoked(refresh_tokens: QuerySet[RefreshToken], now: datetime) -> int:
         # The base library's uniqueness is (token_checksum, revoked): two live rows sharing a
         # checksum cannot take one timestamp (django-oauth-toolkit #1816). Row by row instead.
         count = 0
+        token: RefreshToken  # a row of the base library's (untyped) model
         for token in refresh_tokens.filter(revoked__isnull=True):
             token.revoke()
             count += 1

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from .permissions import INSUFFICIENT_SCOPE
 
 
+# Any: DRF's exception-handler context (``rest_framework.views.exception_handler``'s stub).
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Set as ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; wraps DRF's default handler."""
     # Imported here: rest_framework.views imports the authentication classes named in

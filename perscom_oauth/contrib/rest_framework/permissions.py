@@ -76,6 +76,8 @@ class ScopePermissions(BasePermission):
     )
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        # Any: DRF's request.auth, whatever the authenticator returned (an AccessToken from
+        # ours): asked for effective_scopes, never trusted to have them.
         token = request.auth
         user = request.user
         if not hasattr(token, "effective_scopes") and not (user and user.is_authenticated):
