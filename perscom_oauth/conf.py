@@ -58,22 +58,26 @@ DEFAULTS: dict[str, object] = {
     # Skip the consent screen when the user already granted the same or wider scopes to the
     # application and has not revoked them (OIDC `prompt=consent` always asks).
     "REMEMBER_CONSENT": True,
-    # Brute-force throttle (throttle.py): failed client authentications per client and source
+    # Brute-force throttle (tenancy/throttle.py): failed client authentications per client and source
     # address, and failed password grants per username and source address, allowed in each
     # window (0 turns it off); and all failures allowed from one source address.
     "THROTTLE_FAILURES": 10,
     "THROTTLE_SOURCE_FAILURES": 100,
     "THROTTLE_WINDOW_SECONDS": 300,
-    # How long a validated token or host may be served from the cache at most (token_cache.py);
+    # How long a validated token or host may be served from the cache at most (cache/entries.py);
     # changes invalidate entries at once, this is only a backstop. 0 turns the cache off.
     "TOKEN_CACHE_SECONDS": 300,
     # How long the cache's copy of an organization's generation is trusted before the database
-    # is asked again (generations.py): the bound on honouring a change that the cache was not
+    # is asked again (cache/generations.py): the bound on honouring a change that the cache was not
     # told of (a process that died or could not reach it, a cache restored from a snapshot).
     # Costs one primary-key query per host per interval.
     "GENERATION_SECONDS": 2,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,
+    # Paths of the host's APIs that are resources of their own (RFC 9728 §3.1: each gets its
+    # metadata at /.well-known/oauth-protected-resource/<path>, and its 401s point there);
+    # the rest of the host is one resource, the host itself.
+    "RESOURCE_PATHS": [],
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -128,6 +132,7 @@ class OAuthSettings:
     TOKEN_CACHE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E025", minimum=0)]  # 0: off
     GENERATION_SECONDS: Annotated[int, Checked(id="perscom_oauth.E027", minimum=1)]
     AUDIT_RETENTION_DAYS: Annotated[int | None, Checked(id="perscom_oauth.E026", minimum=1)]  # None: keep
+    RESOURCE_PATHS: Annotated[Sequence[str], Checked(id="perscom_oauth.E029")]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from oauth2_provider.www_authenticate import build_bearer_challenge, challenge_status
+from oauth2_provider.www_authenticate import challenge_status
 
+from .http.challenges import bearer_challenge
 from .scopes.effective import member_scopes
 from .tenancy.hosts import organization_for_request
 from .tokens.check import Refusal, check_bearer_request
@@ -24,9 +25,7 @@ def challenge(request: HttpRequest, error: dict[str, str]) -> HttpResponse:
     # §3.1: a request without credentials gets a bare challenge, no error code.
     body = error or {"detail": _("Authentication credentials were not provided.")}
     response = JsonResponse(body, status=challenge_status(error))
-    response["WWW-Authenticate"] = build_bearer_challenge(
-        request, oauth2_error=error, realm="api", resource_metadata_url=None
-    )
+    response["WWW-Authenticate"] = bearer_challenge(request, error)
     return response
 
 

@@ -9,7 +9,7 @@ from django.urls import include, re_path
 
 from . import account_urls
 from .oidc import discovery, logout
-from .views import oauth
+from .views import metadata, oauth
 
 app_name = "oauth2_provider"
 
@@ -30,6 +30,16 @@ urlpatterns = [
         r"^\.well-known/oauth-authorization-server/?$",
         discovery.ServerMetadataView.as_view(),
         name="oauth-server-metadata",
+    ),
+    re_path(
+        r"^\.well-known/oauth-protected-resource/?$",
+        metadata.ProtectedResourceMetadataView.as_view(),
+        name="oauth-resource-metadata",
+    ),
+    re_path(
+        r"^\.well-known/oauth-protected-resource/(?P<resource_path>[^?#]+?)/?$",
+        metadata.ProtectedResourceMetadataView.as_view(),
+        name="oauth-resource-metadata-path",
     ),
     re_path(r"^oauth/", include(account_urls)),
 ]

@@ -167,7 +167,12 @@ REST_FRAMEWORK = {
 # with PKCE (RFC 7636; RFC 9700 §2.1.1 requires it of public clients).
 SPECTACULAR_SETTINGS = {
     "TITLE": "PERSCOM demo API",
-    "DESCRIPTION": "The demo organization's API. Authorize with OAuth 2.0 to try it.",
+    "DESCRIPTION": (
+        "The demo organization's API. Authorize with OAuth 2.0 to try it. Its protected-resource "
+        "metadata (RFC 9728), naming the authorization server and the scopes, is at "
+        "[/.well-known/oauth-protected-resource/api](/.well-known/oauth-protected-resource/api); "
+        "every 401 points there (`resource_metadata`)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -193,3 +198,9 @@ OAUTH2_PROVIDER = {
 }
 PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User", "demo"]}
 # --- end of perscom-oauth ---
+
+# RFC 9728 (docs/resource-metadata.md): the demo's API under /api is a resource of its own. Its
+# metadata is at /.well-known/oauth-protected-resource/api, and its 401s point there.
+PERSCOM_OAUTH["RESOURCE_PATHS"] = ["/api"]
+OAUTH2_PROVIDER["OAUTH2_PROTECTED_RESOURCE_NAME"] = "PERSCOM demo API"
+OAUTH2_PROVIDER["OAUTH2_PROTECTED_RESOURCE_DOCUMENTATION"] = "/api/docs"

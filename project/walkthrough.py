@@ -242,7 +242,12 @@ def run(base_url: str, redirect_port: str, sign_in: str, readme: Path = README) 
         if number > reached:
             break
         first_line = command.splitlines()[0]
-        problems = [problem for line in shown if (problem := check(line, outputs[number]))]
+        # A shown URL (a challenge's resource_metadata) is on the demo actually running.
+        problems = [
+            problem
+            for line in shown
+            if (problem := check(line.replace(README_BASE, base_url), outputs[number]))
+        ]
         failed = problems or (number == reached and result.returncode != 0)
         print(f"{'FAIL' if failed else 'ok  '} {first_line[:100]}")
         for problem in problems:

@@ -16,6 +16,8 @@ from tests.oauth import OAuthClient, basic_auth
 pytestmark = pytest.mark.django_db
 
 ALL_USER_SCOPES = "view:user create:user update:user delete:user"
+#: The demo's API is a resource of its own (RESOURCE_PATHS, project/settings.py).
+API_METADATA = "http://alpha.example.test/.well-known/oauth-protected-resource/api"
 METHODS = {
     # method: (path template, body, scope it needs, success status)
     "GET": ("/api/users/", None, "view:user", 200),
@@ -165,7 +167,8 @@ def test_session_requests_use_the_users_permissions(
 def test_anonymous_requests_get_a_bare_challenge(oauth: OAuthClient) -> None:
     response = oauth.client().get("/api/users/")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'  # RFC 6750 §3.1: no error code
+    # RFC 6750 §3.1: no error code; RFC 9728 §5.1: where to learn what the resource accepts.
+    assert response["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{API_METADATA}"'
 
 
 def test_querysets_are_scoped_to_the_organization(

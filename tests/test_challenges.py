@@ -15,6 +15,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
 # DRF and the decorator; userinfo only exists with OpenID Connect on.
 PATHS = {"drf": ("/api/ranks/", "view:rank"), "decorator": ("/plain/ranks", "view:rank")}
+#: RFC 9728 §5.1: every challenge names the metadata of the resource the request was for: the
+#: demo's /api is a resource of its own (RESOURCE_PATHS), the rest of the host is the host's.
+METADATA = "http://alpha.example.test/.well-known/oauth-protected-resource"
+METADATA_OF = {"/api/ranks/": f"{METADATA}/api", "/plain/ranks": METADATA, "/oauth/userinfo": METADATA}
 
 
 @pytest.fixture(params=[True, False], ids=["oidc-on", "oidc-off"])
@@ -27,7 +31,7 @@ def oidc(request: Any, settings: Any) -> bool:
 def test_no_credentials_get_a_bare_challenge(oauth: OAuthClient, oidc: bool, path: str) -> None:
     response = oauth.client().get(path)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{METADATA_OF[path]}"'
 
 
 @pytest.mark.parametrize("path", [path for path, _scope in PATHS.values()])
@@ -60,7 +64,7 @@ def oidc_on(settings: Any) -> None:
 def test_userinfo_without_credentials_gets_a_bare_challenge(oauth: OAuthClient, oidc_on: None) -> None:
     response = oauth.client().get("/oauth/userinfo")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{METADATA}"'
 
 
 def test_userinfo_refuses_a_bad_token_with_invalid_token(oauth: OAuthClient, oidc_on: None) -> None:

@@ -35,7 +35,8 @@ def test_bad_token_and_no_credentials(oauth: OAuthClient) -> None:
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
     response = oauth.client().get("/plain/ranks")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    metadata = "http://alpha.example.test/.well-known/oauth-protected-resource"  # RFC 9728 §5.1
+    assert response["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{metadata}"'
 
 
 def test_session_falls_back_to_the_users_permissions(

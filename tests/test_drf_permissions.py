@@ -44,7 +44,8 @@ def test_the_demo_api_root_needs_a_token_and_no_scope(
 
     anonymous = oauth.client().get("/api/")
     assert anonymous.status_code == 401
-    assert anonymous["WWW-Authenticate"] == 'Bearer realm="api"'
+    metadata = "http://alpha.example.test/.well-known/oauth-protected-resource/api"  # RFC 9728 §5.1
+    assert anonymous["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{metadata}"'
 
     browser = oauth.client()
     browser.force_login(member)

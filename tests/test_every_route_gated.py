@@ -204,6 +204,12 @@ ROUTES: dict[str, Route] = {
     f"{NAMESPACE}:oauth-server-metadata": Route(
         "/.well-known/oauth-authorization-server", False, (403, "access_denied"), NO_CLIENT
     ),
+    f"{NAMESPACE}:oauth-resource-metadata": Route(
+        "/.well-known/oauth-protected-resource", False, (403, "access_denied"), NO_CLIENT
+    ),
+    f"{NAMESPACE}:oauth-resource-metadata-path": Route(
+        "/.well-known/oauth-protected-resource/api", False, (403, "access_denied"), NO_CLIENT
+    ),
     f"{NAMESPACE}:authorized-apps": Route(
         "/oauth/authorized-apps",
         True,

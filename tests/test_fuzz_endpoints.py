@@ -85,6 +85,8 @@ GET_PATHS = [
     "/oauth/jwks",
     "/.well-known/openid-configuration",
     "/.well-known/oauth-authorization-server",
+    "/.well-known/oauth-protected-resource",
+    "/.well-known/oauth-protected-resource/api",
     "/api/me",
     "/api/users/",
     "/api/ranks/",

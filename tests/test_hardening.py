@@ -260,9 +260,10 @@ def test_bearer_token_in_the_query_string_is_refused(oauth: OAuthClient, rank_to
     client = oauth.client()
     listed = client.get("/api/ranks/", {"access_token": rank_token})
     created = client.post(f"/api/ranks/?access_token={rank_token}", {"name": "Sneaky"})
+    metadata = "http://alpha.example.test/.well-known/oauth-protected-resource/api"
     for response in (listed, created):
-        assert response.status_code == 401
-        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+        assert response.status_code == 401  # a bare challenge: no credentials were presented
+        assert response["WWW-Authenticate"] == f'Bearer realm="api",resource_metadata="{metadata}"'
     assert not Rank.objects.exists()
 
 

@@ -1,7 +1,9 @@
-"""The OAuth 2.0 endpoints: authorize (the consent page), token, revoke, introspect, userinfo.
+"""The OAuth 2.0 endpoints: authorize (the consent page), token, revoke, introspect, userinfo,
+and the RFC 9728 metadata of the organization's APIs.
 
 Owns: ``oauth``, django-oauth-toolkit's views behind our gates (``tenancy.gates``), throttle and
-error shapes. What their pages say is in ``pages``.
+error shapes; ``metadata``, the protected-resource documents. What their pages say is in
+``pages``.
 
 Must not: be imported by anything but ``urls``; check tokens or scopes itself (it asks
 ``tokens.check`` and ``scopes.effective``).

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import authentication
-from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from ...http.challenges import bearer_challenge
 from ...tokens.check import Refusal, check_bearer_request
 
 if TYPE_CHECKING:
@@ -37,7 +37,4 @@ class OAuth2Authentication(authentication.OAuth2Authentication):
     def authenticate_header(self, request: Request) -> str:
         # The base class does not escape quotes; an organization's name appears in plan errors.
         error = getattr(request, "oauth2_error", None) or {}
-        challenge: str = build_bearer_challenge(
-            request, oauth2_error=error, realm=self.www_authenticate_realm, resource_metadata_url=None
-        )
-        return challenge
+        return bearer_challenge(request, error, realm=self.www_authenticate_realm)

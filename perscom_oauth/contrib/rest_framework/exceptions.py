@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework.response import Response
 
+from ...http.challenges import bearer_challenge
 from .permissions import INSUFFICIENT_SCOPE
 
 
@@ -20,9 +20,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     required = getattr(getattr(request, "_request", None), INSUFFICIENT_SCOPE, None)
-    if response is not None and response.status_code == 403 and required:
+    if response is not None and request is not None and response.status_code == 403 and required:
         error = {"error": "insufficient_scope", "scope": " ".join(required)}
-        response["WWW-Authenticate"] = build_bearer_challenge(
-            request, oauth2_error=error, realm="api", resource_metadata_url=None
-        )
+        response["WWW-Authenticate"] = bearer_challenge(request, error)
     return response

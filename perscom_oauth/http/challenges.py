@@ -1,0 +1,48 @@
+"""The ``WWW-Authenticate: Bearer`` challenge of every protected response (RFC 6750 §3), with
+the address of the RFC 9728 metadata of the resource the request was for (RFC 9728 §5.1): a
+client that meets a 401 learns there which authorization server to ask and for what."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from oauth2_provider.www_authenticate import build_bearer_challenge
+
+from ..conf import oauth_settings
+
+
+def resource_path(path: str) -> str:
+    """The separate resource (``RESOURCE_PATHS``) a request path belongs to, without its
+    slashes (``"api"``), or ``""``: the host's root resource. The longest match wins."""
+    path = path.strip("/")
+    found = ""
+    for prefix in oauth_settings.RESOURCE_PATHS:
+        prefix = prefix.strip("/")
+        if prefix and (path == prefix or path.startswith(f"{prefix}/")) and len(prefix) > len(found):
+            found = prefix
+    return found
+
+
+def resource_metadata_url(request: HttpRequest) -> str | None:
+    """The RFC 9728 §3.1 metadata address of the request's resource, on the request's host;
+    None where ``perscom_oauth.urls`` is not mounted at the root (nothing to point at)."""
+    path = resource_path(request.path)
+    try:
+        if path:
+            url = reverse("oauth2_provider:oauth-resource-metadata-path", kwargs={"resource_path": path})
+        else:
+            url = reverse("oauth2_provider:oauth-resource-metadata")
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(url)
+
+
+def bearer_challenge(request: HttpRequest, error: dict[str, str] | None = None, realm: str = "api") -> str:
+    """RFC 6750 §3: a bare challenge without ``error`` (a request without credentials,
+    §3.1), else the error's code, description and scope, always with ``resource_metadata``.
+    The base library's builder escapes the quoted values (an organization's name appears in a
+    plan refusal)."""
+    challenge: str = build_bearer_challenge(
+        request, oauth2_error=error or None, realm=realm, resource_metadata_url=resource_metadata_url(request)
+    )
+    return challenge
