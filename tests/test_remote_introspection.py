@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.cache import caches
 from django.test import RequestFactory, override_settings
 from rest_framework import exceptions
@@ -90,17 +91,26 @@ def test_it_posts_the_token_with_the_services_credentials(answer: dict[str, Any]
     assert sent["timeout"] == 5
 
 
-@override_settings(PERSCOM_OAUTH_REMOTE=SETTINGS)
 def test_the_cache_keeps_the_tokens_digest_never_the_token(answer: dict[str, Any]) -> None:
-    authenticate()
-    authenticate()
+    own = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "remote-keys"}
+    with override_settings(
+        CACHES={**settings.CACHES, "remote": own}, PERSCOM_OAUTH_REMOTE={**SETTINGS, "CACHE_ALIAS": "remote"}
+    ):
+        authenticate()
+        authenticate()
+        cache = caches["remote"]
+        keys = list(cache._cache)  # type: ignore[attr-defined]  # LocMemCache's own store
+        entry = cache.get(introspection.KEY_PREFIX + digest_of(TOKEN))
+        cache.clear()
     assert len(answer["sent"]) == 1
-    cache = caches["default"]
-    keys = list(cache._cache)  # type: ignore[attr-defined]  # LocMemCache's own store
     assert not any(TOKEN in key for key in keys)
-    digest = hashlib.sha256(f"https://alpha.example.test/oauth/introspect\n{TOKEN}".encode()).hexdigest()
-    assert any(key.endswith(digest) for key in keys)
-    assert TOKEN not in repr(cache.get(introspection.KEY_PREFIX + digest))
+    assert [key for key in keys if key.endswith(digest_of(TOKEN))]
+    assert entry is not None
+    assert TOKEN not in repr(entry)
+
+
+def digest_of(token: str) -> str:
+    return hashlib.sha256(f"https://alpha.example.test/oauth/introspect\n{token}".encode()).hexdigest()
 
 
 @pytest.mark.parametrize(
