@@ -37,12 +37,19 @@ def resource_metadata_url(request: HttpRequest) -> str | None:
     return request.build_absolute_uri(url)
 
 
-def bearer_challenge(request: HttpRequest, error: dict[str, str] | None = None, realm: str = "api") -> str:
+def bearer_challenge(
+    request: HttpRequest,
+    error: dict[str, str] | None = None,
+    realm: str = "api",
+    metadata_url: str | None = None,
+) -> str:
     """RFC 6750 §3: a bare challenge without ``error`` (a request without credentials,
-    §3.1), else the error's code, description and scope, always with ``resource_metadata``.
-    The base library's builder escapes the quoted values (an organization's name appears in a
-    plan refusal)."""
+    §3.1), else the error's code, description and scope, with ``resource_metadata``:
+    ``metadata_url`` (a separate service names its own document, ``remote``), else this
+    host's (``resource_metadata_url``). The base library's builder escapes the quoted values
+    (an organization's name appears in a plan refusal)."""
+    metadata = metadata_url or resource_metadata_url(request)
     challenge: str = build_bearer_challenge(
-        request, oauth2_error=error or None, realm=realm, resource_metadata_url=resource_metadata_url(request)
+        request, oauth2_error=error or None, realm=realm, resource_metadata_url=metadata
     )
     return challenge

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
-from oauth2_provider.www_authenticate import build_bearer_challenge
 
+from ..http import challenges
 from ..http.headers import bearer_token
 from .audience import allows
 from .conf import ServerConfig, config_for_request
@@ -136,15 +136,11 @@ def _audience_allowed(request: HttpRequest, config: ServerConfig, audiences: tup
 
 
 def bearer_challenge(request: HttpRequest, error: dict[str, str] | None = None) -> str:
-    """RFC 6750 §3, as ``perscom_oauth.http.challenges.bearer_challenge`` builds it (the base
-    library's builder, which escapes quoted values), naming the service's own RFC 9728 document
-    (``RESOURCE_METADATA_URL``) when it has one."""
+    """RFC 6750 §3, built by ``perscom_oauth.http.challenges`` as in process, naming the
+    service's own RFC 9728 document (``RESOURCE_METADATA_URL``) when it has one."""
     try:
         config = config_for_request(request)
     except ImproperlyConfigured:  # the challenge is still owed; the system check names the fault
         config = None
     metadata = config.resource_metadata_url if config is not None else None
-    challenge: str = build_bearer_challenge(
-        request, oauth2_error=error or None, realm=REALM, resource_metadata_url=metadata
-    )
-    return challenge
+    return challenges.bearer_challenge(request, error, realm=REALM, metadata_url=metadata)
