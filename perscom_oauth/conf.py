@@ -74,6 +74,11 @@ DEFAULTS: dict[str, object] = {
     "GENERATION_SECONDS": 2,
     # Audit events older than this are deleted by `manage.py cleanup_oauth`.
     "AUDIT_RETENTION_DAYS": 365,
+    # The device authorization grant (RFC 8628): how long a device code and its user code live
+    # (§3.2 expires_in; the user codes' entropy is sized for it, tokens.device, §5.1), and how
+    # many wrong user codes a member, and a source address, may enter per throttle window (§5.1).
+    "DEVICE_CODE_SECONDS": 600,
+    "DEVICE_CODE_ATTEMPTS": 10,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -128,6 +133,8 @@ class OAuthSettings:
     TOKEN_CACHE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E025", minimum=0)]  # 0: off
     GENERATION_SECONDS: Annotated[int, Checked(id="perscom_oauth.E027", minimum=1)]
     AUDIT_RETENTION_DAYS: Annotated[int | None, Checked(id="perscom_oauth.E026", minimum=1)]  # None: keep
+    DEVICE_CODE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E029", minimum=60)]
+    DEVICE_CODE_ATTEMPTS: Annotated[int, Checked(id="perscom_oauth.E030", minimum=1)]  # 0 refuses all
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from ..scopes.effective import consent_groups, consent_remembered, grantable_sco
 from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization, organization_for_request
 from ..tenancy.throttle import ClientAuthThrottleMixin
+from ..tokens import device
 from ..tokens.check import Refusal, check_access_token, check_bearer_request
 
 if TYPE_CHECKING:
@@ -415,8 +417,26 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
         resources = [*request.GET.getlist("resource"), *request.POST.getlist("resource")]
         if malformed_resource(value for value in resources if value.strip()) is not None:
             return oauth_error(400, "invalid_target", resource_message())
+        if grant_type == device.GRANT_TYPE:
+            # RFC 8628 §3.4, §3.5: slow_down, pending, denied and expired are answered here, the
+            # first without SQL, the others in one statement (tokens.device.poll_refusal).
+            refused = device.poll_refusal(request)
+            if refused is not None:
+                return refused
         response: HttpResponse = super().post(request, *args, **kwargs)
         return response
+
+    def device_flow_token_response(
+        self, request: HttpRequest, device_code: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # The base view looks the code up again, in every tenant, and answers from its status
+        # alone: poll_refusal has answered, and the validator decides (validate_grant_type)
+        # and spends the code (claim_device_code), like any other grant.
+        try:
+            return self.authorization_flow_token_response(request, *args, **kwargs)
+        except ObjectDoesNotExist:
+            # The base library's pre-token hook reads the grant a concurrent poll just spent.
+            return oauth_error(400, "invalid_grant", _("The device code was already used."))
 
     def authorization_flow_token_response(
         self, request: HttpRequest, *args: Any, **kwargs: Any
