@@ -85,6 +85,7 @@ class DeviceGrant(Protocol):
     user_code: str
     scope: str
     status: str
+    expires: datetime
 
 
 def device_grant_model() -> type[Model]:
