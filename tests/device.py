@@ -59,7 +59,7 @@ def poll(oauth: OAuthClient, client_id: str, device_code: str, *, wait: bool = T
 
 
 def forget_poll(oauth: OAuthClient, device_code: str) -> None:
-    organization = Organization.objects.get(domains__hostname=oauth.host)
+    organization = Organization.objects.get(domains__hostname=oauth.host.split(":")[0])
     cache.delete(f"perscom_oauth:poll:{organization.pk}:{digest(device_code)}")
 
 

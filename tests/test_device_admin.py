@@ -96,3 +96,25 @@ def test_no_add_or_edit_by_hand(grants: dict[str, Any], admin: Any) -> None:
     row = DeviceGrant.objects.first()
     page = admin.get(f"{CHANGELIST}{row.pk}/change/")
     assert page.status_code == 200 and 'name="status"' not in page.content.decode()
+
+
+def test_an_application_enables_the_grant_in_the_admin(admin: Any, org: Organization) -> None:
+    from tests.test_admin import ADD_URL, new_application
+
+    page = admin.get(ADD_URL)
+    assert "Device (TV, console or command line)" in text(page)
+    posted = admin.post(
+        ADD_URL,
+        new_application(
+            org,
+            name="Hall TV",
+            authorization_grant_type="urn:ietf:params:oauth:grant-type:device_code",
+            client_type="public",
+        ),
+    )
+    assert posted.status_code == 302, text(posted)[:3000]
+    from perscom_oauth.models import Application
+
+    tv = Application.objects.get(name="Hall TV")
+    started = codes(OAuthClient(host_of(org)), tv.client_id)
+    assert started["verification_uri"].endswith("/oauth/device")
