@@ -42,6 +42,7 @@ from ..audit import Actor, Event, record
 from ..conf import oauth_settings
 from ..http.headers import client_id_of
 from ..http.responses import NO_STORE, oauth_error
+from ..pages.context import switch_account_url
 from ..pages.errors import PageRefusalMixin, error_page
 from ..scopes.effective import grantable_scopes
 from ..tenancy.device_throttle import entry_counters, give_back, reserve_entry
@@ -238,6 +239,18 @@ class DeviceUserCodeView(CodeEntry, base.DeviceUserCodeView):
 
     template_name = "perscom_oauth/device.html"
     form_class = UserCodeForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["organization"] = gated_organization(self.request)
+        context["switch_account_url"] = switch_account_url(self.request)
+        form = context["form"]
+        if form.errors.get("user_code"):
+            # The error is read with the field (WCAG 3.3.1): invalid, and described by it.
+            form.fields["user_code"].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": "code-error code-help"}
+            )
+        return context
 
     def form_valid(self, form: UserCodeForm) -> HttpResponse:
         found = self.live_grant(form.cleaned_data["user_code"])
