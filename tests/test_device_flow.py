@@ -278,3 +278,21 @@ def test_the_metadata_advertise_the_endpoint(oauth: OAuthClient) -> None:
         document = client.get(path).json()
         assert document["device_authorization_endpoint"] == f"http://{host}/oauth/device_authorization"
         assert GRANT in document["grant_types_supported"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x"]
+)
+def test_a_device_authorization_request_that_is_no_form(
+    oauth: OAuthClient, tv: Any, content_type: str
+) -> None:
+    """RFC 8628 §3.1: form-urlencoded only; oauthlib failed (a 500) on a body without the header."""
+    client = oauth.client()
+    client.raise_request_exception = False
+    answer = client.post("/oauth/device_authorization", "", content_type=content_type)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
+
+
+def test_a_poll_without_a_device_code(oauth: OAuthClient, tv: Any) -> None:
+    answer = form_post(oauth.client(), "/oauth/token", {"grant_type": GRANT, "client_id": tv.client_id})
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")

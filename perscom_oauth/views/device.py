@@ -71,6 +71,10 @@ class DeviceAuthorizationView(TenantGateMixin, ClientAuthThrottleMixin, base.Dev
         return response
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.content_type != "application/x-www-form-urlencoded":
+            # §3.1 (RFC 6749 Appendix B); oauthlib checks it too, but fails on a missing header.
+            message = _("Content-Type must be application/x-www-form-urlencoded.")
+            return self.no_store(oauth_error(400, "invalid_request", message))
         client_id = client_id_of(request.headers, request.POST)
         if client_id and "client_id" not in request.POST:
             # §3.1: client_id is required only of a client that does not authenticate; oauthlib
