@@ -11,7 +11,19 @@ from django.utils import timezone
 from oauth2_provider.models import get_device_grant_model
 
 from perscom_oauth.models import AuditEvent, Organization
-from tests.device import GRANT, approve, browser, codes, decide, device_app, enter, form_post, poll, start
+from tests.device import (
+    GRANT,
+    approve,
+    browser,
+    codes,
+    decide,
+    device_app,
+    enter,
+    forget_poll,
+    form_post,
+    poll,
+    start,
+)
 from tests.factories import MembershipFactory
 from tests.oauth import OAuthClient, basic_auth, host_of
 
@@ -296,3 +308,21 @@ def test_a_device_authorization_request_that_is_no_form(
 def test_a_poll_without_a_device_code(oauth: OAuthClient, tv: Any) -> None:
     answer = form_post(oauth.client(), "/oauth/token", {"grant_type": GRANT, "client_id": tv.client_id})
     assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
+
+
+def test_guessing_device_codes_is_throttled_before_the_database(
+    oauth: OAuthClient, tv: Any, settings: Any, django_assert_num_queries: Any
+) -> None:
+    """RFC 8628 §5.2: unknown device codes count as failed authentications of the client at
+    that address; past THROTTLE_FAILURES, 429 without SQL."""
+    settings.PERSCOM_OAUTH = {**getattr(settings, "PERSCOM_OAUTH", {}), "THROTTLE_FAILURES": 3}
+    started = codes(oauth, tv.client_id)
+    for n in range(3):
+        assert poll(oauth, tv.client_id, f"guess-{n}").json()["error"] == "invalid_grant"
+    forget_poll(oauth, "guess-9")
+    with django_assert_num_queries(0):
+        refused = poll(oauth, tv.client_id, "guess-9", wait=False)
+    assert refused.status_code == 429
+    # Real polls of codes that exist are no failures: the device that polls right is not locked.
+    other = OAuthClient(oauth.host)
+    assert poll(other, tv.client_id, started["device_code"], REMOTE_ADDR="10.0.0.2").status_code == 400
