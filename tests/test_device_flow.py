@@ -326,3 +326,10 @@ def test_guessing_device_codes_is_throttled_before_the_database(
     # Real polls of codes that exist are no failures: the device that polls right is not locked.
     other = OAuthClient(oauth.host)
     assert poll(other, tv.client_id, started["device_code"], REMOTE_ADDR="10.0.0.2").status_code == 400
+
+
+def test_a_host_that_leaves_the_grant_out_advertises_no_endpoint(oauth: OAuthClient, settings: Any) -> None:
+    supported = [g for g in settings.OAUTH2_PROVIDER["OAUTH2_GRANT_TYPES_SUPPORTED"] if g != GRANT]
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OAUTH2_GRANT_TYPES_SUPPORTED": supported}
+    for path in ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"):
+        assert "device_authorization_endpoint" not in oauth.client().get(path).json()

@@ -30,8 +30,16 @@ NOT_SUPPORTED = {
 }
 
 
+#: The device flow's grant type (RFC 8628 §3.4).
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
 def device_endpoint(request: HttpRequest) -> dict[str, str]:
-    """RFC 8628 §4: where a device asks for its codes, on this organization's host."""
+    """RFC 8628 §4: where a device asks for its codes, on this organization's host; only when
+    the token endpoint takes the device code (a host's own ``OAUTH2_GRANT_TYPES_SUPPORTED``
+    may leave it out)."""
+    if DEVICE_CODE not in oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED:
+        return {}
     return {
         "device_authorization_endpoint": request.build_absolute_uri(
             reverse("oauth2_provider:device-authorization")
