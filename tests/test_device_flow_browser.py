@@ -90,6 +90,18 @@ class Device:
         self.thread.join(timeout=30)
 
 
+#: The verification page's form, sent to the confirmation with a code (its CSRF token kept).
+RESUBMIT = """(code) => {
+    const form = document.querySelector('form.device-form');
+    form.action = '/oauth/device/confirm';
+    form.querySelector('input[name=user_code]').value = code;
+    const action = document.createElement('input');
+    Object.assign(action, {type: 'hidden', name: 'action', value: 'approve'});
+    form.append(action);
+    form.submit();
+}"""
+
+
 def check(page: Any, name: str, found: dict[str, list[str]]) -> None:
     page.wait_for_load_state()
     screenshot(page, name)
@@ -137,6 +149,14 @@ def test_a_real_client_signs_in_while_chromium_approves(demo: dict[str, Any], si
             page.get_by_role("button", name="Connect Demo TV App").click()
             main.get_by_text("Demo TV App is connected").wait_for()
             check(page, f"device-done-{size}", found)
+
+            # The state people reach next: the same code confirmed again (another tab, a back
+            # button): the error page, in words for the member.
+            page.goto(f"{base}/oauth/device")
+            page.evaluate(RESUBMIT, device.codes["user_code"])
+            page.get_by_role("heading", name="This code can no longer be used").wait_for()
+            assert "start signing in again" in page.locator("main").inner_text()
+            check(page, f"device-code-used-{size}", found)
         device.wait()
         assert found == {}, found
         assert device.token is not None, device.answers

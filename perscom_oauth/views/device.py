@@ -218,7 +218,8 @@ class CodeEntry(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin):
                 self.request,
                 429,
                 _("Too many wrong codes"),
-                _("Too many wrong codes were entered. Wait a few minutes, then try again."),
+                # The small print (pages.errors rewords it for the member).
+                _("DEVICE_CODE_ATTEMPTS wrong user codes from this member or address in this window."),
                 "slow_down",
             )
         found = device.pending_grant(user_code, organization)
@@ -345,6 +346,6 @@ class DeviceConfirmView(CodeEntry, base.DeviceConfirmView):
             self.request,
             400,
             _("This code can no longer be used"),
-            _("It has expired, or was already approved or denied. Get a new code on your device."),
+            _("No pending, unexpired device grant of this organization has this user code."),
             "invalid_grant",
         )
