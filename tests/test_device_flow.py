@@ -333,3 +333,16 @@ def test_a_host_that_leaves_the_grant_out_advertises_no_endpoint(oauth: OAuthCli
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OAUTH2_GRANT_TYPES_SUPPORTED": supported}
     for path in ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"):
         assert "device_authorization_endpoint" not in oauth.client().get(path).json()
+
+
+def test_a_user_code_names_one_live_grant(
+    oauth: OAuthClient, tv: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 8628 §6.1: a new device never gets the user code of a live grant of the organization."""
+    from perscom_oauth.tokens import device
+
+    drawn = iter(["WDJB-MJHT", "WDJB-MJHT", "BCDF-GHJK"])
+    monkeypatch.setattr(device, "generate_user_code", lambda: next(drawn))
+    first, second = codes(oauth, tv.client_id), codes(oauth, tv.client_id)
+    assert (first["user_code"], second["user_code"]) == ("WDJB-MJHT", "BCDF-GHJK")
+    assert second["verification_uri_complete"].endswith("user_code=BCDF-GHJK")

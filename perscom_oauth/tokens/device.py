@@ -174,6 +174,13 @@ def poll_refusal(request: HttpRequest) -> JsonResponse | None:
     return oauth_error(400, *refused) if refused is not None else None
 
 
+def user_code_taken(code: str, organization: Organization) -> bool:
+    """Whether a live grant of this organization already has this (normalized) user code:
+    then a new device is given another (§6.1: the code must identify one grant). One query."""
+    live = of_organization(organization).filter(user_code=code, expires__gt=timezone.now())
+    return live.filter(status__in=(PENDING, AUTHORIZED)).exists()
+
+
 # --- the verification page (RFC 8628 §3.3) ----------------------------------------------------
 
 

@@ -92,13 +92,17 @@ class DeviceAuthorizationView(TenantGateMixin, ClientAuthThrottleMixin, base.Dev
             # RFC 6749 §5.2 (RFC 8628 §3.2): an unknown client, as at the token endpoint.
             return self.no_store(self.unknown_client())
         verification_uri = request.build_absolute_uri(reverse("oauth2_provider:device"))
+
+        def complete(code: str) -> str:
+            # §3.3.1: the code in the URI, for a QR code; the member still compares it.
+            return f"{verification_uri}?{urlencode({'user_code': code})}"
+
         endpoint = DeviceAuthorizationEndpoint(
             self.get_validator_class()(),
             verification_uri=verification_uri,
             expires_in=oauth_settings.DEVICE_CODE_SECONDS,
             interval=oauth2_settings.DEVICE_FLOW_INTERVAL,
-            # §3.3.1: the code in the URI, for a QR code; the member still compares it.
-            verification_uri_complete=lambda code: f"{verification_uri}?{urlencode({'user_code': code})}",
+            verification_uri_complete=complete,
             user_code_generator=device.generate_user_code,
         )
         core = self.get_oauthlib_backend_class()(endpoint)
@@ -114,6 +118,11 @@ class DeviceAuthorizationView(TenantGateMixin, ClientAuthThrottleMixin, base.Dev
         if refused is not None:
             return self.no_store(refused)
         scope = self.scope(request, application)
+        for _attempt in range(5):  # 20^8 codes: a second draw is already a 1-in-10^10 event
+            if not device.user_code_taken(device.normalize_user_code(body["user_code"]) or "", organization):
+                break
+            body["user_code"] = device.generate_user_code()
+            body["verification_uri_complete"] = complete(body["user_code"])
         create_device_grant(
             DeviceRequest(client_id=client_id, scope=scope),
             DeviceCodeResponse(**{**body, "user_code": device.normalize_user_code(body["user_code"])}),
