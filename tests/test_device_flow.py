@@ -346,3 +346,29 @@ def test_a_user_code_names_one_live_grant(
     first, second = codes(oauth, tv.client_id), codes(oauth, tv.client_id)
     assert (first["user_code"], second["user_code"]) == ("WDJB-MJHT", "BCDF-GHJK")
     assert second["verification_uri_complete"].endswith("user_code=BCDF-GHJK")
+
+
+def test_device_codes_are_stored_as_checksums(oauth: OAuthClient, member: Any, tv: Any) -> None:
+    """RFC 9700 §4.14, as tokens and authorization codes: a database read gives no usable code."""
+    import hashlib
+
+    started = codes(oauth, tv.client_id)
+    stored = DeviceGrant.objects.get().device_code
+    assert stored == hashlib.sha256(started["device_code"].encode()).hexdigest()
+    approve(oauth, member, started["user_code"], ["view:user"])
+    assert poll(oauth, tv.client_id, stored).json()["error"] == "invalid_grant"
+    assert poll(oauth, tv.client_id, started["device_code"]).status_code == 200
+
+
+def test_the_base_librarys_device_hook_is_replaced() -> None:
+    """Pinned: django-oauth-toolkit's default pre-token hook (a lookup of the raw code in every
+    tenant) is what TokenView.get_server replaces with tokens.device.set_device_user."""
+    from oauth2_provider.settings import oauth2_settings
+    from oauth2_provider.utils import set_oauthlib_user_to_device_request_user
+
+    from perscom_oauth.tokens import device
+    from perscom_oauth.views.oauth import TokenView
+
+    assert set_oauthlib_user_to_device_request_user in oauth2_settings.server_kwargs["pre_token"]
+    hooks = TokenView.get_server().device_code_grant.custom_validators.pre_token
+    assert hooks == [device.set_device_user]

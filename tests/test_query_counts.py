@@ -162,14 +162,14 @@ def test_device_poll_statements(oauth: OAuthClient, device_poll: SimpleNamespace
 
 @pytest.mark.django_db(transaction=True)
 def test_device_token_statements(oauth: OAuthClient, member: Any, device_poll: SimpleNamespace) -> None:
-    # The poll's state; the client; the base library's read of the grant and of its user (its
-    # pre-token hook); the state again, once the client is authenticated (the validator's check
-    # of record); the grant spent (DELETE); the user's membership and permissions; the two
-    # tokens; the audit event.
+    # The poll's state; the grant with its user, at this organization (tokens.device's
+    # pre-token hook); the client; the state again, once the client is authenticated (the
+    # validator's check of record); the grant spent (DELETE); the user's membership and
+    # permissions; the two tokens; the audit event.
     device_approve(oauth, member, device_poll.user_code, ["view:user"])
     forget_poll(oauth, device_poll.device_code)
     response, sql = statements(
         lambda: device_poll_once(oauth, device_poll.tv.client_id, device_poll.device_code, wait=False)
     )
     assert response.status_code == 200, response.content
-    assert len(sql) <= 11, sql
+    assert len(sql) <= 10, sql

@@ -3,7 +3,9 @@ of an organization, what a poll is answered, and the grant's single use.
 
 The base library's ``DeviceGrant`` rows name their client by ``client_id``; an organization's
 grants are those of its applications (``of_organization``), so a code entered or polled at one
-organization's host never finds another's. Its views look codes up across every tenant and
+organization's host never finds another's. A device code is stored as its SHA-256 checksum,
+like tokens and authorization codes (RFC 9700 §4.14): ``stored`` is the one place that turns a
+presented code into what is stored. Its views look codes up across every tenant and
 answer a poll from the row's status alone; ours (``views.device``, ``views.oauth.TokenView``)
 use the functions here instead.
 """
@@ -27,7 +29,10 @@ from oauth2_provider.models import (
     get_device_grant_model,
 )
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
+from ..carried import organization_of
+from ..hashing import checksum
 from ..http.headers import client_id_of
 from ..http.responses import oauth_error
 from ..tenancy.device_throttle import poll_too_soon
@@ -86,6 +91,7 @@ class DeviceGrant(Protocol):
     scope: str
     status: str
     expires: datetime
+    user: User | None
 
 
 def device_grant_model() -> type[Model]:
@@ -97,6 +103,32 @@ def of_organization(organization: Organization | int | None) -> QuerySet[Model]:
     """The device grants of an organization's applications."""
     applications = get_application_model().objects.filter(organization=organization)
     return device_grant_model()._default_manager.filter(client_id__in=applications.values("client_id"))
+
+
+def stored(device_code: str) -> str:
+    """What the ``device_code`` column holds for a presented code."""
+    return checksum(device_code)
+
+
+def set_device_user(request: OAuthlibRequest) -> None:
+    """The device grant's pre-token hook (oauthlib runs it before authenticating the client),
+    in place of the base library's ``set_oauthlib_user_to_device_request_user``, which looks the
+    raw code up in every tenant and raises ``DoesNotExist`` (a 500) for an unknown one: the
+    grant by its stored code at this organization, with its user, in one query; the user and
+    the scopes it was approved for go on the request. Whether it may give tokens is the
+    validator's (``validate_grant_type``, then ``claim``)."""
+    organization = organization_of(request)
+    rows = of_organization(organization).select_related("user")
+    found = (
+        rows.filter(device_code=stored(device_code_of(request))).first() if organization is not None else None
+    )
+    grant = cast("DeviceGrant | None", found)
+    if grant is None:
+        raise errors.InvalidGrantError(
+            description=_("Unknown, used or revoked device code."), request=request
+        )
+    request.user = grant.user
+    request.scopes = grant.scope.split() if grant.scope else []
 
 
 def device_code_of(request: OAuthlibRequest) -> str:
@@ -125,7 +157,7 @@ def poll_state(device_code: str, client_id: str, organization: Organization) -> 
     )
     rows = (
         device_grant_model()
-        ._default_manager.filter(device_code=device_code, client_id=client_id)
+        ._default_manager.filter(device_code=stored(device_code), client_id=client_id)
         .annotate(client_type=Subquery(application.values("client_type")[:1]))
         .filter(client_type__isnull=False)
         .values_list("status", "expires", "client_type")[:1]
@@ -229,7 +261,7 @@ def claim(device_code: str, client: Application) -> bool:
     the code be used once: "the device authorization session has concluded")."""
     model = device_grant_model()
     deleted, _count = model._default_manager.filter(
-        device_code=device_code,
+        device_code=stored(device_code),
         client_id=client.client_id,
         status=AUTHORIZED,
         expires__gt=timezone.now(),

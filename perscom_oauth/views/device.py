@@ -125,7 +125,14 @@ class DeviceAuthorizationView(TenantGateMixin, ClientAuthThrottleMixin, base.Dev
             body["verification_uri_complete"] = complete(body["user_code"])
         create_device_grant(
             DeviceRequest(client_id=client_id, scope=scope),
-            DeviceCodeResponse(**{**body, "user_code": device.normalize_user_code(body["user_code"])}),
+            # Stored as the code's checksum (RFC 9700 §4.14), the user code without its dash.
+            DeviceCodeResponse(
+                **{
+                    **body,
+                    "user_code": device.normalize_user_code(body["user_code"]),
+                    "device_code": device.stored(body["device_code"]),
+                }
+            ),
         )
         return self.no_store(JsonResponse(body))
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
+from oauth2_provider.utils import set_oauthlib_user_to_device_request_user
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..adapter import get_adapter
@@ -426,17 +426,27 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
         response: HttpResponse = super().post(request, *args, **kwargs)
         return response
 
+    @classmethod
+    def get_server(cls) -> Any:
+        """The base library's server, with our pre-token hook for the device grant in place of
+        its own (``tokens.device.set_device_user``: codes are stored as checksums, looked up at
+        the request's organization). A host's other hooks run after it."""
+        kwargs = dict(oauth2_settings.server_kwargs)
+        hooks = [
+            hook
+            for hook in kwargs.get("pre_token") or []
+            if hook is not set_oauthlib_user_to_device_request_user
+        ]
+        kwargs["pre_token"] = [device.set_device_user, *hooks]
+        return cls.get_server_class()(cls.get_validator_class()(), **kwargs)
+
     def device_flow_token_response(
         self, request: HttpRequest, device_code: str, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        # The base view looks the code up again, in every tenant, and answers from its status
-        # alone: poll_refusal has answered, and the validator decides (validate_grant_type)
+        # The base view looks the raw code up again, in every tenant, and answers from its
+        # status alone: poll_refusal has answered, and the validator decides (validate_grant_type)
         # and spends the code (claim_device_code), like any other grant.
-        try:
-            return self.authorization_flow_token_response(request, *args, **kwargs)
-        except ObjectDoesNotExist:
-            # The base library's pre-token hook reads the grant a concurrent poll just spent.
-            return oauth_error(400, "invalid_grant", _("The device code was already used."))
+        return self.authorization_flow_token_response(request, *args, **kwargs)
 
     def authorization_flow_token_response(
         self, request: HttpRequest, *args: Any, **kwargs: Any
