@@ -118,3 +118,19 @@ def test_an_application_enables_the_grant_in_the_admin(admin: Any, org: Organiza
     tv = Application.objects.get(name="Hall TV")
     started = codes(OAuthClient(host_of(org)), tv.client_id)
     assert started["verification_uri"].endswith("/oauth/device")
+
+
+def test_the_list_does_not_grow_in_queries_with_rows(
+    grants: dict[str, Any], oauth: OAuthClient, admin: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get(CHANGELIST).status_code == 200
+        counts.append(len(queries.captured_queries))
+        for _ in range(5):
+            codes(oauth, grants["tv"].client_id)
+    assert counts[0] == counts[1] > 0, counts

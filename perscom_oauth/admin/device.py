@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class DeviceGrantAdmin(ReadOnlyAdmin):
-    list_display = ["display_code", "application", "user", "status", "scope", "expires", "live"]
+    list_display = ["display_code", "application_name", "user", "status", "scope", "expires", "live"]
     list_filter = ["status"]
     # Non-secret identifiers only: never the device code (it would land in ?q= and logs).
     search_fields = ["client_id", "user_code"]
@@ -43,7 +43,9 @@ class DeviceGrantAdmin(ReadOnlyAdmin):
     ordering = ["-expires"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Model]:
-        queryset: QuerySet[Model] = self.model._default_manager.all()
+        # The application's name in the same query (no foreign key to follow: one per row else).
+        name = get_application_model().objects.filter(client_id=OuterRef("client_id")).values("name")[:1]
+        queryset: QuerySet[Model] = self.model._default_manager.annotate(application_name=Subquery(name))
         ids = administered(request)
         if ids is None:
             return queryset
@@ -60,6 +62,10 @@ class DeviceGrantAdmin(ReadOnlyAdmin):
             get_application_model().objects.filter(client_id=getattr(obj, "client_id", "")).first()
         )
         return found
+
+    @admin.display(description=_("application"))
+    def application_name(self, obj: Model) -> str:
+        return str(getattr(obj, "application_name", "") or getattr(obj, "client_id", ""))
 
     @admin.display(description=_("user code"))
     def display_code(self, obj: Model) -> str:
