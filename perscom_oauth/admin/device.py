@@ -37,7 +37,7 @@ class DeviceGrantAdmin(ReadOnlyAdmin):
     # Non-secret identifiers only: never the device code (it would land in ?q= and logs).
     search_fields = ["client_id", "user_code"]
     list_select_related = ["user"]
-    fields = ("display_code", "client_id", "application", "user", "status", "scope", "interval", "expires")
+    fields = ("display_code", "client_id", "application", "user", "status", "scope", "expires")
     readonly_fields = fields
     actions = ["revoke_selected"]
     ordering = ["-expires"]
