@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import reliability_checks as checks  # noqa: E402
+from bench import reliability_device as device  # noqa: E402
 from bench import reliability_stale as stale  # noqa: E402
 from bench.reliability_env import Environment  # noqa: E402
 
@@ -114,6 +115,13 @@ def main() -> int:
             ("fault-redis-paused", lambda: checks.redis_paused(servers, env)),
             ("fault-database", lambda: checks.database_outage(servers, env)),
             ("restart", lambda: checks.restart(servers, env)),
+            (
+                "device",
+                lambda: [
+                    device.poll_race(servers, options.race, options.rounds),
+                    device.poll_flood(servers, options.clients, 10),
+                ],
+            ),
             ("fuzz", lambda: checks.fuzz(servers, options.fuzz)),
             ("load", lambda: checks.load(servers, options.load_seconds, options.clients)),
         ]

@@ -78,6 +78,11 @@ DEFAULTS: dict[str, object] = {
     # metadata at /.well-known/oauth-protected-resource/<path>, and its 401s point there);
     # the rest of the host is one resource, the host itself.
     "RESOURCE_PATHS": [],
+    # The device authorization grant (RFC 8628): how long a device code and its user code live
+    # (§3.2 expires_in; the user codes' entropy is sized for it, tokens.device, §5.1), and how
+    # many wrong user codes a member, and a source address, may enter per throttle window (§5.1).
+    "DEVICE_CODE_SECONDS": 600,
+    "DEVICE_CODE_ATTEMPTS": 10,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -133,6 +138,8 @@ class OAuthSettings:
     GENERATION_SECONDS: Annotated[int, Checked(id="perscom_oauth.E027", minimum=1)]
     AUDIT_RETENTION_DAYS: Annotated[int | None, Checked(id="perscom_oauth.E026", minimum=1)]  # None: keep
     RESOURCE_PATHS: Annotated[Sequence[str], Checked(id="perscom_oauth.E029")]
+    DEVICE_CODE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E030", minimum=60)]
+    DEVICE_CODE_ATTEMPTS: Annotated[int, Checked(id="perscom_oauth.E031", minimum=1)]  # 0 refuses all
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

@@ -65,6 +65,8 @@ OAUTH2_PROVIDER_DEFAULTS = {
         "password",
         "client_credentials",
         "refresh_token",
+        # RFC 8628, for applications of that type (tokens.device, views.device).
+        "urn:ietf:params:oauth:grant-type:device_code",
     ],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code", "token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],

@@ -9,13 +9,20 @@ from django.urls import include, re_path
 
 from . import account_urls
 from .oidc import discovery, logout
-from .views import metadata, oauth
+from .views import device, metadata, oauth
 
 app_name = "oauth2_provider"
 
 urlpatterns = [
     re_path(r"^oauth/authorize/?$", oauth.AuthorizationView.as_view(), name="authorize"),
     re_path(r"^oauth/token/?$", oauth.TokenView.as_view(), name="token"),
+    re_path(
+        r"^oauth/device_authorization/?$",
+        device.DeviceAuthorizationView.as_view(),
+        name="device-authorization",
+    ),
+    re_path(r"^oauth/device/?$", device.DeviceUserCodeView.as_view(), name="device"),
+    re_path(r"^oauth/device/confirm/?$", device.DeviceConfirmView.as_view(), name="device-confirm"),
     re_path(r"^oauth/revoke/?$", oauth.RevokeTokenView.as_view(), name="revoke-token"),
     re_path(r"^oauth/introspect/?$", oauth.IntrospectTokenView.as_view(), name="introspect"),
     re_path(r"^oauth/userinfo/?$", oauth.UserInfoView.as_view(), name="user-info"),

@@ -243,6 +243,8 @@ def test_a_value_below_its_bound_is_its_keys_error(settings: Any, key: str) -> N
         ({"THROTTLE_FAILURES": True}, "perscom_oauth.E022"),  # a bool is no count
         ({"THROTTLE_SOURCE_FAILURES": 0}, "perscom_oauth.E023"),
         ({"AUDIT_RETENTION_DAYS": 0}, "perscom_oauth.E026"),
+        ({"DEVICE_CODE_SECONDS": 59}, "perscom_oauth.E030"),
+        ({"DEVICE_CODE_ATTEMPTS": 0}, "perscom_oauth.E031"),
         ({"REMEMBER_CONSENT": "no"}, "perscom_oauth.E021"),
         ({"SCOPE_MODELS": "demo"}, "perscom_oauth.E015"),  # a string is no list of apps
         ({"EXTRA_SCOPES": {"openid": 1}}, "perscom_oauth.E016"),

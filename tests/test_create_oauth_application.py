@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from perscom_oauth.adapter import OrganizationAdapter
 from perscom_oauth.models import Application, AuditEvent, Organization
+from tests.device import codes
 from tests.factories import REDIRECT_URI, DomainFactory, OrganizationFactory
 from tests.oauth import OAuthClient, host_of
 
@@ -131,8 +132,23 @@ def test_an_organization_without_the_plan_gets_no_application(db: Any) -> None:
 
 
 def test_an_unknown_grant_type_is_refused_by_the_parser(org: Any) -> None:
-    with pytest.raises(CommandError, match="invalid choice: 'device-code'"):
-        create("--organization", "alpha", "--name", "X", "--grant-type", "device_code", "--client-type", "x")
+    with pytest.raises(CommandError, match="invalid choice: 'token-exchange'"):
+        create(
+            "--organization", "alpha", "--name", "X", "--grant-type", "token_exchange", "--client-type", "x"
+        )
+
+
+def test_a_device_flow_application(org: Any) -> None:
+    """RFC 8628: a public client without redirect URIs, signing in with the device flow."""
+    create(
+        "--organization", "alpha", "--name", "Alpha TV", "--grant-type", "device_code",
+        "--client-type", "public", "--client-id", "alpha-tv", "--scopes", "view:user",
+    )  # fmt: skip
+    application = Application.objects.get(client_id="alpha-tv")
+    assert application.authorization_grant_type == "urn:ietf:params:oauth:grant-type:device_code"
+    assert (application.client_type, application.redirect_uris) == ("public", "")
+    started = codes(OAuthClient(host_of(org)), "alpha-tv")
+    assert started["user_code"] and started["verification_uri"].endswith("/oauth/device")
 
 
 # --- the adapter decides what a host name means (issue 20, item 12b) ----------------------------

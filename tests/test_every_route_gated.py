@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from perscom_oauth.models import Application, Organization
+from tests.device import approve, codes, device_app, form_post, poll
 from tests.factories import SECRET, ApplicationFactory, MembershipFactory
 from tests.oauth import OAuthClient, basic_auth, host_of
 
@@ -170,6 +171,38 @@ def foreign_authorized_apps(world: World) -> None:
     bravo_token_still_works(world)
 
 
+def foreign_device_authorization(world: World) -> None:
+    client = world.alpha.client()
+    device_app(world.bravo_app.organization, "bravo-tv")
+    for credentials in ({"client_id": "bravo-tv"}, {"client_id": world.bravo_app.client_id}):
+        assert_invalid_client(
+            form_post(client, "/oauth/device_authorization", {**credentials, "scope": "view:user"})
+        )
+    assert_invalid_client(
+        form_post(
+            client,
+            "/oauth/device_authorization",
+            {"scope": "view:user"},
+            HTTP_AUTHORIZATION=basic_auth(world.bravo_app.client_id),
+        )
+    )
+
+
+def foreign_device(world: World) -> None:
+    """Bravo's user code is no code at Alpha's host, for a member of both; and approved at Bravo,
+    its device code gets nothing at Alpha's host."""
+    device_app(world.bravo_app.organization, "bravo-tv")
+    started = codes(world.bravo, "bravo-tv")
+    browser = world.alpha.client()
+    browser.force_login(world.member)
+    assert_page(browser.post("/oauth/device", {"user_code": started["user_code"]}), 200, "not valid here")
+    refused = browser.post("/oauth/device/confirm", {"user_code": started["user_code"], "action": "approve"})
+    assert_page(refused, 400, "can no longer be used")
+    approve(world.bravo, world.member, started["user_code"], ["view:user"])
+    stolen = poll(world.alpha, "bravo-tv", started["device_code"])
+    assert stolen.json()["error"] == "invalid_grant"
+
+
 # --- an organization without the plan, where the gate lets the request through ------------------
 
 
@@ -189,6 +222,13 @@ REDUCES_ACCESS = "only ever reduces access; a downgraded organization must still
 ROUTES: dict[str, Route] = {
     f"{NAMESPACE}:authorize": Route("/oauth/authorize", True, (403, "access_denied"), foreign_authorize),
     f"{NAMESPACE}:token": Route("/oauth/token", False, (400, "unauthorized_client"), foreign_token),
+    f"{NAMESPACE}:device-authorization": Route(
+        "/oauth/device_authorization", False, (400, "unauthorized_client"), foreign_device_authorization
+    ),
+    f"{NAMESPACE}:device": Route("/oauth/device", True, (403, "access_denied"), foreign_device),
+    f"{NAMESPACE}:device-confirm": Route(
+        "/oauth/device/confirm", True, (403, "access_denied"), foreign_device
+    ),
     f"{NAMESPACE}:revoke-token": Route(
         "/oauth/revoke", False, f"revocation {REDUCES_ACCESS} cut off its tokens", foreign_revoke
     ),

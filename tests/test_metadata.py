@@ -24,7 +24,14 @@ JWKS = "/oauth/jwks"
 DOCUMENTS = [OAUTH_METADATA, OPENID_CONFIGURATION, JWKS]
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-GRANT_TYPES = ["authorization_code", "implicit", "password", "client_credentials", "refresh_token"]
+GRANT_TYPES = [
+    "authorization_code",
+    "implicit",
+    "password",
+    "client_credentials",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",  # RFC 8628 §4
+]
 PLAN_MESSAGE = "OAuth 2.0 requires the Enterprise plan; organization 'Alpha Unit' is on the Pro plan."
 BASE = "http://alpha.example.test"
 ENDPOINTS = {
@@ -35,6 +42,7 @@ ENDPOINTS = {
     "userinfo_endpoint": "/oauth/userinfo",
     "end_session_endpoint": "/oauth/logout",
     "jwks_uri": "/oauth/jwks",
+    "device_authorization_endpoint": "/oauth/device_authorization",
 }
 #: What both documents say alike.
 IN_BOTH = {
@@ -79,6 +87,7 @@ def test_oauth_server_metadata_document(org: Organization) -> None:
         "revocation_endpoint",
         "introspection_endpoint",
         "jwks_uri",
+        "device_authorization_endpoint",
     )
     assert document == {
         **url_fields(document),
@@ -96,7 +105,12 @@ def test_openid_configuration_document(org: Organization) -> None:
     document = fetch(host_of(org), OPENID_CONFIGURATION)
 
     assert url_fields(document) == urls(
-        "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint"
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+        "device_authorization_endpoint",
     )
     # Every claim that can be released (tests/test_oidc_behaviour.py checks each against userinfo).
     assert document.pop("claims_supported") == ["email", "name", "organization", "preferred_username", "sub"]
@@ -160,6 +174,7 @@ def test_both_documents_agree_on_shared_fields(org: Organization) -> None:
         "authorization_endpoint",
         "token_endpoint",
         "jwks_uri",
+        "device_authorization_endpoint",
         "scopes_supported",
         "grant_types_supported",
         "response_types_supported",

@@ -11,6 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from perscom_oauth.models import Application, Organization
+from tests.device import approve as device_approve
+from tests.device import codes as device_codes
+from tests.device import device_app, forget_poll
+from tests.device import poll as device_poll_once
 from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
 
@@ -123,3 +127,49 @@ def test_revoke_statements(oauth: OAuthClient, member: Any, app: Application, fl
     )
     assert response.status_code == 200
     assert len(sql) <= 6, sql
+
+
+# --- the device flow's poll (RFC 8628 §3.5) --------------------------------------------------
+
+
+@pytest.fixture
+def device_poll(org: Organization, oauth: OAuthClient) -> SimpleNamespace:
+    tv = device_app(org, last_used=timezone.now())  # last_used is kept to the minute
+    started = device_codes(oauth, tv.client_id)
+    oauth.client().get("/.well-known/oauth-authorization-server")  # the host is cached
+    return SimpleNamespace(tv=tv, device_code=started["device_code"], user_code=started["user_code"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_device_poll_statements(oauth: OAuthClient, device_poll: SimpleNamespace) -> None:
+    # authorization_pending: one statement, the grant by its unique device_code, with its
+    # client's type (a subquery on this organization's enabled applications).
+    forget_poll(oauth, device_poll.device_code)
+    response, sql = statements(
+        lambda: device_poll_once(oauth, device_poll.tv.client_id, device_poll.device_code, wait=False)
+    )
+    assert response.json()["error"] == "authorization_pending"
+    assert len(sql) == 1, sql
+    assert "device_code" in sql[0]
+    # slow_down: the poll gate in the cache answers; no SQL at all, however many come.
+    for _ in range(20):
+        response, sql = statements(
+            lambda: device_poll_once(oauth, device_poll.tv.client_id, device_poll.device_code, wait=False)
+        )
+        assert response.json()["error"] == "slow_down"
+        assert sql == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_device_token_statements(oauth: OAuthClient, member: Any, device_poll: SimpleNamespace) -> None:
+    # The poll's state; the grant with its user, at this organization (tokens.device's
+    # pre-token hook); the client; the state again, once the client is authenticated (the
+    # validator's check of record); the grant spent (DELETE); the user's membership and
+    # permissions; the two tokens; the audit event.
+    device_approve(oauth, member, device_poll.user_code, ["view:user"])
+    forget_poll(oauth, device_poll.device_code)
+    response, sql = statements(
+        lambda: device_poll_once(oauth, device_poll.tv.client_id, device_poll.device_code, wait=False)
+    )
+    assert response.status_code == 200, response.content
+    assert len(sql) <= 10, sql

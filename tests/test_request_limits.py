@@ -103,7 +103,8 @@ def test_oversized_authorization_parameters_are_invalid_request(
     ("data", "error"),
     [
         ({"grant_type": "openid", "code": ""}, "unsupported_grant_type"),
-        ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, "unsupported_grant_type"),
+        # Offered since issue 22 (RFC 8628): a poll without its device_code is invalid.
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, "invalid_request"),
         ({"grant_type": "x" * 5000}, "unsupported_grant_type"),
         ({"code": "abc"}, "invalid_request"),
         ({"grant_type": "client_credentials", "client_id": "x" * 256}, "invalid_request"),

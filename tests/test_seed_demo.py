@@ -11,6 +11,9 @@ from django.test import Client
 
 from perscom_oauth.models import Application
 from tests.demo import seed_demo
+from tests.device import approve as device_approve
+from tests.device import codes as device_codes
+from tests.device import poll as device_poll
 from tests.oauth import OAuthClient
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +57,16 @@ def test_json_matches_the_contract() -> None:
         "demo-spa",
         "basic-web",
         "demo-swagger",
+        "demo-tv",
     ]
     apps = {a["client_id"]: a for a in data["applications"]}
     assert all(set(a) == keys for a in apps.values())
     assert apps["demo-web"]["client_type"] == "confidential" and apps["demo-web"]["client_secret"]
     assert apps["demo-spa"]["client_type"] == "public" and apps["demo-spa"]["client_secret"] is None
     assert apps["basic-web"]["organization"] == "basic"
+    tv = apps.pop("demo-tv")  # the device flow (RFC 8628): no browser, no redirect URI
+    assert (tv["client_type"], tv["client_secret"], tv["redirect_uris"]) == ("public", None, [])
+    assert tv["grant_type"] == "urn:ietf:params:oauth:grant-type:device_code"
     swagger = apps.pop("demo-swagger")
     assert (swagger["name"], swagger["organization"]) == ("Swagger UI", "demo")
     assert swagger["client_type"] == "public" and swagger["client_secret"] is None
@@ -75,7 +82,7 @@ def test_rerunning_is_idempotent_and_keeps_printed_secrets_valid() -> None:
     first = seed()
     second = seed()
     assert first == second
-    assert Application.objects.count() == 4
+    assert Application.objects.count() == 5
     secret = first["applications"][0]["client_secret"]
     assert Application.objects.get(client_id="demo-web").client_secret != secret  # hashed at rest
 
@@ -110,6 +117,12 @@ def test_printed_credentials_work() -> None:
         swagger, code, redirect_uri=redirect_uri, client_secret=None, code_verifier=verifier
     )
     assert response.status_code == 200, response.content
+
+    # The device flow (RFC 8628): the TV asks for codes, alice approves, the TV gets its token.
+    started = device_codes(demo, "demo-tv")
+    device_approve(demo, alice, started["user_code"], ["view:user"])
+    token = device_poll(demo, "demo-tv", started["device_code"])
+    assert token.status_code == 200, token.content
 
     response = OAuthClient("basic.localhost").token(
         grant_type="client_credentials",

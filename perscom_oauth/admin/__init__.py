@@ -4,12 +4,13 @@ organizations.
 Owns: ``administered`` and ``scoping`` (staff who are not superusers see and change only the
 organizations they administer), ``application``, ``application_pages``, ``forms`` and
 ``widgets`` (client applications, their one-time secrets and scope picker), ``credentials`` and
-``authorizations`` (tokens, codes and authorizations, listed and revoked), ``audit`` (the trail,
-read-only) and ``organization`` (organizations, domains, memberships).
+``authorizations`` (tokens, codes and authorizations, listed and revoked), ``device`` (the
+device grants of RFC 8628, listed and revoked), ``audit`` (the trail, read-only) and
+``organization`` (organizations, domains, memberships).
 
 Must not: change an application or a token but through the domain functions that also write
 the audit trail (``applications``, ``tokens.revocation``); be imported by the security core or
 ``server``.
 """
 
-from . import application, audit, credentials, organization  # noqa: F401  (register the admins)
+from . import application, audit, credentials, device, organization  # noqa: F401  (register the admins)

@@ -40,6 +40,8 @@ APPLICATION_TYPES: list[tuple[str, StrOrPromise]] = [
     (Application.GRANT_IMPLICIT, _("Single Page Web Applications or Native Applications")),
     (Application.GRANT_CLIENT_CREDENTIALS, _("Machine-to-Machine")),
     (Application.GRANT_PASSWORD, _("Resource Owner")),
+    # RFC 8628: a TV, a console or a command-line tool; the member approves on their phone.
+    (Application.GRANT_DEVICE_CODE, _("Device (TV, console or command line)")),
 ]
 APPLICATION_TYPE_LABELS = dict(APPLICATION_TYPES)
 

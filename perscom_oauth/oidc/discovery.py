@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
@@ -29,6 +30,23 @@ NOT_SUPPORTED = {
 }
 
 
+#: The device flow's grant type (RFC 8628 §3.4).
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def device_endpoint(request: HttpRequest) -> dict[str, str]:
+    """RFC 8628 §4: where a device asks for its codes, on this organization's host; only when
+    the token endpoint takes the device code (a host's own ``OAUTH2_GRANT_TYPES_SUPPORTED``
+    may leave it out)."""
+    if DEVICE_CODE not in oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED:
+        return {}
+    return {
+        "device_authorization_endpoint": request.build_absolute_uri(
+            reverse("oauth2_provider:device-authorization")
+        )
+    }
+
+
 def amend(response: HttpResponse, **changes: Any) -> HttpResponse:
     """Change fields of the base library's JSON document, keeping its headers."""
     data = {**json.loads(response.content), **changes}
@@ -44,7 +62,7 @@ class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
     """RFC 8414 §3, at ``/.well-known/oauth-authorization-server`` of the organization's host."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return amend(super().get(request, *args, **kwargs), **NOT_SUPPORTED)
+        return amend(super().get(request, *args, **kwargs), **NOT_SUPPORTED, **device_endpoint(request))
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -66,6 +84,7 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
             # Every claim CLAIMS can release (the base library lists only `sub`).
             claims_supported=sorted(claim_scopes()),
             **NOT_SUPPORTED,
+            **device_endpoint(request),
         )
 
 

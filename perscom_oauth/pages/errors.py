@@ -107,6 +107,23 @@ def rewordings() -> dict[str, Rewording]:
             ),
             _("Trying again will not change this. If you need the app, ask an administrator of %(org)s."),
         ),
+        # The device flow's verification page (views.device, RFC 8628 §3.3).
+        _("Too many wrong codes"): Rewording(
+            _("Too many wrong codes"),
+            _(
+                "Too many wrong codes were entered from your account or from this network, so codes "
+                "are not checked for now."
+            ),
+            _(
+                "Wait a few minutes, then enter the code your device shows. Never enter a code that "
+                "someone sent you."
+            ),
+        ),
+        _("This code can no longer be used"): Rewording(
+            _("This code can no longer be used"),
+            _("It has expired, or it was already approved or denied. Nothing more was shared."),
+            _("On your device, start signing in again: it will show a new code to enter here."),
+        ),
         _("Invalid sign-out request"): Rewording(
             _("This sign-out cannot be completed"),
             _("The app asked to sign you out in a way that cannot be accepted, so nothing was changed."),

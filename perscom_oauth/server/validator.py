@@ -40,7 +40,7 @@ from ..oidc.claims import (
 )
 from ..scopes.effective import consent_remembered, grantable_scopes
 from ..scopes.registry import allowed_scope_names
-from ..tokens import refresh_expiry, refresh_reuse
+from ..tokens import device, refresh_expiry, refresh_reuse
 from ..tokens.check import Refusal, check_access_token
 from ..tokens.grant_lookup import GrantLoadedOnce
 from ..tokens.revocation import retire_rotated, revoke
@@ -284,6 +284,30 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             )
         return False
 
+    def validate_grant_type(
+        self,
+        client_id: str,
+        grant_type: str,
+        client: Application,
+        request: OAuthlibRequest,
+        *args: object,
+        **kwargs: object,
+    ) -> bool:
+        allowed: bool = super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+        if allowed and grant_type == device.GRANT_TYPE:
+            # RFC 8628 §3.5, once the client is authenticated (§3.4): the state of its own device
+            # grant at this organization. The view answered public clients already
+            # (tokens.device.poll_refusal); this is the answer for confidential ones, and the
+            # check of record for every client.
+            code = device.device_code_of(request)
+            organization = organization_of(request)
+            state = device.poll_state(code, client.client_id, organization) if organization else None
+            refused = device.refusal(state, timezone.now())
+            if refused is not None:
+                error, description = refused
+                raise errors.CustomOAuth2Error(error=error, description=description, request=request)
+        return allowed
+
     def validate_refresh_token(
         self,
         refresh_token: str,
@@ -393,8 +417,11 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         refreshed = request.grant_type == "refresh_token" and previous is not None
         if refreshed and not self.rotates(token, request):
             self.lock_refresh_token(cast("RefreshToken", previous), request)  # refreshed: not None
-        if request.grant_type == "password":
-            # No consent screen: grant only what the user holds (the response says so, §5.1).
+        if request.grant_type == device.GRANT_TYPE:
+            self.claim_device_code(request)
+        if request.grant_type in ("password", device.GRANT_TYPE):
+            # No consent screen (password), or a consent given minutes ago (device): grant
+            # only what the user holds now (the response says so, RFC 6749 §5.1).
             request.scopes = grantable_scopes(request.user, organization_of(request), client, request.scopes)
             if not request.scopes:
                 raise errors.InvalidScopeError(
@@ -449,6 +476,16 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
             raise errors.InvalidGrantError(
                 description=_("The authorization code was already used."), request=request
             ) from None
+
+    def claim_device_code(self, request: OAuthlibRequest) -> None:
+        """RFC 8628 §3.5: a device code gives tokens once, to its own client, while its user is
+        still a member (deleted in this transaction: ``tokens.device.claim``)."""
+        code = device.device_code_of(request)
+        if not device.claim(code, request.client):
+            raise errors.InvalidGrantError(
+                description=_("The device code was already used, or is no longer valid."), request=request
+            )
+        self.still_a_member(request.user, request)
 
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: OAuthlibRequest, *args: object, **kwargs: object

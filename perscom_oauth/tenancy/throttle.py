@@ -8,6 +8,9 @@ production, so every process sees the same counters):
   authentication methods is refused first (RFC 6749 §2.3), so a decoy in one cannot take the
   failures of guesses in the other (issue 19 L3);
 - failed password grants (``invalid_grant``) per *username and source address*;
+- unknown device codes (RFC 8628 polls answered ``invalid_grant``) per *client and source
+  address*, like a failed authentication: a guesser of device codes is stopped before the
+  database (RFC 8628 §5.2);
 - every such failure per *source address*, up to ``THROTTLE_SOURCE_FAILURES``.
 
 Past a limit, that client, user or source gets 429 with ``Retry-After`` until the window ends
@@ -79,11 +82,21 @@ def counters(request: HttpRequest) -> list[Counter]:
     return found
 
 
+#: The device flow's grant type (RFC 8628 §3.4).
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
 def failure_of(request: HttpRequest, response: HttpResponse) -> str | None:
     if response.status_code == 401:
         return CLIENT
     if response.status_code == 400 and request.POST.get("grant_type") == "password":
         return PASSWORD  # RFC 6749 §5.2 invalid_grant: wrong username or password
+    if (
+        response.status_code == 400
+        and request.POST.get("grant_type") == DEVICE_CODE
+        and b'"invalid_grant"' in response.content
+    ):
+        return CLIENT  # a device code that is not this client's (unknown, used, revoked)
     return None
 
 

@@ -4,8 +4,9 @@ user's "Authorized applications" page, application suspension and reuse detectio
 
 Revoking a refresh token deletes its access token and revokes its whole rotation family;
 revoking an access token also revokes its refresh token (RFC 7009 §2.1: otherwise the refresh
-token could mint a new one at once); unused authorization codes of the same scope are deleted.
-All of it in one transaction.
+token could mint a new one at once); unused authorization codes of the same scope are deleted,
+and so are device grants (RFC 8628) not yet exchanged, pending or approved: their device then
+gets ``invalid_grant``. All of it in one transaction.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, F, Model, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_device_grant_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from ..audit import Actor, Event, record
 from ..cache import generations
@@ -54,10 +60,11 @@ class Revoked:
     access_tokens: int = 0
     refresh_tokens: int = 0
     codes: int = 0
+    device_grants: int = 0
 
     @property
     def total(self) -> int:
-        return self.access_tokens + self.refresh_tokens + self.codes
+        return self.access_tokens + self.refresh_tokens + self.codes + self.device_grants
 
 
 def revoke(
@@ -66,6 +73,7 @@ def revoke(
     access_tokens: QuerySet[AccessTokenModel] | None = None,
     refresh_tokens: QuerySet[RefreshTokenModel] | None = None,
     codes: QuerySet[Grant] | None = None,
+    device_grants: QuerySet[Model] | None = None,
     actor_type: str,
     actor: AnyUser | None = None,
     application: Application | None = None,
@@ -77,6 +85,7 @@ def revoke(
     access_tokens = access_tokens if access_tokens is not None else access_model.objects.none()
     refresh_tokens = refresh_tokens if refresh_tokens is not None else refresh_model.objects.none()
     codes = codes if codes is not None else get_grant_model().objects.none()
+    device_grants = device_grants if device_grants is not None else get_device_grant_model().objects.none()
     with transaction.atomic():
         if organization is not None:
             # The organization's generation moves with the revocation's commit, in the database
@@ -111,9 +120,12 @@ def revoke(
             refresh_model.objects.filter(chosen | Q(access_token__in=[pk for pk, _checksum in deleted])), now
         )
         code_count, _ = codes.delete()
+        device_count, _ = device_grants.delete()
     access_count = len(deleted)
-    result = Revoked(access_count, refresh_count, code_count)
+    result = Revoked(access_count, refresh_count, code_count, device_count)
     if result.total:
+        # The device grants' count only when there are some: the entries' shape is unchanged.
+        extra = {"device_grants": device_count} if device_count else {}
         record(
             Event.TOKENS_REVOKED,
             organization=organization,
@@ -126,6 +138,7 @@ def revoke(
             refresh_tokens=refresh_count,
             codes=code_count,
             reason=reason,
+            **extra,
         )
     return result
 
@@ -201,12 +214,14 @@ def _mark_revoked(refresh_tokens: QuerySet[RefreshTokenModel], now: datetime) ->
 
 
 def revoke_authorization(user: AnyUser, application: Application, **audit: Unpack[AuditArguments]) -> Revoked:
-    """Everything a user granted an application: tokens, refresh tokens, unused codes."""
+    """Everything a user granted an application: tokens, refresh tokens, unused codes, and
+    device codes they approved that the device has not exchanged yet."""
     return revoke(
         organization=application.organization_id,
         access_tokens=get_access_token_model().objects.filter(user=user, application=application),
         refresh_tokens=get_refresh_token_model().objects.filter(user=user, application=application),
         codes=get_grant_model().objects.filter(user=user, application=application),
+        device_grants=get_device_grant_model().objects.filter(user=user, client_id=application.client_id),
         application=application,
         subject=user,
         **audit,
@@ -214,12 +229,13 @@ def revoke_authorization(user: AnyUser, application: Application, **audit: Unpac
 
 
 def revoke_application(application: Application, **audit: Unpack[AuditArguments]) -> Revoked:
-    """Every token and code of an application (suspension, "revoke all")."""
+    """Every token and code of an application, device codes included (suspension, "revoke all")."""
     return revoke(
         organization=application.organization_id,
         access_tokens=get_access_token_model().objects.filter(application=application),
         refresh_tokens=get_refresh_token_model().objects.filter(application=application),
         codes=get_grant_model().objects.filter(application=application),
+        device_grants=get_device_grant_model().objects.filter(client_id=application.client_id),
         application=application,
         **audit,
     )

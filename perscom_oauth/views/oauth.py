@@ -23,6 +23,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
+from oauth2_provider.utils import set_oauthlib_user_to_device_request_user
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..adapter import get_adapter
@@ -37,6 +38,7 @@ from ..scopes.effective import consent_groups, consent_remembered, grantable_sco
 from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization, organization_for_request
 from ..tenancy.throttle import ClientAuthThrottleMixin
+from ..tokens import device
 from ..tokens.check import Refusal, check_access_token, check_bearer_request
 
 if TYPE_CHECKING:
@@ -415,8 +417,36 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
         resources = [*request.GET.getlist("resource"), *request.POST.getlist("resource")]
         if malformed_resource(value for value in resources if value.strip()) is not None:
             return oauth_error(400, "invalid_target", resource_message())
+        if grant_type == device.GRANT_TYPE:
+            # RFC 8628 §3.4, §3.5: slow_down, pending, denied and expired are answered here, the
+            # first without SQL, the others in one statement (tokens.device.poll_refusal).
+            refused = device.poll_refusal(request)
+            if refused is not None:
+                return refused
         response: HttpResponse = super().post(request, *args, **kwargs)
         return response
+
+    @classmethod
+    def get_server(cls) -> Any:
+        """The base library's server, with our pre-token hook for the device grant in place of
+        its own (``tokens.device.set_device_user``: codes are stored as checksums, looked up at
+        the request's organization). A host's other hooks run after it."""
+        kwargs = dict(oauth2_settings.server_kwargs)
+        hooks = [
+            hook
+            for hook in kwargs.get("pre_token") or []
+            if hook is not set_oauthlib_user_to_device_request_user
+        ]
+        kwargs["pre_token"] = [device.set_device_user, *hooks]
+        return cls.get_server_class()(cls.get_validator_class()(), **kwargs)
+
+    def device_flow_token_response(
+        self, request: HttpRequest, device_code: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # The base view looks the raw code up again, in every tenant, and answers from its
+        # status alone: poll_refusal has answered, and the validator decides (validate_grant_type)
+        # and spends the code (claim_device_code), like any other grant.
+        return self.authorization_flow_token_response(request, *args, **kwargs)
 
     def authorization_flow_token_response(
         self, request: HttpRequest, *args: Any, **kwargs: Any

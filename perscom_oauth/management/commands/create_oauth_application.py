@@ -44,6 +44,13 @@ OPTION_OF_FIELD = {
 }
 
 
+def grant_type_option(value: str) -> str:
+    """``--grant-type`` as typed: hyphens or underscores; ``device-code`` for the URN the
+    device flow's applications are stored with (RFC 8628)."""
+    grant = value.replace("_", "-")
+    return Application.GRANT_DEVICE_CODE if grant == "device-code" else grant
+
+
 class Command(BaseCommand):
     help = (
         "Create an OAuth 2.0 application (client) of an organization and print its client ID; "
@@ -62,9 +69,10 @@ class Command(BaseCommand):
             "--grant-type",
             required=True,
             choices=[grant for grant, _label in APPLICATION_TYPES],
-            type=lambda value: value.replace("_", "-"),
+            type=grant_type_option,
             help="authorization-code (Regular Web Application), implicit (Single Page or Native), "
-            "client-credentials (Machine-to-Machine), password (Resource Owner).",
+            "client-credentials (Machine-to-Machine), password (Resource Owner), "
+            "device-code (Device: TV, console or command line; RFC 8628).",
         )
         parser.add_argument(
             "--client-type",

@@ -53,7 +53,21 @@ APPLICATIONS = [
         "client_type": "public",
         "redirect_uris": SWAGGER_CALLBACKS,
     },
+    # A TV app signing in with the device flow (RFC 8628): no browser, so no redirect URI.
+    {
+        "client_id": "demo-tv",
+        "name": "Demo TV App",
+        "organization": "demo",
+        "client_type": "public",
+        "grant": Application.GRANT_DEVICE_CODE,
+        "redirect_uris": [],
+    },
 ]
+#: The grant_type a token request of each kind of application sends.
+GRANT_TYPES = {
+    Application.GRANT_AUTHORIZATION_CODE: "authorization_code",
+    Application.GRANT_DEVICE_CODE: Application.GRANT_DEVICE_CODE,  # the URN, as it is sent
+}
 
 
 RANKS = [("Private", "PVT"), ("Corporal", "CPL"), ("Sergeant", "SGT"), ("Lieutenant", "LT")]
@@ -143,7 +157,8 @@ class Command(BaseCommand):
         application.name = spec["name"]
         application.organization = Organization.objects.get(slug=spec["organization"])
         application.client_type = spec["client_type"]
-        application.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+        grant = spec.get("grant", Application.GRANT_AUTHORIZATION_CODE)
+        application.authorization_grant_type = grant
         application.redirect_uris = " ".join(spec.get("redirect_uris", [CALLBACK]))
         application.client_secret = secret
         application.hash_client_secret = confidential
@@ -157,7 +172,7 @@ class Command(BaseCommand):
             "client_id": application.client_id,
             "client_secret": secret or None,
             "client_type": application.client_type,
-            "grant_type": "authorization_code",
+            "grant_type": GRANT_TYPES[grant],
             "redirect_uris": application.redirect_uris.split(),
             "allowed_scopes": application.allowed_scopes.split(),
         }
@@ -174,5 +189,12 @@ class Command(BaseCommand):
         for app in data["applications"]:
             write(f"  {app['name']} ({app['organization']}, {app['client_type']})")
             write(f"    client_id:     {app['client_id']}")
-            write(f"    client_secret: {app['client_secret'] or '(none: public client, use PKCE)'}")
-            write(f"    redirect_uri:  {' '.join(app['redirect_uris'])}")
+            device = app["grant_type"] == Application.GRANT_DEVICE_CODE
+            public = "(none: public client)" if device else "(none: public client, use PKCE)"
+            write(f"    client_secret: {app['client_secret'] or public}")
+            if device:
+                base_url = data["organizations"][0]["base_url"]
+                write(f"    device flow:   POST {base_url}/oauth/device_authorization")
+                write(f"    enter codes:   {base_url}/oauth/device")
+            else:
+                write(f"    redirect_uri:  {' '.join(app['redirect_uris'])}")
