@@ -12,6 +12,10 @@ reader: it listens at the authorization URL's loopback redirect URI, prints the 
 browser arrives there, after checking ``state`` and ``iss`` (RFC 9207): the browser is told
 "Done" only then, and an error page otherwise. With
 ``WALKTHROUGH_SIGN_IN=user:password`` in the environment it plays the browser itself.
+
+``python -m project.walkthrough approve-device VERIFICATION_URI_COMPLETE`` is the member's side
+of the device flow (RFC 8628 §3.3): it prints the address to open, sign in at and approve, and
+waits for Enter; with ``WALKTHROUGH_SIGN_IN`` it signs in and approves itself.
 """
 
 from __future__ import annotations
@@ -261,6 +265,34 @@ def run(base_url: str, redirect_port: str, sign_in: str, readme: Path = README) 
     return 1 if failures else 0
 
 
+# --- approve-device: the member's side of the device flow ----------------------------------
+
+
+def approve_device(verification_url: str) -> None:
+    """Sign in at the verification URI, continue with the code it prefills, approve."""
+    sign_in = os.environ.get("WALKTHROUGH_SIGN_IN")
+    print(
+        f"Open this URL in a browser, sign in, check the code and approve:\n  {verification_url}",
+        file=sys.stderr,
+    )
+    if not sign_in:
+        input("Then press Enter here. ")
+        return
+    import requests
+
+    username, password = sign_in.split(":", 1)
+    user_code = parse_qs(urlsplit(verification_url).query)["user_code"][0]
+    with requests.Session() as session:
+        login = session.get(verification_url)
+        entry = submit(session, login, {"username": username, "password": password})
+        confirm = submit(session, entry, {"user_code": user_code})
+        done = submit(session, confirm, {"action": "approve"})
+    if done.status_code != 200 or "device-confirm" in done.url:
+        raise SystemExit(
+            f"approve-device: the approval did not go through ({done.status_code} at {done.url})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m project.walkthrough", description=__doc__.split("\n\n")[0]
@@ -268,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     catch = sub.add_parser("catch-code", help="Wait at the redirect URI; print the authorization code.")
     catch.add_argument("authorize_url")
+    device = sub.add_parser("approve-device", help="Sign in at a device flow's verification URI; approve.")
+    device.add_argument("verification_url")
     parser.add_argument("--base-url", default=README_BASE, help="The running demo (%(default)s).")
     parser.add_argument(
         "--redirect-port", default=README_REDIRECT_PORT, help="Loopback port for the redirect (%(default)s)."
@@ -279,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.command == "catch-code":
         print(catch_code(options.authorize_url))
+        return 0
+    if options.command == "approve-device":
+        approve_device(options.verification_url)
         return 0
     sign_in = options.sign_in or alice()
     return run(options.base_url.rstrip("/"), options.redirect_port, sign_in, options.readme)

@@ -150,3 +150,26 @@ def test_openid_for_an_application_without_a_signing_algorithm(
     response = oauth.authorization_request(member, "get", client_id=app.client_id, scope="openid")
     assert response.status_code == 302
     assert "error=invalid_scope" in response["Location"]  # not a 500 when the ID token is signed
+
+
+#: A body Django's parsers give up on: a multipart body without its boundary lines (found by
+#: the device flow's fuzzing), and more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS.
+UNPARSEABLE = {
+    "broken multipart": ("multipart/form-data; boundary=x", "state=%00&user_code=" + "x" * 1100),
+    "too many fields": ("application/x-www-form-urlencoded", "&".join(f"f{n}=1" for n in range(1100))),
+}
+
+
+@pytest.mark.parametrize(
+    "path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/device_authorization"]
+)
+@pytest.mark.parametrize("content_type, body", UNPARSEABLE.values(), ids=UNPARSEABLE.keys())
+def test_a_body_django_cannot_parse_is_invalid_request(
+    oauth: OAuthClient, app: Application, path: str, content_type: str, body: str
+) -> None:
+    # RFC 6749 §5.2: a JSON invalid_request, where Django alone answers its HTML 400 page.
+    response = oauth.client().generic("POST", path, body, content_type=content_type)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "invalid_request"
+    assert response["Cache-Control"] == "no-store"

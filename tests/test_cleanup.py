@@ -178,3 +178,22 @@ def test_bad_options_are_refused() -> None:
         cleanup("--batch-size", "0")
     with pytest.raises(CommandError, match="pause"):
         cleanup("--pause", "-1")
+
+
+def test_device_codes_go_once_expired_for_as_long_again(oauth: OAuthClient, org: Organization) -> None:
+    from oauth2_provider.models import get_device_grant_model
+
+    from tests.device import codes, device_app, poll
+
+    device_grant = get_device_grant_model()
+    tv = device_app(org)
+    recent, old, live = (codes(oauth, tv.client_id) for _ in range(3))
+    # RFC 8628 §3.5: a device polling just after expiry still hears expired_token ...
+    device_grant.objects.filter(pk__in=device_grant.objects.order_by("pk")[:1]).update(expires=past(60))
+    device_grant.objects.filter(pk__in=device_grant.objects.order_by("pk")[1:2]).update(expires=past(601))
+    assert "device codes: deleted 1" in cleanup()
+    assert poll(oauth, tv.client_id, recent["device_code"]).json()["error"] == "expired_token"
+    # ... the one expired for longer than a code lives (DEVICE_CODE_SECONDS) is gone; live stays.
+    assert device_grant.objects.count() == 2
+    assert poll(oauth, tv.client_id, old["device_code"]).json()["error"] == "invalid_grant"
+    assert poll(oauth, tv.client_id, live["device_code"]).json()["error"] == "authorization_pending"

@@ -2,6 +2,8 @@
 
 Refused with RFC 6749 §5.2 ``invalid_request`` (by ``tenancy.gates.TenantGateMixin``), before any query:
 
+- a body Django cannot parse (a broken multipart body, too many fields, too large): Django
+  itself would answer its HTML 400 page, not an RFC 6749 §5.2 body;
 - a NUL byte anywhere (PostgreSQL can neither store nor compare it; no legitimate client_id,
   code or token has one);
 - a query string that is not form-urlencoded (RFC 3986 §2.1: a ``%`` not followed by two hex
@@ -19,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model, get_grant_model
 from oauth2_provider.oauth2_validators import is_valid_resource_uri
@@ -50,9 +54,13 @@ def parameter_problem(request: HttpRequest) -> str | None:
         urldecode(request.META.get("QUERY_STRING", ""))
     except ValueError:
         return _("Malformed request parameters.")
+    try:
+        posted = list(request.POST.lists())
+    except (MultiPartParserError, SuspiciousOperation):  # TooManyFieldsSent, RequestDataTooBig
+        return _("Malformed request body.")
     values = dict.fromkeys(COLUMNS, "")
     everything: list[str] = []
-    for key, items in (*request.GET.lists(), *request.POST.lists()):
+    for key, items in (*request.GET.lists(), *posted):
         everything += items
         for value in items:
             if key in values and len(value) > len(values[key]):

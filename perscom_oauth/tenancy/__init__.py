@@ -1,9 +1,11 @@
 """Which organization a request is for, and whether it may go on: everything decided before a
 view runs.
 
-Owns: ``hosts`` (the organization of a request's host, cached), ``tenancy.gates`` (``TenantGateMixin``:
-unknown host, plan, malformed parameters; RFC 6749 §5.2 refusals) and ``tenancy.throttle`` (client
-authentication's brute-force budget per organization, client and source).
+Owns: ``hosts`` (the organization of a request's host, cached), ``gates`` (``TenantGateMixin``:
+unknown host, plan, malformed parameters; RFC 6749 §5.2 refusals), ``throttle`` (client
+authentication's brute-force budget per organization, client and source) and
+``device_throttle`` (RFC 8628: a device polling too fast, wrong user codes per member and
+source).
 
 Must not: import views, pages, OpenID Connect or the admin; render a page (views people see
 swap the JSON refusal for ``pages.errors.PageRefusalMixin``). ``organization_for_request`` is

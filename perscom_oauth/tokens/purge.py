@@ -10,6 +10,8 @@ Only what can no longer be used is deleted, and each batch re-checks its conditi
 - access tokens that expired and carry no live refresh token (the base library refuses a
   refresh token whose access token is gone);
 - ID tokens of deleted access tokens once expired, and expired authorization codes;
+- device codes (RFC 8628) expired for as long again as they lived: until then a device that
+  still polls is told ``expired_token`` (§3.5), not that its code is unknown;
 - code-replay records once nothing they issued is alive;
 - audit events older than ``AUDIT_RETENTION_DAYS``.
 """
@@ -26,6 +28,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
+    get_device_grant_model,
     get_grant_model,
     get_id_token_model,
     get_refresh_token_model,
@@ -70,6 +73,12 @@ def dead_codes(now: datetime) -> QuerySet[Grant]:
     return codes
 
 
+def dead_device_codes(now: datetime) -> QuerySet[Model]:
+    settled = now - timedelta(seconds=oauth_settings.DEVICE_CODE_SECONDS)
+    codes: QuerySet[Model] = get_device_grant_model().objects.filter(expires__lte=settled)
+    return codes
+
+
 def dead_code_uses(now: datetime) -> QuerySet[AuthorizationCodeUse]:
     tokens = get_access_token_model().objects.filter(token_checksum=OuterRef("access_token_checksum"))
     refresh = get_refresh_token_model().objects
@@ -98,6 +107,7 @@ STEPS = [
     Step("access tokens", dead_access_tokens),
     Step("ID tokens", dead_id_tokens),
     Step("authorization codes", dead_codes),
+    Step("device codes", dead_device_codes),
     Step("code-replay records", dead_code_uses),
     Step("audit events", old_audit_events),
 ]

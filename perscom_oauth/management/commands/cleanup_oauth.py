@@ -15,7 +15,7 @@ from ...tokens.purge import purge
 
 class Command(BaseCommand):
     help = (
-        "Delete expired and revoked tokens, expired authorization codes and audit events older "
+        "Delete expired and revoked tokens, expired authorization and device codes and audit events older "
         "than PERSCOM_OAUTH['AUDIT_RETENTION_DAYS'], in batches."
     )
 
