@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from oauth2_provider.www_authenticate import challenge_status
 
-from .http.challenges import bearer_challenge
+from .http.challenges import Refusal, bearer_challenge
 from .scopes.effective import member_scopes
 from .tenancy.hosts import organization_for_request
-from .tokens.check import Refusal, check_bearer_request
+from .tokens.check import check_bearer_request
 
 if TYPE_CHECKING:
     from .typing import AccessToken

@@ -4,11 +4,25 @@ client that meets a 401 learns there which authorization server to ask and for w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from oauth2_provider.www_authenticate import build_bearer_challenge
 
 from ..conf import oauth_settings
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a bearer token is refused, as an RFC 6750 §3.1 error (in process: ``tokens.check``;
+    on another server: ``remote.check``)."""
+
+    description: str
+    error: str = "invalid_token"
+
+    def as_oauth2_error(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
 
 
 def resource_path(path: str) -> str:

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from ..http import challenges
+from ..http.challenges import Refusal
 from ..http.headers import bearer_token
 from .audience import allows
 from .conf import ServerConfig, config_for_request
@@ -30,17 +31,6 @@ __all__ = ["Refusal", "RemoteToken", "RemoteUser", "Unavailable", "bearer_challe
 
 #: The realm of every challenge, as the in-process classes send it.
 REALM = "api"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a token is refused, as an RFC 6750 §3.1 error."""
-
-    description: str
-    error: str = "invalid_token"
-
-    def as_oauth2_error(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ..cache.entries import MISS
 from ..carried import organization_of, session_user_of, token_entry_of
 from ..conf import oauth_settings
 from ..hashing import checksum
+from ..http.challenges import Refusal
 from ..http.headers import authorization, basic_credentials, bearer_token, second_method
 from ..models import AuthorizationCodeUse
 from ..oidc.claims import (
@@ -41,7 +42,7 @@ from ..oidc.claims import (
 from ..scopes.effective import consent_remembered, grantable_scopes
 from ..scopes.registry import allowed_scope_names
 from ..tokens import device, refresh_expiry, refresh_reuse
-from ..tokens.check import Refusal, check_access_token
+from ..tokens.check import check_access_token
 from ..tokens.grant_lookup import GrantLoadedOnce
 from ..tokens.revocation import retire_rotated, revoke
 

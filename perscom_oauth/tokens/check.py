@@ -18,7 +18,6 @@ stored as an access token's checksum, so it is unknown here. Then, in this order
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from oauth2_provider.models import get_access_token_model
 from ..adapter import get_adapter
 from ..cache import entries
 from ..hashing import checksum
+from ..http.challenges import Refusal
 from ..http.headers import bearer_token
 from ..scopes.effective import member_scopes, token_scopes
 from ..tenancy.hosts import organization_for_request, prefetched_token
@@ -35,17 +35,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from ..typing import AccessToken, Organization
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a token is refused, as an RFC 6750 §3.1 error."""
-
-    description: str
-    error: str = "invalid_token"
-
-    def as_oauth2_error(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
 
 
 def check_access_token(

@@ -29,6 +29,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from ..adapter import get_adapter
 from ..audit import Actor, Event, record
 from ..decorators import challenge, refuse_bearer
+from ..http.challenges import Refusal
 from ..http.parameters import malformed_resource
 from ..http.responses import NO_STORE, oauth_error
 from ..oidc.claims import UNSUPPORTED_PARAMETERS, InvalidMaxAge, max_age_of, sign_in_too_old
@@ -39,7 +40,7 @@ from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization, organization_for_request
 from ..tenancy.throttle import ClientAuthThrottleMixin
 from ..tokens import device
-from ..tokens.check import Refusal, check_access_token, check_bearer_request
+from ..tokens.check import check_access_token, check_bearer_request
 
 if TYPE_CHECKING:
     from ..typing import Application, OAuthlibRequest, Organization

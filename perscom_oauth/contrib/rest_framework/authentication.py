@@ -9,8 +9,8 @@ from oauth2_provider.contrib.rest_framework import authentication
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from ...http.challenges import bearer_challenge
-from ...tokens.check import Refusal, check_bearer_request
+from ...http.challenges import Refusal, bearer_challenge
+from ...tokens.check import check_bearer_request
 
 if TYPE_CHECKING:
     from ...typing import AccessToken, AnyUser
