@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING, Any, Self
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import AbstractApplication, AbstractGrant, ApplicationManager, ClientSecretField
+from oauth2_provider.generators import generate_client_id, generate_client_secret
+from oauth2_provider.models import (
+    AbstractApplication,
+    AbstractGrant,
+    ApplicationManager,
+    ClientSecretField,
+    get_application_model,
+)
 from oauth2_provider.settings import oauth2_settings
 
 from . import application_rules, hashing
@@ -153,6 +160,20 @@ class Application(AbstractApplication):
     #: ``allowed_scopes`` value meaning "every scope, including ones added later".
     ALL_SCOPES = ALL_SCOPES
 
+    class Review(models.TextChoices):
+        """Whether an organization administrator let a self-identified client in (``registration``)."""
+
+        APPROVED = "approved", _("Approved")
+        PENDING = "pending", _("Awaiting approval")
+        BLOCKED = "blocked", _("Blocked")
+
+    # Unique per organization, not globally: a client that identifies itself by its metadata
+    # document URL (draft-ietf-oauth-client-id-metadata-document §3) uses the same client_id
+    # at every organization, and each organization keeps its own row (its own approval, its own
+    # block). Every other client_id stays unique across organizations (Meta.constraints).
+    client_id = models.CharField(
+        _("client ID"), max_length=255, default=generate_client_id, db_index=True
+    )
     organization = models.ForeignKey(
         organization_model_label(),
         on_delete=models.CASCADE,
@@ -220,12 +241,36 @@ class Application(AbstractApplication):
         _("terms of service URL"), max_length=500, blank=True, validators=[validate_web_url]
     )
 
+    review = models.CharField(
+        _("review"),
+        max_length=16,
+        choices=Review.choices,
+        default=Review.APPROVED,
+        help_text=_(
+            "A client that registered itself is usable once approved; a blocked one never is, "
+            "and its tokens are revoked."
+        ),
+    )
+    # Client ID Metadata Documents: when the document was last read, and why it last failed.
+    metadata_fetched = models.DateTimeField(_("document last fetched"), null=True, blank=True, editable=False)
+    metadata_error = models.CharField(_("last fetch error"), max_length=255, blank=True, editable=False)
+
     objects = ApplicationManager.from_queryset(InvalidatingQuerySet)()
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = _("application")
         verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_id"],
+                condition=~Q(registration_source="cimd"),
+                name="perscom_oauth_unique_client_id",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "client_id"], name="perscom_oauth_unique_client_id_per_organization"
+            ),
+        ]
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
@@ -295,13 +340,16 @@ class Application(AbstractApplication):
     def is_usable(self, request: OAuthlibRequest) -> bool:
         """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.
 
-        A client is usable only while enabled, and only on its own organization's host: used on
+        A client is usable only while enabled and approved (``review``: a self-registered client
+        awaiting an administrator, or blocked, gets no token), and only on its own organization's host: used on
         another tenant's host it is an unknown client (RFC 6749 §5.2 ``invalid_client``), and its
         tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``). A public client is not
         usable for the grants of confidential ones (``invalid_client`` at the token endpoint).
         """
         organization = organization_of(request)
         if not (self.enabled and organization is not None and self.organization_id == organization.pk):
+            return False
+        if self.review != self.Review.APPROVED:
             return False
         # RFC 6749 §4.4 (and, here, §4.3): only a confidential client may use these grants. A
         # public client has no secret (it is stored as ""), so the base library would find an
@@ -340,6 +388,13 @@ class AuditEvent(models.Model):
         APPLICATION_SUSPENDED = "application_suspended", _("Application suspended")
         APPLICATION_ENABLED = "application_enabled", _("Application enabled")
         PLAN_REFUSED = "plan_refused", _("Refused: plan without OAuth 2.0")
+        CLIENT_REGISTERED = "client_registered", _("Client registered itself")
+        CLIENT_UPDATED = "client_updated", _("Registered client updated")
+        CLIENT_DELETED = "client_deleted", _("Registered client deleted")
+        CLIENT_APPROVED = "client_approved", _("Client approved")
+        CLIENT_BLOCKED = "client_blocked", _("Client blocked")
+        REGISTRATION_REFUSED = "registration_refused", _("Registration refused")
+        INITIAL_TOKEN_ISSUED = "initial_token_issued", _("Initial access token issued")
 
     class Actor(models.TextChoices):
         USER = "user", _("User")
@@ -460,3 +515,105 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}:{self.value}"
+
+
+class RegistrationPolicy(models.Model):
+    """How clients nobody registered by hand may appear in one organization (``registration``).
+
+    Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): the client's
+    ``client_id`` is an https URL whose JSON document the server fetches. Dynamic Client
+    Registration (RFC 7591, managed per RFC 7592). Both are off until an administrator turns
+    them on; clients that appear either way are capped at ``allowed_scopes``.
+    """
+
+    class MetadataDocuments(models.TextChoices):
+        OFF = "off", _("Off")
+        LISTED = "listed", _("Allowed for the listed domains")
+        APPROVAL = "approval", _("Any https client, once an administrator approves it")
+
+    class Registration(models.TextChoices):
+        OFF = "off", _("Off")
+        INITIAL_TOKEN = "initial_token", _("With an initial access token from an administrator")
+        OPEN = "open", _("Open to anyone (throttled)")
+
+    organization = models.OneToOneField(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        related_name="registration_policy",
+        verbose_name=_("organization"),
+    )
+    metadata_documents = models.CharField(
+        _("client ID metadata documents"),
+        max_length=16,
+        choices=MetadataDocuments.choices,
+        default=MetadataDocuments.OFF,
+    )
+    metadata_document_domains = models.TextField(
+        _("allowed document domains"),
+        blank=True,
+        help_text=_(
+            "One per line: example.com for that host only, .example.com for it and its subdomains."
+        ),
+    )
+    dynamic_registration = models.CharField(
+        _("dynamic client registration"),
+        max_length=16,
+        choices=Registration.choices,
+        default=Registration.OFF,
+    )
+    allowed_scopes = models.TextField(
+        _("allowed scopes"),
+        default="openid profile email",
+        blank=True,
+        help_text=_("Space-separated: the most a client that registered itself may request."),
+    )
+
+    class Meta:
+        verbose_name = _("registration policy")
+        verbose_name_plural = _("registration policies")
+
+    def __str__(self) -> str:
+        return str(_("Registration policy of %(organization)s") % {"organization": self.organization})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves the policy and narrows the clients that registered themselves to its scopes:
+        a tighter cap applies to them at once, not only to clients registered after it."""
+        super().save(*args, **kwargs)
+        cap = set(self.allowed_scopes.split())
+        model = get_application_model()
+        registered = model.objects.filter(organization_id=self.organization_id).exclude(
+            registration_source=Application.RegistrationSource.MANUAL
+        )
+        for application in registered.only("pk", "allowed_scopes"):
+            kept = " ".join(sorted(set(application.allowed_scopes.split()) & cap))
+            if kept != application.allowed_scopes:
+                model.objects.filter(pk=application.pk).update(allowed_scopes=kept)
+
+
+class InitialAccessToken(models.Model):
+    """An RFC 7591 §3 initial access token: lets whoever holds it register clients with one
+    organization. Issued by an organization administrator in the admin, stored as a checksum
+    (shown once), limited in time and uses."""
+
+    organization = models.ForeignKey(
+        organization_model_label(),
+        on_delete=models.CASCADE,
+        related_name="initial_access_tokens",
+        verbose_name=_("organization"),
+    )
+    label = models.CharField(_("label"), max_length=200, help_text=_("Who it is for."))
+    token_checksum = models.CharField(max_length=64, unique=True, editable=False)
+    expires = models.DateTimeField(_("expires"))
+    uses_left = models.PositiveIntegerField(
+        _("registrations left"), null=True, blank=True, help_text=_("Empty: any number until it expires.")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = kept_link(settings.AUTH_USER_MODEL, _("issued by"))
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("initial access token")
+        verbose_name_plural = _("initial access tokens")
+
+    def __str__(self) -> str:
+        return self.label
