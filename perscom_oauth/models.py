@@ -171,9 +171,7 @@ class Application(AbstractApplication):
     # document URL (draft-ietf-oauth-client-id-metadata-document §3) uses the same client_id
     # at every organization, and each organization keeps its own row (its own approval, its own
     # block). Every other client_id stays unique across organizations (Meta.constraints).
-    client_id = models.CharField(
-        _("client ID"), max_length=255, default=generate_client_id, db_index=True
-    )
+    client_id = models.CharField(_("client ID"), max_length=255, default=generate_client_id, db_index=True)
     organization = models.ForeignKey(
         organization_model_label(),
         on_delete=models.CASCADE,
@@ -341,10 +339,11 @@ class Application(AbstractApplication):
         """django-oauth-toolkit's hook, called for every client lookup and bearer-token check.
 
         A client is usable only while enabled and approved (``review``: a self-registered client
-        awaiting an administrator, or blocked, gets no token), and only on its own organization's host: used on
-        another tenant's host it is an unknown client (RFC 6749 §5.2 ``invalid_client``), and its
-        tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``). A public client is not
-        usable for the grants of confidential ones (``invalid_client`` at the token endpoint).
+        awaiting an administrator, or blocked, gets no token), and only on its own organization's
+        host: used on another tenant's host it is an unknown client (RFC 6749 §5.2
+        ``invalid_client``), and its tokens are unknown tokens (RFC 6750 §3.1 ``invalid_token``).
+        A public client is not usable for the grants of confidential ones (``invalid_client`` at
+        the token endpoint).
         """
         organization = organization_of(request)
         if not (self.enabled and organization is not None and self.organization_id == organization.pk):
@@ -551,9 +550,7 @@ class RegistrationPolicy(models.Model):
     metadata_document_domains = models.TextField(
         _("allowed document domains"),
         blank=True,
-        help_text=_(
-            "One per line: example.com for that host only, .example.com for it and its subdomains."
-        ),
+        help_text=_("One per line: example.com for that host only, .example.com for it and its subdomains."),
     )
     dynamic_registration = models.CharField(
         _("dynamic client registration"),

@@ -27,7 +27,7 @@ def policy_of(organization: Organization) -> RegistrationPolicy:
 
 def document_domains(policy: RegistrationPolicy) -> list[str]:
     """The listed domains in ``ALLOWED_HOSTS`` syntax ("example.com", ".example.com")."""
-    return [line.strip().lower().rstrip(".") for line in policy.metadata_document_domains.split() if line.strip()]
+    return [line.lower().rstrip(".") for line in policy.metadata_document_domains.split()]
 
 
 def document_host_listed(policy: RegistrationPolicy, host: str) -> bool:
