@@ -90,3 +90,29 @@ def revoke_all(
     return revoke_application(
         application, actor_type=Actor.ADMIN, actor=actor, request=request, reason="revoke all"
     )
+
+
+@transaction.atomic
+def approve(
+    application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
+) -> None:
+    """Let a client that registered itself in (it was awaiting approval, or blocked)."""
+    if application.review == application.Review.APPROVED:
+        return
+    application.review = application.Review.APPROVED
+    application.save(update_fields=["review", "updated"])
+    audit(Event.CLIENT_APPROVED, application, actor, request)
+
+
+@transaction.atomic
+def block(
+    application: Application, *, actor: AnyUser | None = None, request: HttpRequest | None = None
+) -> Revoked:
+    """Block a client: it gets no more tokens (``Application.is_usable``), and every token it
+    holds is revoked now. A metadata-document client stays blocked when its document changes."""
+    application.review = application.Review.BLOCKED
+    application.save(update_fields=["review", "updated"])
+    audit(Event.CLIENT_BLOCKED, application, actor, request)
+    return revoke_application(
+        application, actor_type=Actor.ADMIN, actor=actor, request=request, reason="blocked"
+    )

@@ -352,3 +352,19 @@ def check_persistent_connections(app_configs: AppConfigs = None, **kwargs: objec
                 )
             )
     return messages
+
+
+@register(TAG, Tags.security, deploy=True)
+def check_test_metadata_documents(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """``TEST_METADATA_DOCUMENTS_CA`` lets the server fetch documents from its own machine: a
+    request forgery (SSRF) hole anywhere but in tests."""
+    if not oauth_settings.TEST_METADATA_DOCUMENTS_CA:
+        return []
+    return [
+        Error(
+            'PERSCOM_OAUTH["TEST_METADATA_DOCUMENTS_CA"] is set: client ID metadata documents are '
+            "fetched from this machine (127.0.0.1, ::1, localhost).",
+            hint="It is for tests only. Remove it from production settings.",
+            id="perscom_oauth.E040",
+        )
+    ]

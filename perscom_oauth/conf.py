@@ -83,6 +83,10 @@ DEFAULTS: dict[str, object] = {
     # many wrong user codes a member, and a source address, may enter per throttle window (§5.1).
     "DEVICE_CODE_SECONDS": 600,
     "DEVICE_CODE_ATTEMPTS": 10,
+    # Tests only: a CA file. Client ID metadata documents on this machine (127.0.0.1, ::1,
+    # localhost) are then fetched too, verified against this CA alone; everywhere else the base
+    # library refuses loopback and private addresses (SSRF). `check --deploy` refuses it (E040).
+    "TEST_METADATA_DOCUMENTS_CA": None,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -140,6 +144,7 @@ class OAuthSettings:
     RESOURCE_PATHS: Annotated[Sequence[str], Checked(id="perscom_oauth.E029")]
     DEVICE_CODE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E030", minimum=60)]
     DEVICE_CODE_ATTEMPTS: Annotated[int, Checked(id="perscom_oauth.E031", minimum=1)]  # 0 refuses all
+    TEST_METADATA_DOCUMENTS_CA: Annotated[str | None, Checked(id="perscom_oauth.E032")]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

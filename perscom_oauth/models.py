@@ -24,7 +24,7 @@ from . import application_rules, hashing
 from .carried import organization_of
 from .conf import organization_model_label
 from .hashing import checksum
-from .querysets import InvalidatingQuerySet
+from .querysets import ApplicationQuerySet, InvalidatingQuerySet
 from .scopes.registry import ALL_SCOPES
 from .web_urls import validate_web_url
 
@@ -253,7 +253,7 @@ class Application(AbstractApplication):
     metadata_fetched = models.DateTimeField(_("document last fetched"), null=True, blank=True, editable=False)
     metadata_error = models.CharField(_("last fetch error"), max_length=255, blank=True, editable=False)
 
-    objects = ApplicationManager.from_queryset(InvalidatingQuerySet)()
+    objects = ApplicationManager.from_queryset(ApplicationQuerySet)()
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

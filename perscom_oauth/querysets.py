@@ -5,7 +5,9 @@ model layer never imports the cache layer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -85,3 +87,35 @@ def _hostnames(queryset: QuerySet[Any]) -> set[str]:
     if not _has_field(queryset.model, "hostname"):
         return set()
     return set(queryset.values_list("hostname", flat=True))
+
+
+#: The organization whose host is being served: ``tenancy.gates`` sets it (a primary key) for
+#: each request of an OAuth endpoint. Read by ``ApplicationQuerySet.get`` only.
+host_organization: ContextVar[int | None] = ContextVar("perscom_oauth_host_organization", default=None)
+
+
+@contextmanager
+def serving_host_of(organization: int) -> Iterator[None]:
+    """Within it, an application looked up by ``client_id`` alone is this organization's."""
+    token = host_organization.set(organization)
+    try:
+        yield
+    finally:
+        host_organization.reset(token)
+
+
+class ApplicationQuerySet(InvalidatingQuerySet[M]):
+    """On an organization's host, ``get(client_id=...)`` finds that organization's application.
+
+    A client ID metadata document URL is one ``client_id`` for every organization that lets the
+    client in, each with its own row (``registration.documents``); the base library's views look
+    applications up by ``client_id`` alone (its consent form's ``form_valid``), which would
+    then find several. Every other ``client_id`` is unique anyway, so for it this only means
+    that another organization's application is never loaded on this host.
+    """
+
+    def get(self, *args: Any, **kwargs: Any) -> M:
+        organization = host_organization.get()
+        if organization is not None and not args and set(kwargs) == {"client_id"}:
+            return QuerySet.get(self.filter(organization_id=organization), **kwargs)
+        return super().get(*args, **kwargs)

@@ -51,7 +51,12 @@ if TYPE_CHECKING:
     from django.db.models.base import ModelState
     from django.utils.datastructures import _ListOrTuple
     from django_stubs_ext import StrOrPromise
-    from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
+    from oauth2_provider.models import (
+        AbstractAccessToken,
+        AbstractApplication,
+        AbstractIDToken,
+        AbstractRefreshToken,
+    )
 
     from .models import Application as _Application
     from .models import Grant as _Grant
@@ -69,6 +74,8 @@ if TYPE_CHECKING:
 
         CLIENT_CONFIDENTIAL: ClassVar[str]
         CLIENT_PUBLIC: ClassVar[str]
+        Review: ClassVar[type[_Application.Review]]
+        RegistrationSource: ClassVar[type[AbstractApplication.RegistrationSource]]
         objects: ClassVar[Manager[_Application]]
         # The base library's fields.
         client_id: str
@@ -83,6 +90,8 @@ if TYPE_CHECKING:
         algorithm: str
         created: datetime
         updated: datetime
+        registration_source: str
+        cimd_expires_at: datetime | None
         # Ours (models.Application).
         organization: Organization
         enabled: bool
@@ -92,6 +101,9 @@ if TYPE_CHECKING:
         refresh_token_idle_lifetime: int | None
         refresh_token_absolute_lifetime: int | None
         last_used: datetime | None
+        review: str
+        metadata_fetched: datetime | None
+        metadata_error: str
 
         @property
         def pk(self) -> int: ...
@@ -102,7 +114,8 @@ if TYPE_CHECKING:
         def redirect_uri_allowed(self, uri: str) -> bool: ...
         def post_logout_redirect_uri_allowed(self, uri: str) -> bool: ...
         def get_allowed_schemes(self) -> list[str]: ...
-        def full_clean(self) -> None: ...
+        def full_clean(self, exclude: Iterable[str] | None = None, validate_unique: bool = True) -> None: ...
+        def is_usable(self, request: OAuthlibRequest) -> bool: ...
         def save(self, *, update_fields: Iterable[str] | None = None) -> None: ...
 
     class AccessToken(Protocol):

@@ -95,12 +95,15 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         "last_used",
         "active_tokens",
         "client_id",
+        "registration",
     ]
     list_filter = [
         ("organization", admin.RelatedOnlyFieldListFilter),
         ApplicationTypeFilter,
         "client_type",
         "enabled",
+        "registration_source",
+        "review",
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "client_id"]
@@ -109,7 +112,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     # Django 6 makes https the default scheme of a URL typed without one; opt in now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     view_on_site = False  # the base library's get_absolute_url names a view this app does not serve
-    actions = ["rotate_secret", "suspend", "enable", "revoke_all_tokens"]
+    actions = ["rotate_secret", "suspend", "enable", "revoke_all_tokens", "approve", "block"]
     add_fieldsets: FieldsetSpec = [
         (
             None,
@@ -138,6 +141,17 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         (_("Redirect URIs"), {"fields": ["redirect_uris"]}),
         (_("Allowed scopes"), {"fields": ["allowed_scopes"]}),
         BRANDING,
+        (
+            _("Registration"),
+            {
+                "fields": ["registration_source", "review", "metadata_fetched", "metadata_error"],
+                "description": _(
+                    "How the application came to be. A client that registered itself (a client ID "
+                    "metadata document, whose URL is its client ID, or dynamic registration) is "
+                    "approved or blocked with the list's actions."
+                ),
+            },
+        ),
         ADVANCED_CHANGE,
     ]
     # Fixed at creation: moving an application would move its tokens to another tenant, and
@@ -152,6 +166,10 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         "last_used",
         "created",
         "algorithm",
+        "registration_source",
+        "review",
+        "metadata_fetched",
+        "metadata_error",
     ]
 
     class Media:
@@ -224,6 +242,14 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         return application_type_label(obj)
 
     @admin.display(description=_("active tokens"), ordering="active_token_count")
+    @admin.display(description=_("registration"), ordering="registration_source")
+    def registration(self, obj: Application) -> str:
+        """How it came to be, and for a client that registered itself, its review state."""
+        source = obj.get_registration_source_display()
+        if obj.registration_source == Application.RegistrationSource.MANUAL:
+            return str(source)
+        return f"{source}: {obj.get_review_display()}"
+
     def active_tokens(self, obj: Application) -> int:
         return getattr(obj, "active_token_count", 0)
 
@@ -310,6 +336,25 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
             for application in queryset.select_related("organization")
         ]
         self.message_user(request, revoked_message(summed(results)), messages.SUCCESS)
+
+    @admin.action(description=_("Approve selected clients"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        waiting = [
+            app for app in queryset.select_related("organization") if app.review != app.Review.APPROVED
+        ]
+        for application in waiting:
+            domain.approve(application, actor=request.user, request=request)
+        message = ngettext("Approved %d client.", "Approved %d clients.", len(waiting))
+        self.message_user(request, message % len(waiting), messages.SUCCESS)
+
+    @admin.action(description=_("Block selected clients and revoke their tokens"), permissions=["change"])
+    def block(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        results = [
+            domain.block(application, actor=request.user, request=request)
+            for application in queryset.select_related("organization")
+        ]
+        blocked = ngettext("Blocked %d client.", "Blocked %d clients.", len(results)) % len(results)
+        self.message_user(request, f"{blocked} {revoked_message(summed(results))}", messages.SUCCESS)
 
 
 # django-oauth-toolkit (listed first in INSTALLED_APPS) registered its own admin for the model.

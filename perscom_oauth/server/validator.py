@@ -39,6 +39,8 @@ from ..oidc.claims import (
     max_age_of,
     sign_in_too_old,
 )
+from ..registration import documents
+from ..registration.documents import is_metadata_document_url
 from ..scopes.effective import consent_remembered, grantable_scopes
 from ..scopes.registry import allowed_scope_names
 from ..tokens import device, refresh_expiry, refresh_reuse
@@ -170,6 +172,23 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         if authenticated:
             hashing.upgrade(request.client, secret)
         return authenticated
+
+    def _load_application(self, client_id: str, request: OAuthlibRequest) -> Application | None:
+        """The base library's client lookup (every validator method that needs the client goes
+        through it), except for a client ID metadata document URL: that client is the host
+        organization's row for the URL, fetched as its policy allows (``registration.documents``).
+        The base library's own resolution is global (one row per URL for all organizations)."""
+        if not is_metadata_document_url(client_id):
+            client: Application | None = super()._load_application(client_id, request)
+            return client
+        loaded: Application | None = request.client
+        if loaded is not None and loaded.client_id == client_id and loaded.is_usable(request):
+            return loaded
+        organization = organization_of(request)
+        found = documents.client_for(client_id, organization, request) if organization else None
+        usable = found if found is not None and found.is_usable(request) else None
+        request.client = usable  # type: ignore[assignment]  # oauthlib's attribute: None until found
+        return usable
 
     def _extract_basic_auth(self, request: OAuthlibRequest) -> str | None:
         # One parser for the Authorization header (http_auth): the scheme is case-insensitive

@@ -17,6 +17,7 @@ from ..adapter import get_adapter
 from ..audit import Actor, Event, record
 from ..http.parameters import parameter_problem
 from ..http.responses import oauth_error
+from ..querysets import serving_host_of
 from .hosts import organization_for_request
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ class TenantGateMixin:
             status, error = self.plan_refusal
             message = adapter.plan_refusal_message(organization)
             return self.refuse(status, error, _("OAuth 2.0 is not available"), message)
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        with serving_host_of(organization.pk):
+            response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         return response
 
     def refuse(self, status: int, error: str, title: str, description: str) -> HttpResponse:

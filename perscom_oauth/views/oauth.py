@@ -277,7 +277,8 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
         oauth_error = errors.CustomOAuth2Error(
             error=error, description=description, state=credentials.get("state")
         )
-        application = get_application_model().objects.filter(client_id=credentials["client_id"]).first()
+        here = get_application_model().objects.filter(organization=organization_for_request(self.request))
+        application = here.filter(client_id=credentials["client_id"]).first()
         return self.error_response(
             OAuthToolkitError(error=oauth_error, redirect_uri=credentials["redirect_uri"]), application
         )
