@@ -19,15 +19,31 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-    from ..typing import Organization
+    from ..typing import Application, Organization
 
 
-def authorization_error(error: OAuth2Error | None) -> dict[str, str]:
+def authorization_error(error: OAuth2Error | None, unapproved: Application | None = None) -> dict[str, str]:
     """Plain words for an oauthlib error the authorization endpoint shows instead of
     redirecting (RFC 6749 §4.1.2.1: never to an unverified client or redirect URI). The
-    protocol's own description goes in the page's small print (the view passes it as ``error``)."""
+    protocol's own description goes in the page's small print (the view passes it as ``error``).
+    ``unapproved``: the client is this organization's, but awaiting approval or blocked."""
     from oauthlib.oauth2.rfc6749 import errors
 
+    if unapproved is not None and unapproved.review == unapproved.Review.PENDING:
+        return {
+            "title": _("Awaiting approval"),
+            "description": _(
+                "%(app)s has not been approved by an administrator of %(organization)s yet. Ask "
+                "one to approve it, then try again. Nothing was shared."
+            )
+            % {"app": unapproved, "organization": unapproved.organization},
+        }
+    if unapproved is not None:
+        return {
+            "title": _("Application blocked"),
+            "description": _("An administrator of %(organization)s has blocked %(app)s. Nothing was shared.")
+            % {"app": unapproved, "organization": unapproved.organization},
+        }
     if isinstance(error, errors.InvalidClientIdError | errors.MissingClientIdError):
         return {
             "title": _("Unknown application"),

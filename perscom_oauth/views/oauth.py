@@ -371,11 +371,23 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
         oauthlib_error = getattr(error, "oauthlib_error", None)
         code = getattr(oauthlib_error, "error", "invalid_request")
         detail = getattr(oauthlib_error, "description", "")
-        problem = authorization_error(oauthlib_error)
+        problem = authorization_error(oauthlib_error, self.unapproved_client(oauthlib_error))
         technical = f"{code} ({detail})" if detail else code
         return error_page(
             self.request, response.status_code, problem["title"], problem["description"], technical
         )
+
+    def unapproved_client(self, error: object) -> Application | None:
+        """The client of an unknown-client error when it is this organization's but awaits an
+        administrator's approval or is blocked (``Application.review``): the member is told."""
+        client_id = self.request.GET.get("client_id") or self.request.POST.get("client_id")
+        if not isinstance(error, errors.InvalidClientIdError) or not client_id:
+            return None
+        here = get_application_model().objects.filter(organization=organization_for_request(self.request))
+        found: Application | None = (
+            here.filter(client_id=client_id[:255]).exclude(review=here.model.Review.APPROVED).first()
+        )
+        return found
 
     def form_invalid(self, form: ConsentForm) -> HttpResponse:
         # Only a tampered or truncated POST gets here (every field but the checkboxes is hidden).
