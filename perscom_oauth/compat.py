@@ -16,6 +16,8 @@ signature; there is no public hook for any of them):
 - ``_save_bearer_token``: a rotation in four statements, else the base library's
   (``save_bearer_token`` below). The base library's docstring names it as the method to
   override.
+- ``_load_application``: a client ID metadata document URL is the host organization's row for
+  it (``registration.documents``); the base library resolves such URLs for all organizations.
 
 **Called**, only through the functions below (so this module is the complete list):
 
@@ -25,16 +27,23 @@ signature; there is no public hook for any of them):
   rotation's new pair, made by the base library's own code (``server.validator._save_bearer_token``);
 - ``_get_key_for_token``: the key of an ID token's audience (``oidc.claims.hint_names_user``).
 
+**Client ID Metadata Documents** (``oauth2_provider.cimd``, ``CIMD_SIGNATURES``), called by
+``registration.documents`` so that each organization keeps its own row per URL while the URL
+checks, the document's reading, the failure backoff and the in-flight cap stay the base
+library's: ``_validate_client_id_url``, ``_build_application_kwargs``, ``_backoff_cache_key``,
+``_fetch_slot`` and ``SafeMetadataFetcher._read_document``.
+
 Each function calls the base library's implementation, not an override further down the
 class hierarchy: they stand for ``super()`` calls and for the base library's own behaviour.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from oauth2_provider import oauth2_validators
+from oauth2_provider import cimd, oauth2_validators
 
 if TYPE_CHECKING:
     from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -58,6 +67,16 @@ SIGNATURES = {
     "_create_access_token": "(self, expires, request, token, source_refresh_token=None)",
     "_create_refresh_token": "(self, request, refresh_token_code, access_token, previous_refresh_token)",
     "_get_key_for_token": "(self, token)",
+    "_load_application": "(self, client_id, request)",
+}
+
+#: The private parts of ``oauth2_provider.cimd`` we call, and their signatures in ``BASE_VERSION``.
+CIMD_SIGNATURES = {
+    "_validate_client_id_url": "(client_id)",
+    "_build_application_kwargs": "(metadata)",
+    "_backoff_cache_key": "(client_id)",
+    "_fetch_slot": "()",
+    "SafeMetadataFetcher._read_document": "(self, response)",
 }
 
 
@@ -116,3 +135,33 @@ def create_refresh_token(
 def key_for_token(validator: OAuth2Validator, token: str) -> Any:
     """The JWK of the application an (unverified) ID token names as its audience, or None."""
     return Base._get_key_for_token(validator, token)
+
+
+def validate_client_id_url(client_id: str) -> Any:
+    """The metadata-document URL parsed, or ``cimd.CIMDError`` (https, a host and a path; no
+    userinfo, fragment or dot segments: draft-ietf-oauth-client-id-metadata-document §3)."""
+    return cimd._validate_client_id_url(client_id)
+
+
+def application_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """The base library's reading of a document as public-client fields (or ``CIMDError``)."""
+    fields: dict[str, Any] = cimd._build_application_kwargs(document)
+    return fields
+
+
+def backoff_key(client_id: str) -> str:
+    """The cache key of a URL's failure backoff (shared with the base library's resolver)."""
+    return str(cimd._backoff_cache_key(client_id))
+
+
+def fetch_slot() -> AbstractContextManager[bool]:
+    """One of the in-flight fetch slots (``CIMD_MAX_CONCURRENT_FETCHES``), without waiting."""
+    slot: AbstractContextManager[bool] = cimd._fetch_slot()
+    return slot
+
+
+def read_document(fetcher: cimd.SafeMetadataFetcher, response: Any) -> tuple[dict[str, Any], int]:
+    """A fetched response read as the base library reads one: status, media type, size limit,
+    JSON object; with its cache lifetime."""
+    document: tuple[dict[str, Any], int] = cimd.SafeMetadataFetcher._read_document(fetcher, response)
+    return document

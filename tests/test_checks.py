@@ -139,6 +139,7 @@ def test_persistent_connections_without_health_checks_are_reported_for_deploymen
 
 
 DEPLOY_CHECKS = {
+    "check_test_metadata_documents",
     "check_shared_cache",
     "check_database_outage_answer",
     "check_redis_timeouts",
@@ -170,6 +171,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_oauth2_provider",
         "check_scopes",
         "check_database_outage_answer",
+        "check_test_metadata_documents",
     }
 
 

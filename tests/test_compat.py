@@ -10,7 +10,7 @@ from pathlib import Path
 
 import oauth2_provider
 import pytest
-from oauth2_provider import oauth2_backends
+from oauth2_provider import cimd, oauth2_backends
 
 from perscom_oauth import compat
 
@@ -35,6 +35,27 @@ def test_each_private_method_has_the_signature_we_were_written_for(name: str) ->
     assert str(inspect.signature(method)) == compat.SIGNATURES[name]
 
 
+@pytest.mark.parametrize("name", sorted(compat.CIMD_SIGNATURES))
+def test_each_metadata_document_helper_has_the_signature_we_were_written_for(name: str) -> None:
+    owner: object = cimd
+    for part in name.split("."):
+        owner = getattr(owner, part, None)
+        assert owner is not None, f"oauth2_provider.cimd no longer has {name}"
+    assert str(inspect.signature(owner)) == compat.CIMD_SIGNATURES[name]  # type: ignore[arg-type]
+
+
+def test_every_private_metadata_document_helper_we_use_is_listed() -> None:
+    helpers = {name for name in dir(cimd) if name.startswith("_") and not name.startswith("__")}
+    helpers |= private_names(cimd.SafeMetadataFetcher)
+    listed = {name.rpartition(".")[2] for name in compat.CIMD_SIGNATURES}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "compat.py" or "migrations" in path.parts:
+            continue
+        used = set(re.findall(r"\b_[a-z]\w*", path.read_text())) & helpers
+        assert not used, f"{path.relative_to(PACKAGE)} uses {used} of oauth2_provider.cimd: go through compat"
+    assert listed <= helpers
+
+
 def private_names(cls: type) -> set[str]:
     return {name for name in dir(cls) if name.startswith("_") and not name.startswith("__")}
 
@@ -54,9 +75,10 @@ def test_every_private_name_of_the_base_library_we_use_is_listed() -> None:
     assert set(compat.SIGNATURES) <= set(used), "compat lists a name nothing uses any more"
 
 
-#: The calls of private base-library methods outside compat, by module. The validator: ``save_bearer_token``
-#: calls our own override (the base library's design).
-DIRECT_CALLS = {"server/validator.py": ["_save_bearer_token"]}
+#: The calls of private base-library methods outside compat, by module. The validator: our
+#: ``_load_application`` hands every other client ID to the base library's (``super()``), and
+#: ``save_bearer_token`` calls our own override (the base library's design).
+DIRECT_CALLS = {"server/validator.py": ["_load_application", "_save_bearer_token"]}
 
 
 def test_calls_go_through_compat() -> None:
@@ -67,6 +89,6 @@ def test_calls_go_through_compat() -> None:
         if calls and path.name != "compat.py":
             found[str(path.relative_to(PACKAGE))] = calls
     assert found == DIRECT_CALLS
-    overridden = {"_check_secret", "_extract_basic_auth", "_save_bearer_token"}
+    overridden = {"_check_secret", "_extract_basic_auth", "_save_bearer_token", "_load_application"}
     validators = (PACKAGE / "server" / "validator.py").read_text()
     assert {name for name in compat.SIGNATURES if f"def {name}(" in validators} == overridden

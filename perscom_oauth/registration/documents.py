@@ -30,6 +30,7 @@ from oauth2_provider import cimd
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
+from .. import compat
 from ..audit import Actor, Event, record
 from ..conf import oauth_settings
 from .policy import MetadataDocuments, capped_scopes, document_host_listed, policy_of
@@ -62,7 +63,7 @@ class DocumentFetcher(cimd.SafeMetadataFetcher):
         return answer
 
     def fetch_from_this_machine(self, client_id: str, ca_file: str) -> tuple[dict[str, Any], int]:
-        parsed = cimd._validate_client_id_url(client_id)
+        parsed = compat.validate_client_id_url(client_id)
         timeout = oauth2_settings.CIMD_FETCH_TIMEOUT_SECONDS
         context = ssl.create_default_context(cafile=ca_file)
         pool = urllib3.HTTPSConnectionPool(
@@ -77,7 +78,7 @@ class DocumentFetcher(cimd.SafeMetadataFetcher):
         try:
             response = pool.urlopen("GET", path, redirect=False, preload_content=False)
             try:
-                answer: tuple[dict[str, Any], int] = self._read_document(response)
+                answer = compat.read_document(self, response)
                 return answer
             finally:
                 response.release_conn()
@@ -116,10 +117,10 @@ def client_for(client_id: str, organization: Organization, request: OAuthlibRequ
 
 def _fetch(client_id: str, organization: Organization) -> tuple[dict[str, Any], int] | str:
     """The document and its cache lifetime, or why it could not be had."""
-    backoff = cimd._backoff_cache_key(client_id)
+    backoff = compat.backoff_key(client_id)
     if cache.get(backoff):
         return "in failure backoff"
-    with cimd._fetch_slot() as acquired:
+    with compat.fetch_slot() as acquired:
         if not acquired:
             return "too many documents being fetched"
         try:
@@ -192,7 +193,7 @@ def _store(
 
 
 def _failed(known: Application | None, reason: str, client_id: str) -> Application | None:
-    cache.set(cimd._backoff_cache_key(client_id), True, oauth2_settings.CIMD_FAILURE_BACKOFF_SECONDS)
+    cache.set(compat.backoff_key(client_id), True, oauth2_settings.CIMD_FAILURE_BACKOFF_SECONDS)
     if known is not None:
         get_application_model().objects.filter(pk=known.pk).update(metadata_error=reason[:255])
     return known
@@ -201,7 +202,7 @@ def _failed(known: Application | None, reason: str, client_id: str) -> Applicati
 def _fields_from(document: dict[str, Any], policy: RegistrationPolicy) -> dict[str, Any]:
     """The application's fields from the document: the base library's reading (public only, no
     secret, redirect URIs required, one grant), restricted to the authorization code grant."""
-    fields: dict[str, Any] = cimd._build_application_kwargs(document)
+    fields = compat.application_fields(document)
     if fields["authorization_grant_type"] != get_application_model().GRANT_AUTHORIZATION_CODE:
         raise CIMDError("only the authorization_code grant is offered to metadata-document clients")
     scope = document.get("scope")
