@@ -97,9 +97,11 @@ class MCPResource:
 
 
 def _on_port(request: HttpRequest, port: int) -> HttpRequest:
-    """``request`` as if addressed to ``port`` of the same host name and scheme."""
+    """``request`` as if addressed to ``port`` of the same host name and scheme (the request's
+    class decides the scheme: ASGI's, or ``SECURE_PROXY_SSL_HEADER``)."""
     hostname, _port = split_domain_port(request.get_host())
     moved = copy.copy(request)
+    moved.__dict__.pop("_current_scheme_host", None)  # a cached_property of the original host
     moved.META = {**request.META, "HTTP_HOST": f"{hostname}:{port}", "SERVER_PORT": str(port)}
     moved.META.pop("HTTP_X_FORWARDED_HOST", None)
     return moved
