@@ -70,7 +70,9 @@ def http_client(token: str | None = None, host: str | None = None) -> httpx2.Asy
 
 
 @contextlib.asynccontextmanager
-async def session(url: str, token: str | None = None, host: str | None = None) -> AsyncIterator[ClientSession]:
+async def session(
+    url: str, token: str | None = None, host: str | None = None
+) -> AsyncIterator[ClientSession]:
     """An initialized MCP session with the SDK's client (streamable HTTP)."""
     async with (
         http_client(token, host) as client,

@@ -14,9 +14,9 @@ from mcp.shared.exceptions import MCPError
 from perscom_oauth.models import AuditEvent, Organization
 from perscom_oauth.tokens.revocation import revoke
 from project.demo.models import Award, Rank
+from project.mcp_server import create
 from tests.conftest import make_member, role
 from tests.factories import ApplicationFactory, DomainFactory, OrganizationFactory
-from project.mcp_server import create
 from tests.mcp_support import MCPServerUnderTest, http_client, run, running, session
 from tests.oauth import OAuthClient
 
@@ -99,7 +99,11 @@ def post_initialize(url: str, token: str | None = None, host: str | None = None,
         "jsonrpc": "2.0",
         "id": 1,
         "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
     }
 
     async def post() -> Any:
@@ -113,7 +117,9 @@ def post_initialize(url: str, token: str | None = None, host: str | None = None,
     return run(post())
 
 
-def test_without_a_token_the_401_names_the_resource_metadata(mcp: MCPServerUnderTest, alpha: Organization) -> None:
+def test_without_a_token_the_401_names_the_resource_metadata(
+    mcp: MCPServerUnderTest, alpha: Organization
+) -> None:
     response = post_initialize(mcp.url())
     assert response.status_code == 401
     challenge = response.headers["WWW-Authenticate"]
@@ -125,7 +131,7 @@ def test_without_a_token_the_401_names_the_resource_metadata(mcp: MCPServerUnder
         async with session(mcp.url()):
             pass
 
-    with pytest.raises(Exception):  # noqa: B017 - the SDK's client reports the 401 its own way
+    with pytest.raises(Exception):  # the SDK's client reports the 401 its own way
         run(with_the_sdk())
 
 
@@ -150,12 +156,16 @@ def test_the_resource_metadata_is_per_organization(
             headers={"Host": f"{host}:{as_port}"},
             timeout=10,
         ).json()
-        assert document["authorization_servers"] == [server_metadata["issuer"]] == [f"http://{host}:{as_port}"]
+        assert (
+            document["authorization_servers"] == [server_metadata["issuer"]] == [f"http://{host}:{as_port}"]
+        )
         assert document["scopes_supported"] == sorted(TOOLS.values())
         assert document["bearer_methods_supported"] == ["header"]
 
 
-def test_the_sdk_finds_the_metadata_where_the_challenge_points(mcp: MCPServerUnderTest, alpha: Organization) -> None:
+def test_the_sdk_finds_the_metadata_where_the_challenge_points(
+    mcp: MCPServerUnderTest, alpha: Organization
+) -> None:
     from mcp.client.auth.utils import build_protected_resource_metadata_discovery_urls
 
     # Without resource_metadata the SDK tries the path-based address first (RFC 9728 §3.1):
@@ -166,7 +176,12 @@ def test_the_sdk_finds_the_metadata_where_the_challenge_points(mcp: MCPServerUnd
 
 @pytest.mark.parametrize("resource", [None, "api", "host", "bravo"])
 def test_a_token_not_issued_for_this_server_is_refused(
-    mcp: MCPServerUnderTest, live_server: Any, viewer: Any, alpha_app: Any, bravo: Organization, resource: str | None
+    mcp: MCPServerUnderTest,
+    live_server: Any,
+    viewer: Any,
+    alpha_app: Any,
+    bravo: Organization,
+    resource: str | None,
 ) -> None:
     audiences = {
         "api": f"{live_server.url}/api/",  # the dashboard's API, on the same host
@@ -308,7 +323,9 @@ def test_a_basic_plan_host_refuses_clearly(mcp: MCPServerUnderTest, basic: Organ
         assert "requires the Enterprise plan" in response.json()["error_description"]
         assert "'Basic Unit' is on the Basic plan" in response.json()["error_description"]
     metadata = requests.get(
-        f"http://127.0.0.1:{mcp.port}/.well-known/oauth-protected-resource/mcp", headers={"Host": host}, timeout=10
+        f"http://127.0.0.1:{mcp.port}/.well-known/oauth-protected-resource/mcp",
+        headers={"Host": host},
+        timeout=10,
     )
     assert metadata.status_code == 403
     assert "Enterprise plan" in metadata.json()["error_description"]

@@ -41,7 +41,13 @@ from ...http.headers import bearer_token
 from ...http.responses import NO_STORE, oauth_error
 from ...tenancy.gates import record_plan_refusal, unknown_host_message
 from ...tenancy.hosts import organization_for_request
-from .verifier import MCPResource, OrganizationAccessToken, OrganizationTokenVerifier, current_request, run_in_django
+from .verifier import (
+    MCPResource,
+    OrganizationAccessToken,
+    OrganizationTokenVerifier,
+    current_request,
+    run_in_django,
+)
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -74,11 +80,14 @@ class ProtectedMCP:
         self.verifier = OrganizationTokenVerifier(self.resource)
         self.tool_scopes: dict[str, frozenset[str]] = {}
 
-    def tool(self, *scopes: str, name: str | None = None, **options: Any) -> Callable[[ToolFunction], ToolFunction]:
+    def tool(
+        self, *scopes: str, name: str | None = None, **options: Any
+    ) -> Callable[[ToolFunction], ToolFunction]:
         """``server.tool(name, **options)`` for a coroutine function that runs only for a token
         holding every one of ``scopes`` (its *effective* scopes: what the user may still do)."""
 
         def register(function: ToolFunction) -> ToolFunction:
+            registered = function  # iscoroutinefunction() narrows ``function``'s type below
             if not inspect.iscoroutinefunction(function):
                 raise ImproperlyConfigured(
                     f"ProtectedMCP.tool: {function.__qualname__} must be a coroutine function (async def); "
@@ -98,7 +107,7 @@ class ProtectedMCP:
 
             self.tool_scopes[tool_name] = required
             self.server.tool(name=tool_name, **options)(guarded)
-            return function
+            return registered
 
         return register
 
@@ -109,7 +118,9 @@ class ProtectedMCP:
         The SDK's Host check (``TransportSecuritySettings``, against DNS rebinding) is replaced
         by Django's ``ALLOWED_HOSTS``, which every request passes before anything else:
         organizations are told apart by host, so the host list is Django's to keep."""
-        options.setdefault("transport_security", TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        options.setdefault(
+            "transport_security", TransportSecuritySettings(enable_dns_rebinding_protection=False)
+        )
         app = self.server.streamable_http_app(streamable_http_path=self.resource.path, **options)
         return Guard(app, self)
 
@@ -147,7 +158,9 @@ class ProtectedMCP:
             return self.challenge(oauth_error(401, checked.error, checked.description), request, checked)
         return checked
 
-    def insufficient_scope(self, request: HttpRequest, tool_name: str, missing: frozenset[str]) -> HttpResponse:
+    def insufficient_scope(
+        self, request: HttpRequest, tool_name: str, missing: frozenset[str]
+    ) -> HttpResponse:
         required = self.tool_scopes[tool_name]
         refusal = Refusal(insufficient_scope_message(tool_name, missing), error="insufficient_scope")
         response = oauth_error(403, refusal.error, refusal.description)
@@ -196,7 +209,9 @@ def token() -> OrganizationAccessToken:
 
 
 def insufficient_scope_message(tool_name: str, missing: frozenset[str]) -> str:
-    return _("insufficient_scope: the tool %(tool)s requires the scope %(scopes)s, which this token does not hold.") % {
+    return _(
+        "insufficient_scope: the tool %(tool)s requires the scope %(scopes)s, which this token does not hold."
+    ) % {
         "tool": tool_name,
         "scopes": " ".join(sorted(missing)),
     }
@@ -230,7 +245,9 @@ class Guard:
                 for tool_name in called_tools(body):
                     missing = self.protected.tool_scopes.get(tool_name, frozenset()) - set(checked.scopes)
                     if missing:
-                        response = await run_in_django(self.protected.insufficient_scope, request, tool_name, missing)
+                        response = await run_in_django(
+                            self.protected.insufficient_scope, request, tool_name, missing
+                        )
                         await send_django(response, send)
                         return
             user = AuthenticatedUser(checked)

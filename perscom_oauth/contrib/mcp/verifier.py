@@ -57,7 +57,9 @@ def canonical_resource(url: str) -> str:
     """RFC 8707 §2 / RFC 3986 §6.2.2.1: scheme and host in lower case, no fragment, no
     trailing slash; the comparison the SDK's own ``BearerAuthBackend`` makes."""
     parts = urlsplit(url)
-    canonical = urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), fragment=""))
+    canonical = urlunsplit(
+        parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), fragment="")
+    )
     return canonical.removesuffix("/")
 
 
@@ -156,7 +158,8 @@ class OrganizationTokenVerifier:
             )
         if audience not in {canonical_resource(uri) for uri in token.resource}:
             return Refusal(
-                _("The access token was not issued for this MCP server (%(resource)s).") % {"resource": audience}
+                _("The access token was not issued for this MCP server (%(resource)s).")
+                % {"resource": audience}
             )
         return sdk_token(value, token, organization, audience, self.resource.issuer(request))
 
