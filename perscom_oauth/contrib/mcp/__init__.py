@@ -1,6 +1,6 @@
 """Protect an MCP server (the official ``mcp`` SDK, ``pip install perscom-oauth[mcp]``) with this
 package's tokens, per organization: ``ProtectedMCP`` serves an ``MCPServer`` over streamable HTTP,
-each tool behind the scopes it needs ([MCP servers](../../docs/mcp.md)).
+each tool behind the scopes it needs (``docs/mcp.md``).
 
 Owns: ``verifier`` (the SDK's ``TokenVerifier``, answered by ``tokens.check``, with the MCP
 endpoint's URL as the one audience accepted) and ``app`` (the RFC 9728 document, challenges and
