@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +39,7 @@ from starlette.authentication import AuthCredentials
 from ...adapter import get_adapter
 from ...http.challenges import Refusal, bearer_challenge
 from ...http.headers import bearer_token
+from ...http.outage import is_outage, unavailable
 from ...http.responses import NO_STORE, oauth_error
 from ...tenancy.gates import record_plan_refusal, unknown_host_message
 from ...tenancy.hosts import organization_for_request
@@ -53,7 +55,9 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+logger = logging.getLogger("perscom_oauth.outage")
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Awaitable[Any]])
+Answer = TypeVar("Answer")
 
 
 class ProtectedMCP:
@@ -231,11 +235,11 @@ class Guard:
             return
         request = ASGIRequest(dict(scope), BytesIO())  # headers and host only: the body stays here
         if scope["path"] == self.metadata_path:
-            await send_django(await run_in_django(self.protected.metadata, request), send)
+            await send_django(await self.in_django(request, self.protected.metadata, request), send)
             return
         reset = current_request.set(request)
         try:
-            checked = await run_in_django(self.protected.authenticate, request)
+            checked = await self.in_django(request, self.protected.authenticate, request)
             if isinstance(checked, HttpResponse):
                 await send_django(checked, send)
                 return
@@ -245,8 +249,8 @@ class Guard:
                 for tool_name in called_tools(body):
                     missing = self.protected.tool_scopes.get(tool_name, frozenset()) - set(checked.scopes)
                     if missing:
-                        response = await run_in_django(
-                            self.protected.insufficient_scope, request, tool_name, missing
+                        response = await self.in_django(
+                            request, self.protected.insufficient_scope, request, tool_name, missing
                         )
                         await send_django(response, send)
                         return
@@ -259,6 +263,20 @@ class Guard:
                 auth_context_var.reset(auth)
         finally:
             current_request.reset(reset)
+
+    async def in_django(
+        self, request: HttpRequest, function: Callable[..., Answer], *args: Any
+    ) -> Answer | HttpResponse:
+        """``run_in_django``; a database that cannot be reached is a 503 with ``Retry-After``, as
+        ``http.outage.DatabaseOutageMiddleware`` answers for Django's views (``run_in_django``
+        has closed the broken connection)."""
+        try:
+            return await run_in_django(function, *args)
+        except Exception as exception:
+            if not is_outage(exception):
+                raise
+            logger.warning("perscom_oauth: database unreachable, MCP answered 503: %s", exception)
+            return unavailable(request)
 
 
 async def send_django(response: HttpResponse, send: Send) -> None:
