@@ -15,7 +15,8 @@ install: $(PY)
 demo: $(PY)
 	$(PY) manage.py migrate
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver localhost:8000
+	# The MCP server (http://localhost:8001/mcp, docs/mcp.md) beside Django, stopped with it.
+	$(PY) -m project.mcp_server & mcp=$$!; trap 'kill $$mcp' EXIT; $(PY) manage.py runserver localhost:8000
 
 test: $(PY)
 	$(PY) -m pytest
