@@ -16,6 +16,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from perscom_oauth.models import Application, AuditEvent, Organization, RegistrationPolicy
 from tests.conftest import make_member, role
@@ -24,6 +27,22 @@ from tests.https_documents import Answer, DocumentServer
 from tests.oauth import OAuthClient, host_of, pkce_pair
 
 Mode = RegistrationPolicy.MetadataDocuments
+BOUNDED = hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+#: Every member a document may have (RFC 7591 §2 and the draft), and values that reach deep.
+FIELDS = [
+    "client_id", "client_name", "redirect_uris", "grant_types", "response_types", "scope",
+    "token_endpoint_auth_method", "client_secret", "client_uri", "logo_uri", "policy_uri", "tos_uri",
+    "jwks_uri", "software_id", "contacts",
+]  # fmt: skip
+FIELD_VALUES = [
+    "none", "authorization_code", "implicit", "client_credentials", "refresh_token", "javascript:alert(1)",
+    REDIRECT_URI, "https://agent.example/cb#x", "http://[::1", "view:user", "*", "\x00", "x" * 600,
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -447,3 +466,35 @@ def test_redirect_uri_must_be_one_the_document_lists(
         assert response.status_code == 400 and not response.has_header("Location"), other
     # RFC 8252 §7.3: a loopback IP redirect URI may use any port.
     assert ask(oauth, viewer, url, redirect_uri="http://127.0.0.1:9999/callback").status_code == 200
+
+
+# --- fuzz ---------------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.sampled_from(FIELD_VALUES),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+documents_fields = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=len(FIELDS))
+
+
+@BOUNDED
+@given(fields=documents_fields, raw=st.one_of(st.none(), st.binary(max_size=200)))
+def test_no_document_yields_a_server_error(
+    fields: dict[str, Any],
+    raw: bytes | None,
+    org: Any,
+    oauth: OAuthClient,
+    viewer: Any,
+    documents: DocumentServer,
+) -> None:
+    """Whatever a document holds (any JSON at each field, or bytes that are not JSON), the
+    authorization endpoint answers the screen, an error page or an error redirect: never a 5xx."""
+    allow(org, Mode.APPROVAL)
+    documents.hits.clear()
+    path = f"/fuzz-{len(documents.answers)}.json"
+    url = documents.url(path)
+    body = raw if raw is not None else json.dumps({"client_id": url, **fields}).encode()
+    documents.serve(path, Answer(body=body))
+    response = ask(oauth, viewer, url)
+    assert response.status_code in (200, 302, 400), response.status_code
