@@ -215,7 +215,9 @@ def _fields_from(document: dict[str, Any], policy: RegistrationPolicy) -> dict[s
         fields[name] = value
     host = urlparse(document["client_id"]).hostname or ""
     fields["name"] = (fields["name"] or host)[:255]
-    fields["publisher"] = host  # the consent screen names the domain the document came from
+    # Not the host: the consent screen names the document's domain as a fact of its own,
+    # while a publisher is shown as the developer's claim.
+    fields["publisher"] = ""
     fields["allowed_scopes"] = capped_scopes(policy, scope)
     fields["description"] = ""
     return fields
