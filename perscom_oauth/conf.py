@@ -83,6 +83,11 @@ DEFAULTS: dict[str, object] = {
     # many wrong user codes a member, and a source address, may enter per throttle window (§5.1).
     "DEVICE_CODE_SECONDS": 600,
     "DEVICE_CODE_ATTEMPTS": 10,
+    # Dynamic Client Registration (RFC 7591 §3, registration/dynamic.py): registration requests
+    # allowed per source address, and per organization, in each THROTTLE_WINDOW_SECONDS window
+    # (RFC 7591 §5: an open endpoint is a target for floods of clients). Past either: 429.
+    "REGISTRATIONS_PER_SOURCE": 10,
+    "REGISTRATIONS_PER_ORGANIZATION": 100,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -140,6 +145,8 @@ class OAuthSettings:
     RESOURCE_PATHS: Annotated[Sequence[str], Checked(id="perscom_oauth.E029")]
     DEVICE_CODE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E030", minimum=60)]
     DEVICE_CODE_ATTEMPTS: Annotated[int, Checked(id="perscom_oauth.E031", minimum=1)]  # 0 refuses all
+    REGISTRATIONS_PER_SOURCE: Annotated[int, Checked(id="perscom_oauth.E033", minimum=1)]  # 0 refuses all
+    REGISTRATIONS_PER_ORGANIZATION: Annotated[int, Checked(id="perscom_oauth.E034", minimum=1)]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 
