@@ -6,11 +6,12 @@ organizations they administer), ``application``, ``application_pages``, ``forms`
 ``widgets`` (client applications, their one-time secrets and scope picker), ``credentials`` and
 ``authorizations`` (tokens, codes and authorizations, listed and revoked), ``device`` (the
 device grants of RFC 8628, listed and revoked), ``audit`` (the trail, read-only) and
-``organization`` (organizations, domains, memberships).
+``organization`` (organizations, domains, memberships), ``initial_tokens`` (RFC 7591 initial
+access tokens, issued once).
 
 Must not: change an application or a token but through the domain functions that also write
 the audit trail (``applications``, ``tokens.revocation``); be imported by the security core or
 ``server``.
 """
 
-from . import application, audit, credentials, device, organization  # noqa: F401  (register the admins)
+from . import application, audit, credentials, device, initial_tokens, organization  # noqa: F401  (register the admins)

@@ -57,6 +57,22 @@ def issue(
     is readable. ``lifetime``: a ``timedelta`` or seconds; ``uses``: registrations it allows
     (None: any number until it expires). Audited as ``initial_token_issued``, by ``created_by``
     (an administrator) or the system."""
+    _token, value = issue_token(
+        organization, label=label, lifetime=lifetime, uses=uses, created_by=created_by, request=request
+    )
+    return value
+
+
+def issue_token(
+    organization: Organization,
+    *,
+    label: str,
+    lifetime: timedelta | int,
+    uses: int | None = None,
+    created_by: AnyUser | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[InitialAccessToken, str]:
+    """``issue``, with the row it stored (the admin shows it)."""
     seconds = lifetime.total_seconds() if isinstance(lifetime, timedelta) else lifetime
     if seconds <= 0:
         raise ValueError("An initial access token needs a lifetime of at least one second.")
@@ -74,7 +90,7 @@ def issue(
         ),
     )
     record_issued(token, created_by, request)
-    return value
+    return token, value
 
 
 def record_issued(token: InitialAccessToken, actor: AnyUser | None, request: HttpRequest | None) -> None:
