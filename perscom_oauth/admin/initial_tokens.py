@@ -46,7 +46,7 @@ VALUE_SESSION_KEY = "perscom_oauth_initial_access_token"
 VALUE_WAITS = 300
 
 
-class InitialAccessTokenForm(forms.ModelForm):  # type: ignore[type-arg]  # django-stubs generic, not at run time
+class InitialAccessTokenForm(forms.ModelForm):
     lifetime = forms.TypedChoiceField(
         label=_("Lifetime"), choices=LIFETIMES, coerce=int, initial=7 * 24 * 3600
     )
@@ -87,7 +87,7 @@ class InitialAccessTokenAdmin(OrganizationScopedAdmin):
     search_fields = ["label"]
     readonly_fields = ["organization", "label", "uses_left", "expires", "created", "created_by"]
 
-    def get_fields(self, request: HttpRequest, obj: InitialAccessToken | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: InitialAccessToken | None = None) -> list[str]:  # type: ignore[override]  # a plain list of names
         if obj is None:
             return ["organization", "label", "lifetime", "uses_left"]
         return list(self.readonly_fields)
