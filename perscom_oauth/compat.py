@@ -35,6 +35,19 @@ library's: ``_validate_client_id_url``, ``_build_application_kwargs``, ``_backof
 
 Each function calls the base library's implementation, not an override further down the
 class hierarchy: they stand for ``super()`` calls and for the base library's own behaviour.
+
+**Dynamic Client Registration** (``oauth2_provider.views.dynamic_client_registration``, RFC
+7591/7592; ``registration.dynamic`` subclasses its views), pinned in ``DCR_SIGNATURES``
+(``tests/test_dynamic_registration.py``):
+
+- ``DynamicClientRegistrationManagementView._authenticate_registration_request``: overridden
+  (the organization of the host is checked after the base library's checks);
+- ``_build_application_kwargs``: RFC 7591 metadata to application fields (grant types, client
+  type), called by ``build_application_kwargs``;
+- ``_issue_registration_token``: a registration access token stored as its checksum only
+  (``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE``), called by ``issue_registration_token``;
+- ``_application_to_response``: the RFC 7591 §3.2.1 response body, called by
+  ``registration_response``.
 """
 
 from __future__ import annotations
@@ -46,9 +59,10 @@ from typing import TYPE_CHECKING, Any
 from oauth2_provider import cimd, oauth2_validators
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
     from oauth2_provider.oauth2_validators import OAuth2Validator
 
-    from .typing import AccessToken, OAuthlibRequest, OAuthlibToken, RefreshToken
+    from .typing import AccessToken, AnyUser, Application, OAuthlibRequest, OAuthlibToken, RefreshToken
 
 #: The django-oauth-toolkit release this module was written for (``requirements.txt`` pins it).
 BASE_VERSION = "3.4.1"
@@ -165,3 +179,50 @@ def read_document(fetcher: cimd.SafeMetadataFetcher, response: Any) -> tuple[dic
     JSON object; with its cache lifetime."""
     document: tuple[dict[str, Any], int] = cimd.SafeMetadataFetcher._read_document(fetcher, response)
     return document
+
+
+#: The private parts of the base library's Dynamic Client Registration we override or call, by
+#: their qualified name in ``oauth2_provider.views.dynamic_client_registration``, and their
+#: signature in ``BASE_VERSION``.
+DCR_SIGNATURES = {
+    "DynamicClientRegistrationManagementView._authenticate_registration_request": (
+        "(self, request: django.http.request.HttpRequest, client_id: str) -> "
+        "oauth2_provider.views.dynamic_client_registration._AuthenticatedRegistration"
+        " | django.http.response.HttpResponse"
+    ),
+    "_build_application_kwargs": "(data)",
+    "_issue_registration_token": (
+        "(application: oauth2_provider.models.AbstractApplication, "
+        "user: django.contrib.auth.base_user.AbstractBaseUser | None) -> str"
+    ),
+    "_application_to_response": (
+        "(application: oauth2_provider.models.AbstractApplication, registration_access_token: str, "
+        "request: django.http.request.HttpRequest) -> dict[str, typing.Any]"
+    ),
+}
+
+
+def build_application_kwargs(data: dict[str, Any]) -> tuple[dict[str, Any] | None, HttpResponse | None]:
+    """RFC 7591 §2 metadata as application fields (``redirect_uris``, ``name``,
+    ``authorization_grant_type``, ``client_type``), or the base library's error response."""
+    from oauth2_provider.views import dynamic_client_registration as dcr  # loads every view: late
+
+    kwargs, error = dcr._build_application_kwargs(data)
+    return kwargs, error
+
+
+def issue_registration_token(application: Application, user: AnyUser | None) -> str:
+    """A new RFC 7592 §3 registration access token for ``application``; its raw value."""
+    from oauth2_provider.views import dynamic_client_registration as dcr
+
+    value: str = dcr._issue_registration_token(application, user)
+    return value
+
+
+def registration_response(application: Application, token: str, request: HttpRequest) -> dict[str, Any]:
+    """The base library's RFC 7591 §3.2.1 body for ``application`` (its ``registration_client_uri``
+    reverses ``oauth2_provider:dcr-register-management``)."""
+    from oauth2_provider.views import dynamic_client_registration as dcr
+
+    body: dict[str, Any] = dcr._application_to_response(application, token, request)
+    return body

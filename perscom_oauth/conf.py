@@ -87,6 +87,11 @@ DEFAULTS: dict[str, object] = {
     # localhost) are then fetched too, verified against this CA alone; everywhere else the base
     # library refuses loopback and private addresses (SSRF). `check --deploy` refuses it (E040).
     "TEST_METADATA_DOCUMENTS_CA": None,
+    # Dynamic Client Registration (RFC 7591 §3, registration/dynamic.py): registration requests
+    # allowed per source address, and per organization, in each THROTTLE_WINDOW_SECONDS window
+    # (RFC 7591 §5: an open endpoint is a target for floods of clients). Past either: 429.
+    "REGISTRATIONS_PER_SOURCE": 10,
+    "REGISTRATIONS_PER_ORGANIZATION": 100,
 }
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
@@ -145,6 +150,8 @@ class OAuthSettings:
     DEVICE_CODE_SECONDS: Annotated[int, Checked(id="perscom_oauth.E030", minimum=60)]
     DEVICE_CODE_ATTEMPTS: Annotated[int, Checked(id="perscom_oauth.E031", minimum=1)]  # 0 refuses all
     TEST_METADATA_DOCUMENTS_CA: Annotated[str | None, Checked(id="perscom_oauth.E032")]
+    REGISTRATIONS_PER_SOURCE: Annotated[int, Checked(id="perscom_oauth.E033", minimum=1)]  # 0 refuses all
+    REGISTRATIONS_PER_ORGANIZATION: Annotated[int, Checked(id="perscom_oauth.E034", minimum=1)]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

@@ -77,4 +77,8 @@ OAUTH2_PROVIDER_DEFAULTS = {
     # Logout revokes the user's tokens of that organization itself (logout.LogoutView), through
     # the one revocation function; the base library's own sweep would cross tenants.
     "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
+    # Dynamic Client Registration (RFC 7591/7592) is decided per organization (its
+    # RegistrationPolicy, off by default; registration.dynamic); this is the base library's
+    # installation-wide switch under it. False: no organization can turn it on.
+    "DCR_ENABLED": True,
 }

@@ -9,6 +9,7 @@ from django.urls import include, re_path
 
 from . import account_urls
 from .oidc import discovery, logout
+from .registration import dynamic
 from .views import device, metadata, oauth
 
 app_name = "oauth2_provider"
@@ -47,6 +48,14 @@ urlpatterns = [
         r"^\.well-known/oauth-protected-resource/(?P<resource_path>[^?#]+?)/?$",
         metadata.ProtectedResourceMetadataView.as_view(),
         name="oauth-resource-metadata-path",
+    ),
+    # RFC 7591 registration and RFC 7592 management; the names are the base library's (its
+    # response builder reverses "dcr-register-management").
+    re_path(r"^oauth/register/?$", dynamic.RegistrationView.as_view(), name="dcr-register"),
+    re_path(
+        r"^oauth/register/(?P<client_id>[^/]+)/?$",
+        dynamic.RegistrationManagementView.as_view(),
+        name="dcr-register-management",
     ),
     re_path(r"^oauth/", include(account_urls)),
 ]

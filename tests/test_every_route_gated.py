@@ -9,6 +9,7 @@ client, or why one of those does not apply to it.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from perscom_oauth.models import Application, Organization
+from perscom_oauth.models import Application, Organization, RegistrationPolicy
+from perscom_oauth.registration import initial_tokens
 from tests.device import approve, codes, device_app, form_post, poll
 from tests.factories import SECRET, ApplicationFactory, MembershipFactory
 from tests.oauth import OAuthClient, basic_auth, host_of
@@ -203,6 +205,47 @@ def foreign_device(world: World) -> None:
     assert stolen.json()["error"] == "invalid_grant"
 
 
+def foreign_registration(world: World) -> None:
+    """RFC 7591/7592: Bravo's initial access token registers nothing at Alpha's host; a client
+    registered at Bravo is unknown at Alpha's, to its management endpoint and its token endpoint."""
+    bravo_org = world.bravo_app.organization
+    for organization in (bravo_org, organization_of(world)):
+        RegistrationPolicy.objects.create(organization=organization, dynamic_registration="initial_token")
+    metadata = json.dumps(
+        {"redirect_uris": ["https://client.example/cb"], "token_endpoint_auth_method": "none"}
+    )
+    bravo_token = initial_tokens.issue(bravo_org, label="bravo", lifetime=3600)
+    at_alpha = world.alpha.client().post(
+        "/oauth/register", metadata, content_type="application/json", **bearer(bravo_token)
+    )
+    assert_invalid_token(at_alpha, "error_description=")
+    registered = (
+        world.bravo.client()
+        .post("/oauth/register", metadata, content_type="application/json", **bearer(bravo_token))
+        .json()
+    )
+    client_id, token = registered["client_id"], registered["registration_access_token"]
+    for method in ("GET", "PUT", "DELETE"):
+        managed = send(
+            world.alpha.client(), method, f"/oauth/register/{client_id}", data=metadata, **bearer(token)
+        )
+        assert_invalid_token(managed, "error_description=")
+    assert_invalid_client(
+        world.alpha.client().post(
+            "/oauth/token",
+            {
+                "grant_type": "authorization_code",
+                "code": "x",
+                "client_id": client_id,
+                "code_verifier": "v" * 43,
+            },
+        )
+    )
+    assert (
+        send(world.bravo.client(), "GET", f"/oauth/register/{client_id}", **bearer(token)).status_code == 200
+    )
+
+
 # --- an organization without the plan, where the gate lets the request through ------------------
 
 
@@ -249,6 +292,12 @@ ROUTES: dict[str, Route] = {
     ),
     f"{NAMESPACE}:oauth-resource-metadata-path": Route(
         "/.well-known/oauth-protected-resource/api", False, (403, "access_denied"), NO_CLIENT
+    ),
+    f"{NAMESPACE}:dcr-register": Route(
+        "/oauth/register", False, (403, "access_denied"), foreign_registration
+    ),
+    f"{NAMESPACE}:dcr-register-management": Route(
+        "/oauth/register/some-client", False, (403, "access_denied"), foreign_registration
     ),
     f"{NAMESPACE}:authorized-apps": Route(
         "/oauth/authorized-apps",

@@ -7,6 +7,7 @@ bodies. Bounded for the suite (a few seconds per test); bench/reliability.py sen
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from perscom_oauth.models import Application
+from perscom_oauth.models import Application, RegistrationPolicy
 from tests.device import GRANT as DEVICE_GRANT
 from tests.device import approve as device_approve
 from tests.device import codes as device_codes
@@ -90,7 +91,14 @@ content_types = st.sampled_from(
     ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data; boundary=x"]
 )
 
-OAUTH_JSON = ("/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/device_authorization")
+OAUTH_JSON = (
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/device_authorization",
+    "/oauth/register",
+    "/oauth/register/some-client",
+)
 GET_PATHS = [
     "/oauth/authorize",
     "/oauth/userinfo",
@@ -108,6 +116,8 @@ GET_PATHS = [
     "/api/me",
     "/api/users/",
     "/api/ranks/",
+    "/oauth/register",
+    "/oauth/register/some-client",
 ]
 POST_PATHS = [
     "/oauth/token",
@@ -118,6 +128,7 @@ POST_PATHS = [
     "/oauth/logout",
     "/oauth/authorized-apps/",
     "/api/users/",
+    "/oauth/register",
 ]
 #: The device flow's (RFC 8628), fuzzed by their own test (below), multipart included: a body
 #: Django cannot parse is invalid_request JSON at the OAuth endpoints (http.parameters).
@@ -142,6 +153,8 @@ def assert_well_formed(path: str, response: Any) -> None:
 def clients(app: Application, machine: Application, member: Any, org: Any) -> None:
     """Known clients and a member, so that some examples get past client authentication."""
     device_app(org)
+    # Dynamic Client Registration (RFC 7591) open at Alpha, so examples reach its parser.
+    RegistrationPolicy.objects.create(organization=org, dynamic_registration="open")
 
 
 @BOUNDED
@@ -301,3 +314,108 @@ def test_the_verification_pages_survive_hostile_forms_signed_in(
         assert response.status_code < 500, (path, response.content[:300])
 
     post()
+
+
+# --- Dynamic Client Registration (RFC 7591, RFC 7592): hostile JSON metadata ----------------------
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    values,
+    st.sampled_from(["none", "code"]),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+METADATA_NAMES = [
+    "redirect_uris", "grant_types", "response_types", "token_endpoint_auth_method", "client_name", "scope",
+    "client_uri", "logo_uri", "policy_uri", "tos_uri", "client_id", "contacts", "jwks",
+]  # fmt: skip
+URI_TRICKS = [
+    "https://client.example/cb", "http://127.0.0.1/cb", "http://127.0.0.1:0/cb", "http://[::1]:99999/cb",
+    "javascript:alert(1)", "https://a@b/cb", "https://client.example/cb#x", "https://[::1/cb", "//cb",
+    "https://client.example/cb\nhttps://evil/cb", "\u0000", "http://localhost/cb", "https://" + "a" * 3000,
+]  # fmt: skip
+metadata = st.dictionaries(
+    st.sampled_from(METADATA_NAMES),
+    st.one_of(
+        json_values,
+        st.lists(st.sampled_from(URI_TRICKS), max_size=12),
+        st.lists(
+            st.sampled_from(
+                ["authorization_code", "refresh_token", "client_credentials", "implicit", DEVICE_GRANT]
+            ),
+            max_size=3,
+        ),
+        st.sampled_from(["none", "client_secret_basic", "client_secret_post", "view:user openid", "*"]),
+    ),
+    max_size=8,
+)
+raw_bodies = st.one_of(
+    metadata.map(json.dumps),
+    json_values.map(json.dumps),
+    st.text(max_size=60),
+    st.binary(max_size=60).map(lambda data: data.decode("latin-1")),
+)
+
+
+@BOUNDED
+@given(body=raw_bodies, header=authorization, host=hosts, content_type=content_types)
+def test_registration_survives_hostile_metadata(
+    clients: None, body: str, header: str | None, host: str, content_type: str
+) -> None:
+    client = Client(HTTP_HOST=host, raise_request_exception=False)
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = timed(lambda: client.post("/oauth/register", body, content_type=content_type, **extra))
+    assert_well_formed("/oauth/register", response)
+    assert response.status_code in (201, 400, 401, 404, 429), response.content[:300]
+
+
+def test_registration_management_survives_hostile_updates(oauth: OAuthClient, clients: None) -> None:
+    """A real registration, read, updated and deleted with hostile metadata and tokens: an RFC 7591
+    §3.2.2 or RFC 6750 §3.1 error or an answer, never a 5xx; the client survives every bad update."""
+    registered = (
+        oauth.client()
+        .post(
+            "/oauth/register",
+            json.dumps(
+                {"redirect_uris": ["https://client.example/cb"], "token_endpoint_auth_method": "none"}
+            ),
+            content_type="application/json",
+        )
+        .json()
+    )
+    client_id = registered["client_id"]
+    current = {"token": registered["registration_access_token"]}
+    client = oauth.client()
+    client.raise_request_exception = False
+
+    @BOUNDED
+    @given(
+        method=st.sampled_from(["GET", "PUT", "DELETE", "POST", "PATCH"]),
+        body=raw_bodies,
+        path_id=st.one_of(st.just(client_id), st.text(alphabet="abcXYZ019-._~%", min_size=1, max_size=40)),
+        header=st.one_of(authorization, st.just("REGISTRATION")),
+    )
+    def manage(method: str, body: str, path_id: str, header: str | None) -> None:
+        if header == "REGISTRATION":
+            header = f"Bearer {current['token']}"
+            if method == "DELETE":
+                method = "GET"  # keep the registration for the next examples
+        extra = {"HTTP_AUTHORIZATION": header} if header else {}
+        response = timed(
+            lambda: client.generic(
+                method, f"/oauth/register/{path_id}", body, content_type="application/json", **extra
+            )
+        )
+        assert response.status_code < 500, (method, response.content[:300])
+        if response.status_code in (400, 401):
+            assert isinstance(response.json().get("error"), str)
+        if response.status_code == 200 and method == "PUT":
+            current["token"] = response.json()["registration_access_token"]  # rotated
+
+    manage()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from perscom_oauth.models import Application, Organization
+from perscom_oauth.models import Application, Organization, RegistrationPolicy
 from tests.device import approve as device_approve
 from tests.device import codes as device_codes
 from tests.device import device_app, forget_poll
@@ -173,3 +173,31 @@ def test_device_token_statements(oauth: OAuthClient, member: Any, device_poll: S
     )
     assert response.status_code == 200, response.content
     assert len(sql) <= 10, sql
+
+
+@pytest.mark.parametrize(
+    "path", ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+)
+def test_discovery_statements(
+    oauth: OAuthClient, org: Organization, path: str, django_assert_num_queries: Any
+) -> None:
+    # The host is cached; the organization's registration policy decides registration_endpoint
+    # and client_id_metadata_document_supported (RFC 7591, issue 23): one primary-key read.
+    oauth.client().get(path)
+    with django_assert_num_queries(1):
+        assert oauth.client().get(path).status_code == 200
+
+
+def test_registration_statements(
+    oauth: OAuthClient, org: Organization, django_assert_max_num_queries: Any
+) -> None:
+    # RFC 7591 registration, open policy, host cached: the policy; full_clean's organization,
+    # client_id constraint and uniqueness; the application, which moves the organization's
+    # cache generation and reads its host names (cache.invalidation); its registration access
+    # token; the audit event. 10 statements and 3 savepoints: not a hot path, but bounded.
+    RegistrationPolicy.objects.create(organization=org, dynamic_registration="open")
+    oauth.client().get("/.well-known/oauth-authorization-server")
+    metadata = {"redirect_uris": ["https://client.example/cb"], "token_endpoint_auth_method": "none"}
+    with django_assert_max_num_queries(13):
+        response = oauth.client().post("/oauth/register", metadata, content_type="application/json")
+    assert response.status_code == 201

@@ -7,7 +7,8 @@ organizations they administer), ``application``, ``application_pages``, ``forms`
 ``authorizations`` (tokens, codes and authorizations, listed and revoked), ``device`` (the
 device grants of RFC 8628, listed and revoked), ``audit`` (the trail, read-only) and
 ``organization`` (organizations, domains, memberships), ``registration_policy`` (whether
-clients may register themselves, per organization).
+clients may register themselves, per organization), ``initial_tokens`` (RFC 7591 initial
+access tokens, issued once).
 
 Must not: change an application or a token but through the domain functions that also write
 the audit trail (``applications``, ``tokens.revocation``); be imported by the security core or
@@ -15,4 +16,12 @@ the audit trail (``applications``, ``tokens.revocation``); be imported by the se
 """
 
 # Importing them registers the admins.
-from . import application, audit, credentials, device, organization, registration_policy  # noqa: F401
+from . import (  # noqa: F401
+    application,
+    audit,
+    credentials,
+    device,
+    initial_tokens,
+    organization,
+    registration_policy,
+)

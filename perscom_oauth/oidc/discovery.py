@@ -17,7 +17,9 @@ from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.settings import oauth2_settings
 
+from ..registration.policy import MetadataDocuments, Registration, policy_of
 from ..tenancy.gates import TenantGateMixin
+from ..tenancy.hosts import gated_organization
 from .claims import claim_scopes
 
 #: OIDC Core §6: request objects are refused with request_not_supported /
@@ -47,9 +49,31 @@ def device_endpoint(request: HttpRequest) -> dict[str, str]:
     }
 
 
+#: A value for ``amend`` that removes the field.
+OMIT = object()
+
+
+def registration_metadata(request: HttpRequest) -> dict[str, Any]:
+    """What the host's organization's registration policy lets a client do (one query):
+    ``registration_endpoint`` (RFC 8414 §2, RFC 7591 §3) only where it accepts Dynamic Client
+    Registration (and the base library's ``DCR_ENABLED`` is on), else absent;
+    ``client_id_metadata_document_supported`` (draft-ietf-oauth-client-id-metadata-document)
+    true only where it accepts metadata documents."""
+    policy = policy_of(gated_organization(request))
+    registers = oauth2_settings.DCR_ENABLED and policy.dynamic_registration != Registration.OFF
+    return {
+        "registration_endpoint": (
+            request.build_absolute_uri(reverse("oauth2_provider:dcr-register")) if registers else OMIT
+        ),
+        "client_id_metadata_document_supported": policy.metadata_documents != MetadataDocuments.OFF,
+    }
+
+
 def amend(response: HttpResponse, **changes: Any) -> HttpResponse:
-    """Change fields of the base library's JSON document, keeping its headers."""
-    data = {**json.loads(response.content), **changes}
+    """Change fields of the base library's JSON document (``OMIT`` removes one), keeping its
+    headers."""
+    merged = {**json.loads(response.content), **changes}
+    data = {key: value for key, value in merged.items() if value is not OMIT}
     amended = JsonResponse(data, status=response.status_code)
     for header in ("Access-Control-Allow-Origin", "Cache-Control"):
         if header in response:
@@ -62,7 +86,12 @@ class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
     """RFC 8414 §3, at ``/.well-known/oauth-authorization-server`` of the organization's host."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return amend(super().get(request, *args, **kwargs), **NOT_SUPPORTED, **device_endpoint(request))
+        return amend(
+            super().get(request, *args, **kwargs),
+            **NOT_SUPPORTED,
+            **device_endpoint(request),
+            **registration_metadata(request),
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -85,6 +114,7 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
             claims_supported=sorted(claim_scopes()),
             **NOT_SUPPORTED,
             **device_endpoint(request),
+            **registration_metadata(request),
         )
 
 

@@ -5,7 +5,9 @@ Every path that honours a token asks ``check_access_token``: DRF and ``@scopes_r
 introspection. Only an
 *access token* of this organization passes (RFC 6750 §2; RFC 9068 §4 and RFC 8725 §2.8 on
 token confusion): an ID token, refresh token, authorization code or client secret is never
-stored as an access token's checksum, so it is unknown here. Then, in this order:
+stored as an access token's checksum, so it is unknown here; nor is an RFC 7592 registration
+access token, stored as an access token by the base library but a credential of the
+registration endpoint only (``is_registration_token``). Then, in this order:
 
 1. the host names an organization, and its plan includes OAuth 2.0 (a downgrade takes
    effect at once and deletes nothing);
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
+from oauth2_provider.settings import oauth2_settings
 
 from ..adapter import get_adapter
 from ..cache import entries
@@ -91,6 +94,15 @@ def _resource(uri: str | Callable[[], str]) -> str:
     return (uri if isinstance(uri, str) else uri()).split("?")[0]
 
 
+def is_registration_token(token: AccessToken) -> bool:
+    """Whether ``token`` is an RFC 7592 §3 registration access token (the base library stores it
+    as an access token with ``DCR_REGISTRATION_SCOPE``). It manages one client's registration at
+    the client configuration endpoint and is never an API credential (RFC 7592 §3: "used only"
+    there): refused here, so no resource, userinfo or introspection (RFC 7662 §2.2 "active":
+    false) honours it."""
+    return oauth2_settings.DCR_REGISTRATION_SCOPE in token.scope.split()
+
+
 def _check_in_database(value: str, organization: Organization) -> AccessToken | Refusal:
     token: AccessToken | None = (
         get_access_token_model()
@@ -98,7 +110,7 @@ def _check_in_database(value: str, organization: Organization) -> AccessToken | 
         .filter(token_checksum=checksum(value), application__organization=organization)
         .first()
     )
-    if token is None:
+    if token is None or is_registration_token(token):
         return Refusal(_("The access token is invalid."))
     if token.is_expired():
         return Refusal(_("The access token has expired."))
