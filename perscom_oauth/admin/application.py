@@ -90,7 +90,6 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         "name",
         "organization",
         "application_type",
-        "client_type",
         "enabled",
         "last_used",
         "active_tokens",
@@ -244,11 +243,12 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
     @admin.display(description=_("active tokens"), ordering="active_token_count")
     @admin.display(description=_("registration"), ordering="registration_source")
     def registration(self, obj: Application) -> str:
-        """How it came to be, and for a client that registered itself, its review state."""
-        source = obj.get_registration_source_display()
-        if obj.registration_source == Application.RegistrationSource.MANUAL:
-            return str(source)
-        return f"{source}: {obj.get_review_display()}"
+        """Blank for an application made here; else how it registered itself, and its review."""
+        short = {
+            Application.RegistrationSource.CIMD: _("Metadata document"),
+            Application.RegistrationSource.DCR: _("Registered itself"),
+        }.get(obj.registration_source)
+        return f"{short}: {obj.get_review_display()}" if short else "-"
 
     def active_tokens(self, obj: Application) -> int:
         return getattr(obj, "active_token_count", 0)
