@@ -7,6 +7,7 @@ printed keeps working; they are re-stored on each run in case anything changed t
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,12 +16,21 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
-from perscom_oauth.models import Application, Domain, Membership, Organization
+from perscom_oauth.models import (
+    Application,
+    Domain,
+    InitialAccessToken,
+    Membership,
+    Organization,
+    RegistrationPolicy,
+)
+from perscom_oauth.registration import initial_tokens
 from perscom_oauth.scopes.registry import registry
 from project.demo.models import Award, Rank
 
 PORT = 8000
 CALLBACK = "http://127.0.0.1:8765/callback"
+SEEDED_TOKEN_LABEL = "seed_demo: AI agents"
 #: Swagger UI's redirect_uri: "oauth2-redirect.html" beside /api/docs, on each demo host.
 SWAGGER_CALLBACKS = [f"http://{host}:{PORT}/api/oauth2-redirect.html" for host in ("localhost", "127.0.0.1")]
 ORGANIZATIONS = [
@@ -90,6 +100,7 @@ class Command(BaseCommand):
             "organizations": [self.seed_organization(spec) for spec in ORGANIZATIONS],
             "users": [self.seed_user(spec) for spec in USERS],
             "applications": [self.seed_application(spec) for spec in APPLICATIONS],
+            "registration": self.seed_registration(),
         }
         self.seed_content()
         if options["json"]:
@@ -148,6 +159,27 @@ class Command(BaseCommand):
         for name in AWARDS:
             Award.objects.get_or_create(organization=demo, name=name)
 
+    def seed_registration(self) -> dict[str, Any]:
+        """The demo organization lets AI agents in (docs/connecting-ai-agents.md): any https
+        client metadata document once an administrator approves it, and Dynamic Client
+        Registration with an initial access token (a new one each run; the last run's goes)."""
+        demo = Organization.objects.get(slug="demo")
+        RegistrationPolicy.objects.update_or_create(
+            organization=demo,
+            defaults={
+                "metadata_documents": RegistrationPolicy.MetadataDocuments.APPROVAL,
+                "dynamic_registration": RegistrationPolicy.Registration.INITIAL_TOKEN,
+                "allowed_scopes": "openid profile email view:user view:award view:rank",
+            },
+        )
+        InitialAccessToken.objects.filter(organization=demo, label=SEEDED_TOKEN_LABEL).delete()
+        token = initial_tokens.issue(demo, label=SEEDED_TOKEN_LABEL, lifetime=timedelta(days=30))
+        return {
+            "organization": demo.slug,
+            "registration_endpoint": f"http://localhost:{PORT}/oauth/register",
+            "initial_access_token": token,
+        }
+
     def seed_application(self, spec: dict[str, Any]) -> dict[str, Any]:
         confidential = spec["client_type"] == Application.CLIENT_CONFIDENTIAL
         secret = demo_secret("client:" + spec["client_id"]) if confidential else ""
@@ -198,3 +230,9 @@ class Command(BaseCommand):
                 write(f"    enter codes:   {base_url}/oauth/device")
             else:
                 write(f"    redirect_uri:  {' '.join(app['redirect_uris'])}")
+        registration = data["registration"]
+        write(self.style.MIGRATE_HEADING("AI agents (docs/connecting-ai-agents.md)"))
+        write("  client ID metadata documents: any https client, once an administrator approves it")
+        write(f"  dynamic registration:  POST {registration['registration_endpoint']}")
+        write(f"  initial access token:  {registration['initial_access_token']}")
+        write("  MCP server:            .venv/bin/python -m project.mcp_server (http://localhost:8001/mcp)")
