@@ -44,7 +44,6 @@ from .scoping import OrganizationScopedAdmin, replace_admin
 
 if TYPE_CHECKING:
     from django import forms
-    from django.forms import ModelChoiceField
     from django_stubs_ext import StrOrPromise
 
     from ..typing import Fieldset, FieldsetSpec
@@ -198,15 +197,6 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
         model = Application.organization.field.related_model
         searched = self.admin_site.get_model_admin(model) if self.admin_site.is_registered(model) else None
         return ["organization"] if isinstance(searched, OrganizationScopedAdmin) else []
-
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "organization":
-            ids = administered(request)
-            organizations = db_field.related_model._default_manager.all()
-            kwargs["queryset"] = organizations if ids is None else organizations.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial: dict[str, Any] = super().get_changeform_initial_data(request)  # a form's initial values

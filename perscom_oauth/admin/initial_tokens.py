@@ -26,12 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from ..adapter import get_adapter
 from ..models import InitialAccessToken
 from ..registration import initial_tokens
-from .administered import administered
 from .scoping import OrganizationScopedAdmin
 
 if TYPE_CHECKING:
-    from django.db import models
-    from django.forms import ModelChoiceField
     from django.urls import URLPattern
 
 #: The lifetimes offered, in seconds.
@@ -105,15 +102,6 @@ class InitialAccessTokenAdmin(OrganizationScopedAdmin):
     @admin.display(description=_("usable"), boolean=True)
     def is_usable_display(self, obj: InitialAccessToken) -> bool:
         return initial_tokens.is_usable(obj)
-
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "organization":
-            ids = administered(request)
-            organizations = db_field.related_model._default_manager.all()
-            kwargs["queryset"] = organizations if ids is None else organizations.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: InitialAccessToken, form: Any, change: bool) -> None:
         if change:

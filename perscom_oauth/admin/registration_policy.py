@@ -3,15 +3,12 @@ client ID metadata document or register dynamically, and the most they may ask f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.db import models
-from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from ..models import RegistrationPolicy
-from .administered import administered
 from .scoping import OrganizationScopedAdmin
 
 if TYPE_CHECKING:
@@ -42,12 +39,3 @@ class RegistrationPolicyAdmin(OrganizationScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: RegistrationPolicy | None = None) -> FieldNames:
         return ["organization"] if obj is not None else []
-
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "organization":  # only the organizations this staff user administers
-            ids = administered(request)
-            organizations = db_field.related_model._default_manager.all()
-            kwargs["queryset"] = organizations if ids is None else organizations.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Model, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from .administered import administered, administers, administers_any
@@ -55,6 +57,16 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return bool(django_check(request, obj))
         return self.in_scope(request, obj)
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        """An ``organization`` to choose is one of those the staff user administers."""
+        if db_field.name == "organization":
+            ids = administered(request)
+            organizations = db_field.related_model._default_manager.all()
+            kwargs["queryset"] = organizations if ids is None else organizations.filter(pk__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return (
