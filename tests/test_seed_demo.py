@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from perscom_oauth.models import Application
+from perscom_oauth.models import Application, InitialAccessToken
 from tests.demo import seed_demo
 from tests.device import approve as device_approve
 from tests.device import codes as device_codes
@@ -31,7 +32,10 @@ def seed() -> dict[str, Any]:
 def test_json_matches_the_contract() -> None:
     data = seed()
 
-    assert set(data) == {"organizations", "users", "applications"}
+    assert set(data) == {"organizations", "users", "applications", "registration"}
+    registration = data["registration"]
+    assert set(registration) == {"organization", "registration_endpoint", "initial_access_token"}
+    assert registration["registration_endpoint"] == "http://localhost:8000/oauth/register"
     assert data["organizations"] == [
         {"slug": "demo", "name": "Demo Unit", "plan": "enterprise", "base_url": "http://localhost:8000"},
         {"slug": "basic", "name": "Basic Unit", "plan": "basic", "base_url": "http://basic.localhost:8000"},
@@ -85,6 +89,31 @@ def test_rerunning_is_idempotent_and_keeps_printed_secrets_valid() -> None:
     assert Application.objects.count() == 5
     secret = first["applications"][0]["client_secret"]
     assert Application.objects.get(client_id="demo-web").client_secret != secret  # hashed at rest
+    token = first["registration"]["initial_access_token"]
+    stored = InitialAccessToken.objects.get(organization__slug="demo")  # one row, not one a run
+    assert stored.token_checksum != token  # hashed at rest
+
+
+def test_the_printed_initial_access_token_registers_a_client_after_a_rerun() -> None:
+    token = seed()["registration"]["initial_access_token"]
+    seed()
+    body = {"client_name": "Agent", "redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"}
+    response = Client().post(
+        "/oauth/register",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_HOST="localhost:8000",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201, response.content
+    refused = Client().post(
+        "/oauth/register",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_HOST="localhost:8000",
+        HTTP_AUTHORIZATION=f"Bearer {token}x",
+    )
+    assert refused.status_code == 401
 
 
 def test_printed_credentials_work() -> None:

@@ -14,8 +14,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from perscom_oauth.hashing import checksum
 from perscom_oauth.models import (
     Application,
     Domain,
@@ -162,7 +164,8 @@ class Command(BaseCommand):
     def seed_registration(self) -> dict[str, Any]:
         """The demo organization lets AI agents in (docs/connecting-ai-agents.md): any https
         client metadata document once an administrator approves it, and Dynamic Client
-        Registration with an initial access token (a new one each run; the last run's goes)."""
+        Registration with an initial access token (derived from SECRET_KEY like every other
+        printed secret: each run re-stores it and renews its thirty days)."""
         demo = Organization.objects.get(slug="demo")
         RegistrationPolicy.objects.update_or_create(
             organization=demo,
@@ -172,8 +175,18 @@ class Command(BaseCommand):
                 "allowed_scopes": "openid profile email view:user view:award view:rank",
             },
         )
-        InitialAccessToken.objects.filter(organization=demo, label=SEEDED_TOKEN_LABEL).delete()
-        token = initial_tokens.issue(demo, label=SEEDED_TOKEN_LABEL, lifetime=timedelta(days=30))
+        token = demo_secret("initial-access-token")
+        stored, created = InitialAccessToken.objects.update_or_create(
+            organization=demo,
+            label=SEEDED_TOKEN_LABEL,
+            defaults={
+                "token_checksum": checksum(token),
+                "expires": timezone.now() + timedelta(days=30),
+                "uses_left": None,
+            },
+        )
+        if created:
+            initial_tokens.record_issued(stored, None, None)
         return {
             "organization": demo.slug,
             "registration_endpoint": f"http://localhost:{PORT}/oauth/register",
