@@ -2,8 +2,10 @@
 openid-client (Node, certified by the OpenID Foundation; tests/conformance/rp.mjs) and Authlib
 (Python). Each check is the library's own: discovery, code + PKCE + nonce, the ID token's
 signature and claims (iss, aud, exp, iat, nonce, at_hash, auth_time against max_age), userinfo,
-refresh, prompt=none (both outcomes), max_age, prompt=login, prompt=consent, the implicit
+refresh, introspection and revocation through openid-configuration (RFC 7662, RFC 7009;
+openid-client), prompt=none (both outcomes), max_age, prompt=login, prompt=consent, the implicit
 id_token and RP-initiated logout. A failed check fails the test with the library's message.
+tests/test_conformance_oauth4webapi.py adds a third client, for the OAuth 2.0 side.
 
 Skipped with a message where Node.js or the npm packages are missing, never in CI
 (``CI=true``: `.ci/npm.sh` installs them)."""
@@ -146,6 +148,29 @@ def test_discovery_and_code_flow_with_every_id_token_check(site: Site) -> None:
     assert userinfo["userinfo"]["email"] == "pat@example.test"
     refreshed = passed(site.step("refresh", refresh_token=result["tokens"]["refresh_token"]))
     assert refreshed["tokens"]["access_token"] != result["tokens"]["access_token"]
+
+
+def test_introspection_and_revocation(site: Site) -> None:
+    # RFC 7662 and RFC 7009 at the endpoints openid-configuration names. The client introspects
+    # its own tokens: any authenticated client of the organization may (docs/endpoints.md).
+    with UserAgent() as agent:
+        _request, first = sign_in(site, agent)
+        _request, second = sign_in(site, agent)  # consent remembered: a second pair
+    subject = passed(first)["claims"]["sub"]
+    access = {"token": first["tokens"]["access_token"], "hint": "access_token"}
+    active = passed(site.step("introspect", **access))["introspection"]
+    assert active["active"] is True
+    assert (active["client_id"], active["iss"], active["sub"]) == ("rp", site.issuer, subject)
+    assert sorted(active["scope"].split()) == sorted(SCOPE.split())
+    assert passed(site.step("revoke", **access))["revoked"] is True
+    assert passed(site.step("introspect", **access))["introspection"] == {"active": False}
+    # Revoking a refresh token ends it and its access token (RFC 7009 §2.1, "its pair").
+    refresh = passed(second)["tokens"]["refresh_token"]
+    passed(site.step("revoke", token=refresh, hint="refresh_token"))
+    refused = site.step("refresh", refresh_token=refresh)
+    assert refused.get("code") == "invalid_grant", refused
+    paired = {"token": second["tokens"]["access_token"], "hint": "access_token"}
+    assert passed(site.step("introspect", **paired))["introspection"] == {"active": False}
 
 
 def test_prompt_none_both_outcomes(site: Site) -> None:
