@@ -1,9 +1,9 @@
 """One line at the end of a test run saying what was skipped and what would run it.
 
 The README's test command needs only Python; the browser tests also need Chromium and the
-axe-core and openid-client npm packages. Without them those tests skip, and this line (printed by
-``pytest_terminal_summary`` in tests/conftest.py) says so instead of leaving "26 skipped" to
-guess at.
+axe-core npm package, the conformance tests openid-client and oauth4webapi. Without them those
+tests skip, and this line (printed by ``pytest_terminal_summary`` in tests/conftest.py) says so
+instead of leaving "26 skipped" to guess at.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 KNOWN = [
     (("axe-core",), "browser tests need axe-core from npm (bash .ci/npm.sh)"),
     (("openid-client",), "conformance tests need openid-client from npm (bash .ci/npm.sh)"),
+    (("oauth4webapi",), "conformance tests need oauth4webapi from npm (bash .ci/npm.sh)"),
     (("chromium", "playwright"), "browser tests need /usr/bin/chromium (apt-get install chromium)"),
     (("redis-server",), "need redis-server"),
     (("postgresql",), "need PostgreSQL (DATABASE_URL)"),

@@ -2,22 +2,20 @@
 openid-client (Node, certified by the OpenID Foundation; tests/conformance/rp.mjs) and Authlib
 (Python). Each check is the library's own: discovery, code + PKCE + nonce, the ID token's
 signature and claims (iss, aud, exp, iat, nonce, at_hash, auth_time against max_age), userinfo,
-refresh, prompt=none (both outcomes), max_age, prompt=login, prompt=consent, the implicit
+refresh, introspection and revocation through openid-configuration (RFC 7662, RFC 7009;
+openid-client), prompt=none (both outcomes), max_age, prompt=login, prompt=consent, the implicit
 id_token and RP-initiated logout. A failed check fails the test with the library's message.
+tests/test_conformance_oauth4webapi.py adds a third client, for the OAuth 2.0 side.
 
 Skipped with a message where Node.js or the npm packages are missing, never in CI
 (``CI=true``: `.ci/npm.sh` installs them)."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -28,26 +26,20 @@ from authlib.jose import JsonWebKey, jwt
 from django.utils import timezone
 
 from perscom_oauth.models import Application
-from tests.browser import Browser
-from tests.conftest import make_member, role
-from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory, DomainFactory, OrganizationFactory
+from tests.conformance_support import (
+    LOOPBACK_NAMES,
+    UserAgent,
+    live_organization,
+    node_or_skip,
+    passed,
+    run_step,
+)
+from tests.factories import REDIRECT_URI, SECRET, ApplicationFactory
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-RP_DIR = Path(__file__).parent / "conformance"
 SCOPE = "openid profile email view:user"
 BYE = "http://127.0.0.1:8765/bye"
-
-
-def node_or_skip() -> str:
-    node = shutil.which("node")
-    installed = (RP_DIR / "node_modules" / "openid-client").is_dir()
-    if node and installed:
-        return node
-    message = "openid-client not installed: run `bash .ci/npm.sh` (needs Node.js and npm)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the conformance tests: {message}")
-    pytest.skip(message)
 
 
 @dataclass
@@ -57,33 +49,17 @@ class Site:
     implicit: Application
 
     def step(self, op: str, app: Application | None = None, **values: Any) -> dict[str, Any]:
-        """One step of openid-client; its failed check fails the test."""
+        """One step of openid-client (tests/conformance/rp.mjs); its failed check fails the test."""
         app = app or self.app
         command = {"op": op, "issuer": self.issuer, "client_id": app.client_id, "secret": SECRET, **values}
-        done = subprocess.run(
-            [node_or_skip(), "rp.mjs", json.dumps(command)],
-            cwd=RP_DIR,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-        answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-        return answer
+        return run_step("rp.mjs", "openid-client", command)
 
 
-@pytest.fixture(params=["localhost", "127.0.0.1"])
+@pytest.fixture(params=LOOPBACK_NAMES)
 def site(request: Any, live_server: Any) -> Iterator[Site]:
     """The live server at one of its names; one organization answers at both."""
-    node_or_skip()
-    org = OrganizationFactory(slug="live", name="Live Unit", domain=None)
-    DomainFactory(organization=org, hostname="localhost", is_primary=True)
-    DomainFactory(organization=org, hostname="127.0.0.1")
-    user = make_member(org, "pilot", role("Viewer", "view"))
-    user.set_password("pw")
-    user.first_name, user.last_name, user.email = "Pat", "Pilot", "pat@example.test"
-    user.save()
-    app = ApplicationFactory(organization=org, client_id="rp", post_logout_redirect_uris=BYE)
+    node_or_skip("openid-client")
+    org, app = live_organization(post_logout_redirect_uris=BYE)
     implicit = ApplicationFactory(
         organization=org,
         client_id="rp-implicit",
@@ -92,34 +68,6 @@ def site(request: Any, live_server: Any) -> Iterator[Site]:
     )
     port = urlparse(live_server.url).port
     yield Site(f"http://{request.param}:{port}", app, implicit)
-
-
-class UserAgent(Browser):
-    """The user's browser: signs in and approves when asked."""
-
-    def visit(self, url: str) -> str:
-        """Open an authorization URL, sign in and consent if shown; the redirect to the client."""
-        response = self.session.get(url, allow_redirects=False, timeout=10)
-        for _ in range(6):
-            location = response.headers.get("Location", "")
-            if response.status_code == 302 and location.startswith(REDIRECT_URI):
-                return location
-            if response.status_code == 302:
-                response = self.session.get(
-                    requests.compat.urljoin(response.url, location), allow_redirects=False, timeout=10
-                )
-            elif 'name="password"' in response.text:
-                response = self.submit(response, {"username": "pilot", "password": "pw"})
-            elif 'name="allow"' in response.text:
-                response = self.submit(response, {"allow": "Authorize"})
-            else:
-                raise AssertionError(f"unexpected page {response.status_code}: {response.text[:300]}")
-        raise AssertionError("too many steps")
-
-
-def passed(answer: dict[str, Any]) -> dict[str, Any]:
-    assert "failed" not in answer, answer
-    return answer
 
 
 def sign_in(site: Site, agent: UserAgent, **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -146,6 +94,29 @@ def test_discovery_and_code_flow_with_every_id_token_check(site: Site) -> None:
     assert userinfo["userinfo"]["email"] == "pat@example.test"
     refreshed = passed(site.step("refresh", refresh_token=result["tokens"]["refresh_token"]))
     assert refreshed["tokens"]["access_token"] != result["tokens"]["access_token"]
+
+
+def test_introspection_and_revocation(site: Site) -> None:
+    # RFC 7662 and RFC 7009 at the endpoints openid-configuration names. The client introspects
+    # its own tokens: any authenticated client of the organization may (docs/endpoints.md).
+    with UserAgent() as agent:
+        _request, first = sign_in(site, agent)
+        _request, second = sign_in(site, agent)  # consent remembered: a second pair
+    subject = passed(first)["claims"]["sub"]
+    access = {"token": first["tokens"]["access_token"], "hint": "access_token"}
+    active = passed(site.step("introspect", **access))["introspection"]
+    assert active["active"] is True
+    assert (active["client_id"], active["iss"], active["sub"]) == ("rp", site.issuer, subject)
+    assert sorted(active["scope"].split()) == sorted(SCOPE.split())
+    assert passed(site.step("revoke", **access))["revoked"] is True
+    assert passed(site.step("introspect", **access))["introspection"] == {"active": False}
+    # Revoking a refresh token ends it and its access token (RFC 7009 §2.1, "its pair").
+    refresh = passed(second)["tokens"]["refresh_token"]
+    passed(site.step("revoke", token=refresh, hint="refresh_token"))
+    refused = site.step("refresh", refresh_token=refresh)
+    assert refused.get("code") == "invalid_grant", refused
+    paired = {"token": second["tokens"]["access_token"], "hint": "access_token"}
+    assert passed(site.step("introspect", **paired))["introspection"] == {"active": False}
 
 
 def test_prompt_none_both_outcomes(site: Site) -> None:

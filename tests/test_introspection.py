@@ -48,8 +48,8 @@ def expiry_of(value: str) -> int:
     return calendar.timegm(expires.utctimetuple())
 
 
-def test_active_token_of_the_organization(oauth: OAuthClient, token: dict[str, Any]) -> None:
-    # RFC 7662 §2.2: active, with its scope, client, type, expiry and user.
+def test_active_token_of_the_organization(oauth: OAuthClient, member: Any, token: dict[str, Any]) -> None:
+    # RFC 7662 §2.2: active, with its scope, client, type, expiry, issuer and user.
     response = introspect(oauth, token["access_token"])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -60,6 +60,8 @@ def test_active_token_of_the_organization(oauth: OAuthClient, token: dict[str, A
         "client_id": "alpha-web",
         "token_type": "Bearer",
         "exp": expiry_of(token["access_token"]),
+        "iss": "http://alpha.example.test",  # the issuer of the organization's metadata
+        "sub": str(member.pk),  # as in the ID token and userinfo (OIDC Core §2, §5.3.2)
         "username": "member",
         "organization": "alpha",
     }
@@ -90,7 +92,8 @@ def test_get_is_refused_so_tokens_stay_out_of_urls(oauth: OAuthClient, token: di
 
 
 def test_machine_token_has_no_username(oauth: OAuthClient, machine: Application, app: Application) -> None:
-    # RFC 7662 §2.2: username is about the resource owner; a client_credentials token has none.
+    # RFC 7662 §2.2: sub and username are about the resource owner; a client_credentials token
+    # has none.
     issued = oauth.client().post(
         "/oauth/token",
         {"grant_type": "client_credentials", "scope": "view:user view:rank"},
@@ -106,6 +109,7 @@ def test_machine_token_has_no_username(oauth: OAuthClient, machine: Application,
         "client_id": "alpha-m2m",
         "token_type": "Bearer",
         "exp": expiry_of(value),
+        "iss": "http://alpha.example.test",
         "organization": "alpha",
     }
     # Another client of the same organization sees the same answer.

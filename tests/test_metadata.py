@@ -107,6 +107,8 @@ def test_openid_configuration_document(org: Organization) -> None:
     assert url_fields(document) == urls(
         "authorization_endpoint",
         "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
         "userinfo_endpoint",
         "jwks_uri",
         "end_session_endpoint",
@@ -126,6 +128,8 @@ def test_openid_configuration_document(org: Organization) -> None:
         "prompt_values_supported": ["none", "login", "consent"],
         # tests/test_oidc_behaviour.py::test_each_advertised_response_mode_is_honoured
         "response_modes_supported": ["query", "fragment"],
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
     }
     assert document["response_types_supported"] == settings.OAUTH2_PROVIDER["OIDC_RESPONSE_TYPES_SUPPORTED"]
 
@@ -173,12 +177,16 @@ def test_both_documents_agree_on_shared_fields(org: Organization) -> None:
         "issuer",
         "authorization_endpoint",
         "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
         "jwks_uri",
         "device_authorization_endpoint",
         "scopes_supported",
         "grant_types_supported",
         "response_types_supported",
         "token_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
         "code_challenge_methods_supported",
         "authorization_response_iss_parameter_supported",
         "client_id_metadata_document_supported",
@@ -198,6 +206,18 @@ def test_openid_configuration_advertises_the_same_grant_types(org: Organization)
     # would be unsupported according to one document and supported according to the other.
     oidc = fetch(host_of(org), OPENID_CONFIGURATION)
     assert oidc.get("grant_types_supported") == fetch(host_of(org), OAUTH_METADATA)["grant_types_supported"]
+
+
+@pytest.mark.parametrize("path", [OAUTH_METADATA, OPENID_CONFIGURATION])
+def test_both_documents_name_revocation_and_introspection(org: Organization, path: str) -> None:
+    # RFC 8414 §2 (OIDC Discovery 1.0 §3 uses its registry): a client configured from either
+    # document can revoke (RFC 7009) and introspect (RFC 7662), authenticating as at the token
+    # endpoint. openid-client reads only openid-configuration (tests/test_conformance.py).
+    document = fetch(host_of(org), path)
+    assert document["revocation_endpoint"] == f"{BASE}/oauth/revoke"
+    assert document["introspection_endpoint"] == f"{BASE}/oauth/introspect"
+    assert document["revocation_endpoint_auth_methods_supported"] == AUTH_METHODS
+    assert document["introspection_endpoint_auth_methods_supported"] == AUTH_METHODS
 
 
 def test_jwks_has_the_one_rsa_signing_key(org: Organization) -> None:

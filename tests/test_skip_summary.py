@@ -30,6 +30,8 @@ def test_the_summary_names_each_cause_and_its_cure() -> None:
         "1 browser tests need /usr/bin/chromium (apt-get install chromium); "
         "1 need PostgreSQL (DATABASE_URL)"
     )
+    o4w = "oauth4webapi not installed: run `bash .ci/npm.sh` (needs Node.js and npm)"
+    assert summary([o4w]) == "skipped 1: 1 conformance tests need oauth4webapi from npm (bash .ci/npm.sh)"
     assert summary(["something else entirely"]) == "skipped 1: 1 something else entirely"
     by_design = ["not plan-gated on purpose: revocation", "not plan-gated on purpose: signing out"]
     assert summary(by_design) == "skipped 2: 2 not plan-gated on purpose"

@@ -16,6 +16,7 @@ from django.utils.decorators import method_decorator
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.views.metadata import ServerMetadataViewMixin
 
 from ..registration.policy import MetadataDocuments, Registration, policy_of
 from ..tenancy.gates import TenantGateMixin
@@ -47,6 +48,27 @@ def device_endpoint(request: HttpRequest) -> dict[str, str]:
             reverse("oauth2_provider:device-authorization")
         )
     }
+
+
+def token_management_endpoints(view: ServerMetadataViewMixin, request: HttpRequest) -> dict[str, Any]:
+    """RFC 7009 revocation and RFC 7662 introspection, with how a client authenticates at each
+    (RFC 8414 §2: ``revocation_endpoint_auth_methods_supported``,
+    ``introspection_endpoint_auth_methods_supported``), for both documents from this one place.
+
+    OpenID Connect Discovery 1.0 §3 lists neither, but its registry is RFC 8414's (§7.1), and an
+    OIDC-configured client (openid-client's ``tokenRevocation``/``tokenIntrospection``) reads
+    only ``openid-configuration``. The URLs and methods are built as the base library builds
+    them for RFC 8414 (its ``_get_endpoint_url``, ``OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED``):
+    the same client authentication as the token endpoint (docs/endpoints.md).
+    """
+    methods = oauth2_settings.OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED
+    data: dict[str, Any] = {}
+    for field, view_name in (("revocation", "revoke-token"), ("introspection", "introspect")):
+        url = view._get_endpoint_url(request, view_name)
+        if url:
+            data[f"{field}_endpoint"] = url
+            data[f"{field}_endpoint_auth_methods_supported"] = methods
+    return data
 
 
 #: A value for ``amend`` that removes the field.
@@ -90,6 +112,7 @@ class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
             super().get(request, *args, **kwargs),
             **NOT_SUPPORTED,
             **device_endpoint(request),
+            **token_management_endpoints(self, request),
             **registration_metadata(request),
         )
 
@@ -114,6 +137,7 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
             claims_supported=sorted(claim_scopes()),
             **NOT_SUPPORTED,
             **device_endpoint(request),
+            **token_management_endpoints(self, request),
             **registration_metadata(request),
         )
 

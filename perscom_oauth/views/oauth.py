@@ -517,10 +517,16 @@ class IntrospectTokenView(TenantGateMixin, NoStoreMixin, ClientAuthThrottleMixin
             "client_id": checked.application.client_id,
             "token_type": "Bearer",
             "exp": calendar.timegm(checked.expires.utctimetuple()),
+            # §2.2 iss: this organization's issuer, as in its metadata (RFC 8414 §2) and every
+            # authorization response (RFC 9207): a resource server trusting several
+            # organizations tells whose token it holds by the issuer it already knows.
+            "iss": oauth2_settings.oauth2_authorization_server_issuer(self.request),
             # A swapped organization model may have no slug (docs/adapter.md): as the ID token.
             "organization": getattr(organization, "slug", None),
         }
         if checked.user is not None:
+            # §2.2 sub: the ID token's and userinfo's subject (the base library's str(pk)).
+            data["sub"] = str(checked.user.pk)
             data["username"] = checked.user.get_username()
         if checked.resource:
             data["aud"] = checked.resource  # RFC 8707 §2, the resources the token is for

@@ -1,7 +1,8 @@
 // A relying party built on openid-client (certified by the OpenID Foundation), one step per
 // call, for tests/test_conformance.py: `node rp.mjs '<json step>'` prints one JSON answer.
 // openid-client does the checking (discovery, PKCE, state, nonce, ID-token signature and claims,
-// at_hash, auth_time against max_age, userinfo subject); a failed check is printed as
+// at_hash, auth_time against max_age, userinfo subject, the introspection response's shape,
+// the revocation response's status); a failed check is printed as
 // {"failed": "<its message>", "code": "<its code>"} and the test fails on it.
 import * as client from 'openid-client';
 
@@ -66,6 +67,16 @@ const steps = {
   async refresh(config) {
     const tokens = await client.refreshTokenGrant(config, step.refresh_token);
     return { tokens, claims: claimsOf(tokens) };
+  },
+  // RFC 7662 and RFC 7009 at the endpoints openid-configuration names, the client
+  // authenticating as at the token endpoint; token_type_hint as RFC 7009 §2.1 defines it.
+  async introspect(config) {
+    const introspection = await client.tokenIntrospection(config, step.token, { token_type_hint: step.hint });
+    return { introspection };
+  },
+  async revoke(config) {
+    await client.tokenRevocation(config, step.token, { token_type_hint: step.hint });
+    return { revoked: true };
   },
   async logout(config) {
     const url = client.buildEndSessionUrl(config, {
