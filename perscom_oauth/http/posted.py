@@ -29,6 +29,11 @@ def is_decision(request: HttpRequest) -> bool:
     return request.method == "POST" and any(name in request.POST for name in DECISION_FIELDS)
 
 
+def is_protocol_request(request: HttpRequest) -> bool:
+    """A GET, or a POST that is no decision: a request of the protocol (not OPTIONS, HEAD...)."""
+    return request.method == "GET" or (request.method == "POST" and not is_decision(request))
+
+
 def protocol_parameters(request: HttpRequest) -> QueryDict:
     """The parameters of a protocol request: its form body when sent by POST, else its query.
     (A decision's form fields are not protocol parameters: its query, as for GET.)"""

@@ -31,7 +31,7 @@ from ..audit import Actor, Event, record
 from ..decorators import challenge, refuse_bearer
 from ..http.challenges import ClientChallengeMixin, Refusal
 from ..http.parameters import malformed_resource, repeated_message
-from ..http.posted import PostedRequestMixin, is_decision, protocol_parameters
+from ..http.posted import PostedRequestMixin, is_decision, is_protocol_request, protocol_parameters
 from ..http.responses import NO_STORE, oauth_error
 from ..oidc.claims import (
     UNSUPPORTED_PARAMETERS,
@@ -217,7 +217,7 @@ class AuthorizationView(
         # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
         # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
         prompts = self.prompts(self.request)
-        if not is_decision(self.request):
+        if is_protocol_request(self.request):
             refused = self.refuse_before_asking(self.request, validate=True)
             if refused is not None:
                 return refused
