@@ -210,6 +210,8 @@ if TYPE_CHECKING:
         code: str
         code_verifier: str | None
         redirect_uri: str | None
+        #: ``query`` or ``fragment`` as the client asked (OAuth 2.0 Multiple Response Types §2.1).
+        response_mode: str | None
         max_age: str | None
         nonce: str | None
         claims: dict[str, object] | None

@@ -132,7 +132,10 @@ def submit(session: Any, page: Any, fill: dict[str, str], press: str | None = No
         if not name or "disabled" in field:
             continue
         if name in fill:
-            data.append((name, fill[name]))
+            # Once per name, as a browser sends it: two buttons named "action" are one choice
+            # (and a parameter sent twice is refused, RFC 6749 §3.1).
+            if all(sent != name for sent, _value in data):
+                data.append((name, fill[name]))
         elif kind == "hidden":
             data.append((name, field.get("value") or ""))
         elif kind == "checkbox" and "checked" in field:

@@ -120,28 +120,12 @@ def test_introspection_and_revocation(site: Site) -> None:
     passed(site.step("revoke", token="not-a-token"))
 
 
-# --- known deviations, being fixed on another branch ------------------------------------------
-# Each is marked where it fails today; strict, so the fix makes these pass loudly and the mark
-# is removed with it.
-
-BASIC_CHALLENGE_MISSING = pytest.mark.xfail(
-    strict=True,
-    reason="known deviation: /oauth/introspect answers a failed Basic authentication 401 without "
-    "WWW-Authenticate (RFC 6749 §5.2 requires a challenge for the scheme used)",
-)
-BEARER_FOR_BASIC = pytest.mark.xfail(
-    strict=True,
-    reason="known deviation: a failed Basic authentication gets a `Bearer` challenge, not `Basic` "
-    "(RFC 6749 §5.2: the scheme the client used)",
-)
-
-
 @pytest.mark.parametrize(
     "op",
     [
-        pytest.param("refresh", marks=BEARER_FOR_BASIC, id="token"),
-        pytest.param("revoke", marks=BEARER_FOR_BASIC, id="revocation"),
-        pytest.param("introspect", marks=BASIC_CHALLENGE_MISSING, id="introspection"),
+        pytest.param("refresh", id="token"),
+        pytest.param("revoke", id="revocation"),
+        pytest.param("introspect", id="introspection"),
     ],
 )
 def test_failed_basic_authentication_is_challenged_with_basic(site: Site, op: str) -> None:
@@ -153,11 +137,6 @@ def test_failed_basic_authentication_is_challenged_with_basic(site: Site, op: st
     assert [challenge["scheme"] for challenge in answer.get("challenges", [])] == ["basic"], answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known deviation: a redirect_uri at the token endpoint unlike the authorization "
-    "request's is invalid_request, not invalid_grant (RFC 6749 §5.2)",
-)
 def test_redirect_uri_mismatch_at_the_token_endpoint_is_invalid_grant(site: Site) -> None:
     # RFC 6749 §4.1.3 / §5.2: "...does not match the redirection URI used in the authorization
     # request" is invalid_grant.

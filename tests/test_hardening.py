@@ -129,8 +129,8 @@ def test_code_for_one_loopback_port_is_not_redeemed_with_another(
     query = oauth.authorize(member, app, redirect_uri="http://127.0.0.1:49152/callback")
     response = oauth.exchange(app, query["code"])
     assert response.status_code == 400
-    # oauthlib names it invalid_request (MismatchingRedirectURIError); §5.2 would say invalid_grant.
-    assert response.json()["error"] == "invalid_request"
+    # §5.2: invalid_grant (oauthlib's invalid_request is put right: server.standard_errors).
+    assert response.json()["error"] == "invalid_grant"
     assert "access_token" not in response.json()
 
 
@@ -304,7 +304,8 @@ def test_iss_in_the_authorization_error_response(
     # RFC 9207 §2: "including error responses" (RFC 6749 §4.1.2.1).
     browser = browser_for(oauth, member)
     if case == "access_denied":
-        response = browser.post("/oauth/authorize", authorization_params(app))  # no "allow"
+        # The consent screen's Cancel (a POST without it is a request, OIDC Core §3.1.2.1).
+        response = browser.post("/oauth/authorize", {**authorization_params(app), "cancel": "cancel"})
     else:
         response = browser.get("/oauth/authorize", authorization_params(app, scope="nope:nothing"))
     assert response.status_code == 302

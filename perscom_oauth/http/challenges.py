@@ -1,13 +1,17 @@
 """The ``WWW-Authenticate: Bearer`` challenge of every protected response (RFC 6750 §3), with
 the address of the RFC 9728 metadata of the resource the request was for (RFC 9728 §5.1): a
-client that meets a 401 learns there which authorization server to ask and for what."""
+client that meets a 401 learns there which authorization server to ask and for what.
+
+And ``basic_challenge``, the challenge of the endpoints where clients authenticate (token,
+revocation, introspection, device authorization): RFC 6749 §5.2, RFC 7617 §2."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.www_authenticate import build_bearer_challenge
 
 from ..conf import oauth_settings
@@ -67,3 +71,33 @@ def bearer_challenge(
         request, oauth2_error=error or None, realm=realm, resource_metadata_url=metadata
     )
     return challenge
+
+
+def quoted(value: str) -> str:
+    """An RFC 9110 §5.6.4 quoted-string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def basic_challenge(realm: str) -> str:
+    """RFC 7617 §2: HTTP Basic, the one HTTP authentication scheme a client authenticates with
+    here (``client_secret_basic``, RFC 6749 §2.3.1); ``realm`` names the protection space (the
+    issuer: each organization's clients are its own)."""
+    return f'Basic realm={quoted(realm)}, charset="UTF-8"'
+
+
+class ClientChallengeMixin:
+    """For the endpoints where clients authenticate: every 401 challenges with HTTP Basic.
+
+    RFC 6749 §5.2: a client that authenticated with the ``Authorization`` header and failed
+    gets 401 and a ``WWW-Authenticate`` of the scheme it used, which here can only be Basic;
+    one that sent its credentials in the body (or none) is told the scheme it may use, since a
+    401 MUST carry a challenge (RFC 9110 §15.5.2). oauthlib challenges every 401 with
+    ``Bearer``, a scheme no client uses here; the introspection endpoint's own 401 had none."""
+
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if response.status_code == 401:
+            issuer = oauth2_settings.oauth2_authorization_server_issuer(request)
+            response["WWW-Authenticate"] = basic_challenge(issuer)
+        return response

@@ -12,6 +12,11 @@ Refused with RFC 6749 §5.2 ``invalid_request`` (by ``tenancy.gates.TenantGateMi
   the models themselves, so they cannot drift from the schema; PostgreSQL would otherwise
   answer a DataError (a 500) and SQLite would store the value.
 
+``repeated_parameter`` is the one rule of RFC 6749 §3.1 and §3.2 ("Request and response
+parameters MUST NOT be included more than once"), for every endpoint behind the gate: each view
+answers it as it answers any malformed request (a JSON body; at the authorization endpoint, an
+error redirect to the client once the client and redirect URI are known good).
+
 ``malformed_resource`` is the RFC 8707 §2 check of a ``resource`` indicator, for the views that
 answer it with ``invalid_target`` (the gate only knows ``invalid_request``).
 """
@@ -81,6 +86,38 @@ def parameter_problem(request: HttpRequest) -> str | None:
                 "limit": limit,
             }
     return None
+
+
+#: The parameters that may be sent more than once, and why: each is a list by definition.
+REPEATABLE = frozenset(
+    {
+        "resource",  # RFC 8707 §2: one per resource the token is meant for
+        "approved_scopes",  # the consent and device forms' scope checkboxes (ours, not OAuth's)
+    }
+)
+
+
+def repeated_parameter(request: HttpRequest, across_query_and_body: bool = True) -> str | None:
+    """The first parameter the request carries more than once, in its query, in its form body,
+    or (``across_query_and_body``) once in each: oauthlib reads both as one request. Or None.
+    RFC 6749 §3.1, §3.2."""
+    in_query = {key for key, _items in request.GET.lists()}
+    for key, items in (*request.GET.lists(), *request.POST.lists()):
+        if key in REPEATABLE:
+            continue
+        if len(items) > 1:
+            return key
+    if across_query_and_body:
+        for key in request.POST:
+            if key in in_query and key not in REPEATABLE:
+                return key
+    return None
+
+
+def repeated_message(parameter: str) -> str:
+    return _("The %(parameter)s parameter was sent more than once (RFC 6749 §3.1).") % {
+        "parameter": parameter[:100]
+    }
 
 
 def malformed_resource(values: Iterable[str]) -> str | None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from jwcrypto import jwt
 from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
@@ -91,6 +92,11 @@ def max_age_of(value: str | None) -> int | None:
     if not (value.isascii() and value.isdigit()):
         raise InvalidMaxAge(value)
     return int(value)
+
+
+def invalid_max_age_message() -> str:
+    """Invalid, not unsupported: ``max_age`` is supported, this value is no number of seconds."""
+    return _("The max_age parameter is invalid: it must be a non-negative whole number of seconds.")
 
 
 def sign_in_too_old(user: AnyUser, max_age: int | None, now: datetime | None = None) -> bool:

@@ -25,6 +25,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as base
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.exceptions import InvalidOIDCClientError, OIDCError
@@ -34,6 +35,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from oauthlib.common import add_params_to_uri
 
 from ..audit import Actor
+from ..http.posted import PostedRequestMixin, protocol_parameters
 from ..pages.errors import PageRefusalMixin, error_page
 from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization
@@ -55,21 +57,52 @@ class LogoutForm(ConfirmLogoutForm):
     )
 
 
-# The page names the signed-in account: never stored by a shared cache.
-@method_decorator([login_not_required, never_cache], name="dispatch")
-class LogoutView(PageRefusalMixin, TenantGateMixin, base.RPInitiatedLogoutView):
+# The page names the signed-in account: never stored by a shared cache. §2: a relying party may
+# POST the logout request, without a CSRF token of ours; the confirmation posted back is
+# CSRF-checked on its own (http.posted).
+@method_decorator([csrf_exempt, login_not_required, never_cache], name="dispatch")
+class LogoutView(PageRefusalMixin, TenantGateMixin, PostedRequestMixin, base.RPInitiatedLogoutView):
     """Signing out is never refused for want of a plan; only this organization's clients may
-    ask, and only this organization's tokens of the signed-in user are ever revoked."""
+    ask, and only this organization's tokens of the signed-in user are ever revoked. The
+    request comes by GET or by POST (§2: the OP MUST support both), handled alike."""
 
     plan_gated = False
     template_name = "perscom_oauth/logout_confirm.html"
     form_class = LogoutForm
+    form_posts_to_its_page = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.token_user: User | None = None
         self.confirmed = False
         self.everywhere = False
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The base view's ``get()``, reading the request from ``protocol_parameters`` (the
+        body of a POST, §2) instead of the query only: validate, then log out or ask first."""
+        parameters = protocol_parameters(request)
+        requested = {
+            name: parameters.get(name)
+            for name in ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
+        }
+        try:
+            application, token_user = self.validate_logout_request(
+                id_token_hint=requested["id_token_hint"],
+                client_id=requested["client_id"],
+                post_logout_redirect_uri=requested["post_logout_redirect_uri"],
+            )
+        except OIDCError as error:
+            return self.error_response(error)
+        if not self.must_prompt(token_user):
+            return self.do_logout(
+                application, requested["post_logout_redirect_uri"], requested["state"], token_user
+            )
+        self.oidc_data = requested  # the confirmation form's hidden fields (get_initial)
+        context = self.get_context_data(form=self.get_form(self.get_form_class()), **kwargs)
+        if application is not None:
+            context["application"] = application
+        page: HttpResponse = self.render_to_response(context)
+        return page
 
     # --- the base library's hooks --------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from oauth2_provider.models import get_application_model
 
 from ..conf import oauth_settings
+from ..http.posted import is_decision, protocol_parameters
 from ..scopes.effective import grantable_scopes
 from ..scopes.registry import IDENTITY, PROTOCOL_SCOPES, registry
 from ..tenancy.hosts import organization_for_request
@@ -129,8 +130,12 @@ def authorized_apps_url() -> str | None:
 
 
 def switch_account_url(request: HttpRequest) -> str:
-    """The sign-in page, back to this very page: signing in as someone else replaces the session."""
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+    """The sign-in page, back to this very page: signing in as someone else replaces the session.
+    A request sent by POST (OIDC Core §3.1.2.1) comes back as the same request by GET."""
+    here = request.get_full_path()
+    if request.method == "POST" and not is_decision(request):
+        here = f"{request.path}?{protocol_parameters(request).urlencode()}"
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': here})}"
 
 
 class ConsentContext(TypedDict):

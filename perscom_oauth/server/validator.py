@@ -36,6 +36,7 @@ from ..oidc.claims import (
     claim_scopes,
     hint_names_user,
     id_token_lifetime,
+    invalid_max_age_message,
     max_age_of,
     sign_in_too_old,
 )
@@ -47,6 +48,7 @@ from ..tokens import device, refresh_expiry, refresh_reuse
 from ..tokens.check import check_access_token
 from ..tokens.grant_lookup import GrantLoadedOnce
 from ..tokens.revocation import retire_rotated, revoke
+from .standard_errors import StandardErrors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,7 +70,7 @@ def refuse(request: OAuthlibRequest, error: str, description: str) -> bool:
     return False
 
 
-class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
+class OAuth2Validator(StandardErrors, GrantLoadedOnce, oauth2_validators.OAuth2Validator):
     # OpenID Connect Core §5.4: which scope releases which claim (CLAIMS).
     oidc_claim_scope = {**oauth2_validators.OAuth2Validator.oidc_claim_scope, **claim_scopes()}
 
@@ -94,9 +96,7 @@ class OAuth2Validator(GrantLoadedOnce, oauth2_validators.OAuth2Validator):
         try:
             return not sign_in_too_old(user, max_age_of(request.max_age))
         except InvalidMaxAge:
-            raise errors.InvalidRequestError(
-                description=_("max_age must be a number of seconds."), request=request
-            ) from None
+            raise errors.InvalidRequestError(description=invalid_max_age_message(), request=request) from None
 
     def validate_silent_authorization(self, request: OAuthlibRequest) -> bool:
         # §3.1.2.6: no consent screen can be shown, so every scope must be consented already.

@@ -40,6 +40,7 @@ from oauthlib.oauth2.rfc8628.endpoints import DeviceAuthorizationEndpoint
 
 from ..audit import Actor, Event, record
 from ..conf import oauth_settings
+from ..http.challenges import ClientChallengeMixin
 from ..http.headers import client_id_of
 from ..http.responses import NO_STORE, oauth_error
 from ..pages.context import switch_account_url
@@ -57,7 +58,9 @@ if TYPE_CHECKING:
 
 
 @CLIENT_ENDPOINT
-class DeviceAuthorizationView(TenantGateMixin, ClientAuthThrottleMixin, base.DeviceAuthorizationView):
+class DeviceAuthorizationView(
+    TenantGateMixin, ClientChallengeMixin, ClientAuthThrottleMixin, base.DeviceAuthorizationView
+):
     """RFC 8628 §3.1: a device authorization request of one of this organization's clients that
     may use the grant. Without the plan: §5.2 ``unauthorized_client``, as at the token endpoint."""
 
@@ -215,6 +218,8 @@ class CodeEntry(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin):
     wrong code counted against the member and the source address (RFC 8628 §5.1)."""
 
     request: HttpRequest
+    # The code entry form posts back to its page, /oauth/device?user_code=... (§3.3.1).
+    form_posts_to_its_page = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)

@@ -29,10 +29,17 @@ from oauthlib.oauth2.rfc6749 import errors
 from ..adapter import get_adapter
 from ..audit import Actor, Event, record
 from ..decorators import challenge, refuse_bearer
-from ..http.challenges import Refusal
-from ..http.parameters import malformed_resource
+from ..http.challenges import ClientChallengeMixin, Refusal
+from ..http.parameters import malformed_resource, repeated_message
+from ..http.posted import PostedRequestMixin, is_decision, is_protocol_request, protocol_parameters
 from ..http.responses import NO_STORE, oauth_error
-from ..oidc.claims import UNSUPPORTED_PARAMETERS, InvalidMaxAge, max_age_of, sign_in_too_old
+from ..oidc.claims import (
+    UNSUPPORTED_PARAMETERS,
+    InvalidMaxAge,
+    invalid_max_age_message,
+    max_age_of,
+    sign_in_too_old,
+)
 from ..pages.errors import PageRefusalMixin, authorization_error, error_page
 from ..pages.forms import ConsentForm
 from ..scopes.effective import consent_groups, consent_remembered, grantable_scopes
@@ -50,6 +57,9 @@ if TYPE_CHECKING:
 # client, not a browser session, so CSRF does not apply to them.
 PUBLIC = method_decorator(login_not_required, name="dispatch")
 CLIENT_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
+# OIDC Core §3.1.2.1: relying parties may POST an authorization request, without a CSRF token
+# of ours; the consent decision posted back is CSRF-checked on its own (http.posted).
+AUTHORIZATION_ENDPOINT = method_decorator([csrf_exempt, login_not_required], name="dispatch")
 
 
 def with_issuer(uri: str, issuer: str) -> str:
@@ -142,9 +152,14 @@ class MemberRequiredMixin:
         )
 
 
-@PUBLIC
-class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, base.AuthorizationView):
+@AUTHORIZATION_ENDPOINT
+class AuthorizationView(
+    PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, PostedRequestMixin, base.AuthorizationView
+):
     """RFC 6749 §4.1.1: the consent screen, for members of an organization with OAuth 2.0.
+
+    The request comes by GET or by POST (OIDC Core §3.1.2.1), handled alike
+    (``http.posted``): its parameters are ``protocol_parameters``, never ``request.GET``.
 
     It lists the requested scopes grouped by resource; the user may untick any, and scopes
     whose permission the user lacks are shown but cannot be granted. Without the plan: an error
@@ -154,6 +169,7 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
 
     template_name = "perscom_oauth/authorize.html"
     form_class = ConsentForm
+    form_posts_to_its_page = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)
@@ -183,7 +199,7 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
                 return created
         if "login" in prompts:
             return self.handle_prompt_login()
-        resources = request.GET.getlist("resource")
+        resources = protocol_parameters(request).getlist("resource")
         if malformed_resource(resources) is not None:
             # RFC 8707 §2, to the client's redirect URI (validated above) like any other error.
             return self.redirect_error("invalid_target", resource_message(), credentials)
@@ -201,7 +217,7 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
         # RFC 6749 §4.1.2.1: the client and its redirect URI are checked before anyone is asked
         # to sign in; an invalid one gets our error page, never a sign-in form or a redirect.
         prompts = self.prompts(self.request)
-        if self.request.method == "GET":
+        if is_protocol_request(self.request):
             refused = self.refuse_before_asking(self.request, validate=True)
             if refused is not None:
                 return refused
@@ -228,37 +244,61 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
 
     @staticmethod
     def prompts(request: HttpRequest) -> set[str]:
-        return set(request.GET.get("prompt", "").split())
+        return set(protocol_parameters(request).get("prompt", "").split())
 
     def refuse_before_asking(self, request: HttpRequest, validate: bool = False) -> HttpResponse | None:
         """What must be answered before any page is shown: an invalid request (only checked
         here when ``validate``: otherwise the base view does), a parameter of OIDC Core §6
-        this server does not support, or a sign-in older than ``max_age`` (§3.1.2.1)."""
-        unsupported = [code for name, code in UNSUPPORTED_PARAMETERS.items() if name in request.GET]
+        this server does not support, a malformed ``max_age`` or a sign-in older than it
+        (§3.1.2.1)."""
+        parameters = protocol_parameters(request)
+        problems = [
+            (code, _("The %(parameter)s parameter is not supported here.") % {"parameter": name})
+            for name, code in UNSUPPORTED_PARAMETERS.items()
+            if name in parameters
+        ]
         try:
-            max_age = max_age_of(request.GET.get("max_age"))
+            max_age = max_age_of(parameters.get("max_age"))
         except InvalidMaxAge:
-            unsupported.append("invalid_request")
+            problems.append(("invalid_request", invalid_max_age_message()))
             max_age = None
         too_old = request.user.is_authenticated and sign_in_too_old(request.user, max_age)
-        if not (validate or unsupported or too_old):
+        if not (validate or problems or too_old):
             return None
         try:
             self.validate_authorization_request(request)
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
-        if unsupported:
-            return self.redirect_error(unsupported[0], _("This parameter is not supported here."))
+        if problems:
+            return self.redirect_error(*problems[0])
         if too_old and "none" not in self.prompts(request):
             return self.sign_in_again()
         return None
+
+    def handle_prompt_create(self) -> HttpResponse | None:
+        """Without sign-up (``OIDC_RP_INITIATED_REGISTRATION_ENABLED`` off, our default: members
+        are added by their organization), ``prompt=create`` is ``invalid_request`` (Prompt Create
+        1.0 §4.1.1), sent to the client like every error once its redirect URI is validated
+        (RFC 6749 §4.1.2.1); the base view answers a bare JSON 400 to the user's browser."""
+        if oauth2_settings.OIDC_RP_INITIATED_REGISTRATION_ENABLED:
+            created: HttpResponse | None = super().handle_prompt_create()
+            return created
+        return self.redirect_error(
+            "invalid_request", _("prompt=create is not supported: this server offers no sign-up.")
+        )
+
+    def refuse_repeated(self, parameter: str) -> HttpResponse:
+        # RFC 6749 §3.1: invalid_request, to the client once the request's client and redirect
+        # URI are validated. oauthlib's validation refuses a repeated client_id, redirect_uri,
+        # response_type, scope or state itself, fatally (§4.1.2.1): an error page.
+        return self.redirect_error("invalid_request", repeated_message(parameter))
 
     def sign_in_again(self) -> HttpResponse:
         """To the sign-in page, back here afterwards without ``prompt=login`` or ``max_age``:
         the sign-in just made satisfies both (and ``auth_time`` is then that sign-in; kept,
         ``max_age=0`` would send the user back to sign in forever). Other prompt values, such
         as ``consent``, still apply."""
-        query = self.request.GET.copy()
+        query = protocol_parameters(self.request).copy()  # by POST: back by GET after sign-in
         query.pop("max_age", None)
         prompts = [value for value in query.pop("prompt", [""])[-1].split() if value != "login"]
         if prompts:
@@ -271,9 +311,13 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
         self, error: str, description: str, credentials: dict[str, Any] | None = None
     ) -> HttpResponse:
         """An error sent back to the client's redirect URI (already validated, which
-        ``credentials`` are the result of; without them, the request is validated again)."""
+        ``credentials`` are the result of; without them, the request is validated here, and an
+        invalid one gets the base library's answer: §4.1.2.1, never to an unchecked URI)."""
         if credentials is None:
-            _scopes, credentials = self.validate_authorization_request(self.request)
+            try:
+                _scopes, credentials = self.validate_authorization_request(self.request)
+            except OAuthToolkitError as invalid:
+                return self.error_response(invalid, application=None)
         oauth_error = errors.CustomOAuth2Error(
             error=error, description=description, state=credentials.get("state")
         )
@@ -285,8 +329,11 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
 
     def may_skip_consent(self) -> bool:
         """Trusted (first-party) apps skip the screen; others when the user already granted the
-        same or wider scopes and has not revoked them. OIDC ``prompt=consent`` always asks."""
-        if "consent" in self.prompts(self.request):
+        same or wider scopes and has not revoked them. OIDC ``prompt=consent`` always asks, and
+        so does ``prompt=select_account`` (OIDC Core §3.1.2.1): one account per session, so the
+        screen is the choice, naming the signed-in account with a link to sign in as another
+        (``pages.context.switch_account_url``); continuing is choosing it."""
+        if self.prompts(self.request) & {"consent", "select_account"}:
             return False
         return consent_remembered(
             self.request.user, self.oauth2_data["application"], self.oauth2_data["scopes"]
@@ -320,9 +367,7 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
         form.cleaned_data["scope"] = " ".join(granted)
         form.cleaned_data["allow"] = form.cleaned_data["allow"] and bool(granted)
         response: HttpResponse = super().form_valid(form)
-        self.record_decision(
-            response, organization, application, granted, asked=self.request.method == "POST"
-        )
+        self.record_decision(response, organization, application, granted, asked=is_decision(self.request))
         return response
 
     def record_decision(
@@ -408,7 +453,7 @@ class AuthorizationView(PageRefusalMixin, TenantGateMixin, MemberRequiredMixin, 
 
 
 @CLIENT_ENDPOINT
-class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
+class TokenView(TenantGateMixin, ClientChallengeMixin, ClientAuthThrottleMixin, base.TokenView):
     """RFC 6749 §3.2: the token endpoint. Without the plan every grant type is refused with
     §5.2 ``unauthorized_client``: the client may not use this grant type (nor any other)."""
 
@@ -478,7 +523,7 @@ class TokenView(TenantGateMixin, ClientAuthThrottleMixin, base.TokenView):
 
 
 @CLIENT_ENDPOINT
-class RevokeTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.RevokeTokenView):
+class RevokeTokenView(TenantGateMixin, ClientChallengeMixin, ClientAuthThrottleMixin, base.RevokeTokenView):
     """RFC 7009: token revocation, through ``tokens.revocation.revoke`` (see the validator).
 
     Not plan-gated on purpose: revoking only ever reduces access, and an organization that
@@ -489,7 +534,9 @@ class RevokeTokenView(TenantGateMixin, ClientAuthThrottleMixin, base.RevokeToken
 
 
 @CLIENT_ENDPOINT
-class IntrospectTokenView(TenantGateMixin, NoStoreMixin, ClientAuthThrottleMixin, base.IntrospectTokenView):
+class IntrospectTokenView(
+    TenantGateMixin, NoStoreMixin, ClientChallengeMixin, ClientAuthThrottleMixin, base.IntrospectTokenView
+):
     """RFC 7662, for the organization's own clients, about the organization's own tokens.
 
     ``scope`` is what the token may do now (its effective scopes), not what was once granted.
