@@ -125,7 +125,7 @@ def test_openid_configuration_document(org: Organization) -> None:
         # PERSCOM signed HS256 only; here relying parties verify with the JWKS.
         "id_token_signing_alg_values_supported": ["RS256"],
         # OIDC Core §3.1.2.1: prompt=consent is honoured (always asks).
-        "prompt_values_supported": ["none", "login", "consent"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
         # tests/test_oidc_behaviour.py::test_each_advertised_response_mode_is_honoured
         "response_modes_supported": ["query", "fragment"],
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -128,7 +128,7 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
             response,
             id_token_signing_alg_values_supported=["RS256"],
             # The AuthorizationView answers each (OIDC Core §3.1.2.1, §3.1.2.6).
-            prompt_values_supported=["none", "login", "consent"],
+            prompt_values_supported=["none", "login", "consent", "select_account"],
             # oauthlib's two; form_post (OAuth 2.0 Form Post Response Mode) is not built.
             response_modes_supported=["query", "fragment"],
             # Discovery 1.0 §3 defaults an omitted list to code + implicit: state the real one.
