@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, Declaration, declarations, oauth_settings
+from .conf import DEFAULTS, SECRET_KEYS, Declaration, declarations, oauth_settings
 
 #: What Django passes a check: the apps to check, or None for all.
 AppConfigs = Sequence[AppConfig] | None
@@ -65,8 +65,9 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: object) -> list[Che
 def _declaration_error(declared: Declaration, value: object) -> CheckMessage:
     default = DEFAULTS[declared.name]
     shown = f" ({default!r})" if default is None or isinstance(default, str | int) else ""
+    shown_value = "something else (not shown: a secret)" if declared.name in SECRET_KEYS else repr(value)
     return Error(
-        f'PERSCOM_OAUTH["{declared.name}"] must be {declared.describe()}; it is {value!r}.',
+        f'PERSCOM_OAUTH["{declared.name}"] must be {declared.describe()}; it is {shown_value}.',
         hint=f"Set {declared.describe()}, or leave the key out for its default{shown}: see docs/settings.md.",
         id=declared.check.id,
     )
@@ -114,13 +115,16 @@ def check_oauth2_provider(app_configs: AppConfigs = None, **kwargs: object) -> l
         isinstance(configured, dict)
         and configured.get("OIDC_ENABLED")
         and not configured.get("OIDC_RSA_PRIVATE_KEY")
+        and not oauth_settings.SIGNING_KEY_ENCRYPTION_KEYS
     ):
         errors.append(
             Error(
-                'OAUTH2_PROVIDER["OIDC_ENABLED"] is on but OIDC_RSA_PRIVATE_KEY is empty: '
-                "ID tokens cannot be signed (RS256).",
-                hint="Generate a key with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` and "
-                'set OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] to its PEM text (from a secret store).',
+                'OAUTH2_PROVIDER["OIDC_ENABLED"] is on but there is no signing key: neither '
+                'PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"] (per-organization keys) nor '
+                'OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] (one global key) is set.',
+                hint="Set SIGNING_KEY_ENCRYPTION_KEYS to [Fernet.generate_key().decode()] from a secret "
+                "store (docs/openid-connect.md, Signing keys); or, for one global RS256 key, "
+                "OIDC_RSA_PRIVATE_KEY to the PEM text of `openssl genpkey -algorithm RSA`.",
                 id="perscom_oauth.E011",
             )
         )
@@ -366,5 +370,58 @@ def check_test_metadata_documents(app_configs: AppConfigs = None, **kwargs: obje
             "fetched from this machine (127.0.0.1, ::1, localhost).",
             hint="It is for tests only. Remove it from production settings.",
             id="perscom_oauth.E040",
+        )
+    ]
+
+
+@register(TAG, Tags.security)
+def check_signing_key_encryption(
+    app_configs: AppConfigs = None, databases: Sequence[str] | None = None, **kwargs: object
+) -> list[CheckMessage]:
+    """The key-encryption keys must be Fernet keys, and (with ``--database``, and on
+    ``migrate``) must decrypt every stored signing key: a lost KEK is reported here, before any
+    request, instead of as a 503 at the first ID token."""
+    from .signing import encryption
+
+    hint = (
+        'PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"] lists Fernet keys, newest first; keep the '
+        "old ones in the list until `manage.py rotate_signing_keys --reencrypt` has run "
+        "(docs/openid-connect.md, Signing keys)."
+    )
+    bad = encryption.malformed()
+    if bad:
+        return [
+            Error(
+                f'PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"]: entry {", ".join(map(str, bad))} is no '
+                "Fernet key (32 bytes, URL-safe base64).",
+                hint="Generate one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`. " + hint,
+                id="perscom_oauth.E035",
+            )
+        ]
+    if not databases:
+        return []  # Django's convention: the database only when asked (check --database, migrate)
+    from django.db import DatabaseError
+
+    from .signing.rotation import undecryptable
+
+    try:
+        count, kids = undecryptable()
+    except DatabaseError:
+        return []  # not migrated yet: no keys to read
+    if not count:
+        return []
+    cause = (
+        "no key-encryption key is configured"
+        if not encryption.managed()
+        else "no configured key-encryption key decrypts them"
+    )
+    named = ", ".join(kids) + (", ..." if count > len(kids) else "")
+    return [
+        Error(
+            f"{count} stored signing key(s) cannot be decrypted ({named}): {cause}. "
+            "ID tokens of their organizations cannot be signed.",
+            hint="Restore the key-encryption key that encrypted them. " + hint,
+            id="perscom_oauth.E035",
         )
     ]

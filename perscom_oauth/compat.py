@@ -18,6 +18,10 @@ signature; there is no public hook for any of them):
   override.
 - ``_load_application``: a client ID metadata document URL is the host organization's row for
   it (``registration.documents``); the base library resolves such URLs for all organizations.
+- ``_get_key_for_token``: the keys that verify an ID token of ours (an ``id_token_hint``) are
+  every published key of its organization (``server.id_tokens.key_for_token``), not only the
+  one that signs now; ``oidc.claims.hint_names_user`` calls the override. The base library's
+  RP-Initiated Logout view (``views.oidc``) calls it too.
 
 **Called**, only through the functions below (so this module is the complete list):
 
@@ -25,7 +29,10 @@ signature; there is no public hook for any of them):
   method per request (``validators.OAuth2Validator.authenticate_client``, RFC 6749 §2.3);
 - ``_check_and_set_request_resource``, ``_create_access_token``, ``_create_refresh_token``: a
   rotation's new pair, made by the base library's own code (``server.validator._save_bearer_token``);
-- ``_get_key_for_token``: the key of an ID token's audience (``oidc.claims.hint_names_user``).
+- ``_save_id_token``: the IDToken row of a signed ID token (``server.id_tokens.finalize``, our
+  ``finalize_id_token``, which signs with the organization's key and names it in ``kid``);
+- ``_get_client_by_audience``: the application an ID token names as its audience
+  (``server.id_tokens.key_for_token``).
 
 **Client ID Metadata Documents** (``oauth2_provider.cimd``, ``CIMD_SIGNATURES``), called by
 ``registration.documents`` so that each organization keeps its own row per URL while the URL
@@ -81,6 +88,8 @@ SIGNATURES = {
     "_create_access_token": "(self, expires, request, token, source_refresh_token=None)",
     "_create_refresh_token": "(self, request, refresh_token_code, access_token, previous_refresh_token)",
     "_get_key_for_token": "(self, token)",
+    "_save_id_token": "(self, jti, request, expires, *args, **kwargs)",
+    "_get_client_by_audience": "(self, audience)",
     "_load_application": "(self, client_id, request)",
 }
 
@@ -146,9 +155,15 @@ def create_refresh_token(
     return created
 
 
-def key_for_token(validator: OAuth2Validator, token: str) -> Any:
-    """The JWK of the application an (unverified) ID token names as its audience, or None."""
-    return Base._get_key_for_token(validator, token)
+def save_id_token(validator: OAuth2Validator, jti: str, request: OAuthlibRequest, expires: datetime) -> Any:
+    """The base library's IDToken row for a signed ID token (user, scope, expiry, jti)."""
+    return Base._save_id_token(validator, jti, request, expires)
+
+
+def client_by_audience(validator: OAuth2Validator, audience: str | list[str]) -> Application | None:
+    """The application an ID token's ``aud`` names (a string or a list), or None."""
+    application: Application | None = Base._get_client_by_audience(validator, audience)
+    return application
 
 
 def validate_client_id_url(client_id: str) -> Any:

@@ -92,7 +92,18 @@ DEFAULTS: dict[str, object] = {
     # (RFC 7591 §5: an open endpoint is a target for floods of clients). Past either: 429.
     "REGISTRATIONS_PER_SOURCE": 10,
     "REGISTRATIONS_PER_ORGANIZATION": 100,
+    # Per-organization ID-token signing keys (signing/): Fernet keys that encrypt them at rest.
+    # The first encrypts, every one decrypts (rotate a KEK: new one first, `rotate_signing_keys
+    # --reencrypt`, then drop the old). Empty: OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] signs
+    # every ID token (RS256 only), as before. A secret: read it from the environment.
+    "SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # How long a new signing key is in the JWKS before it signs (OIDC Core §10.1.1). None: twice
+    # OIDC_JWKS_MAX_AGE_SECONDS (the JWKS response's max-age plus stale-while-revalidate).
+    "SIGNING_KEY_PUBLICATION_SECONDS": None,
 }
+
+#: Keys whose values are secrets: never echoed in a check's message.
+SECRET_KEYS = frozenset({"SIGNING_KEY_ENCRYPTION_KEYS"})
 
 #: The swappable organization model is a top-level setting, like ``AUTH_USER_MODEL``:
 #: Django's swappable-model machinery only reads top-level settings.
@@ -152,6 +163,8 @@ class OAuthSettings:
     TEST_METADATA_DOCUMENTS_CA: Annotated[str | None, Checked(id="perscom_oauth.E032")]
     REGISTRATIONS_PER_SOURCE: Annotated[int, Checked(id="perscom_oauth.E033", minimum=1)]  # 0 refuses all
     REGISTRATIONS_PER_ORGANIZATION: Annotated[int, Checked(id="perscom_oauth.E034", minimum=1)]
+    SIGNING_KEY_ENCRYPTION_KEYS: Annotated[Sequence[str], Checked(id="perscom_oauth.E036")]
+    SIGNING_KEY_PUBLICATION_SECONDS: Annotated[int | None, Checked(id="perscom_oauth.E037", minimum=0)]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

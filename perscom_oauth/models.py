@@ -26,6 +26,8 @@ from .conf import organization_model_label
 from .hashing import checksum
 from .querysets import ApplicationQuerySet, InvalidatingQuerySet
 from .scopes.registry import ALL_SCOPES
+from .signing import encryption
+from .signing.models import SigningKey as SigningKey
 from .web_urls import validate_web_url
 
 if TYPE_CHECKING:
@@ -147,8 +149,15 @@ class FastClientSecretField(ClientSecretField):
 
 
 def signs_id_tokens() -> bool:
-    """Whether OpenID Connect is on with an RSA key: applications then sign ID tokens RS256."""
-    return bool(oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY)
+    """Whether OpenID Connect is on with signing keys (per organization, or the global RSA
+    key): applications then sign ID tokens, RS256 unless set to ES256."""
+    return bool(
+        oauth2_settings.OIDC_ENABLED and (encryption.managed() or oauth2_settings.OIDC_RSA_PRIVATE_KEY)
+    )
+
+
+#: The asymmetric algorithms, signed with the organization's keys (``signing``).
+ORGANIZATION_KEY_ALGORITHMS = ("RS256", "ES256")
 
 
 class Application(AbstractApplication):
@@ -159,6 +168,14 @@ class Application(AbstractApplication):
 
     #: ``allowed_scopes`` value meaning "every scope, including ones added later".
     ALL_SCOPES = ALL_SCOPES
+
+    ES256_ALGORITHM = "ES256"
+    ALGORITHM_TYPES = (
+        (AbstractApplication.NO_ALGORITHM, _("No OIDC support")),
+        (AbstractApplication.RS256_ALGORITHM, _("RSA with SHA-2 256")),
+        (ES256_ALGORITHM, _("ECDSA P-256 with SHA-2 256")),
+        (AbstractApplication.HS256_ALGORITHM, _("HMAC with SHA-2 256")),
+    )
 
     class Review(models.TextChoices):
         """Whether an organization administrator let a self-identified client in (``registration``)."""
@@ -177,6 +194,15 @@ class Application(AbstractApplication):
         on_delete=models.CASCADE,
         related_name="oauth_applications",
         verbose_name=_("organization"),
+    )
+    # The base library's field, with ES256 (RFC 7518 §3.4) beside RS256: both signed with the
+    # organization's own keys (``signing``).
+    algorithm = models.CharField(
+        _("algorithm"),
+        max_length=5,
+        choices=ALGORITHM_TYPES,
+        default=AbstractApplication.NO_ALGORITHM,
+        blank=True,
     )
     client_secret: str = FastClientSecretField(
         _("client secret"),
@@ -281,7 +307,7 @@ class Application(AbstractApplication):
         return application
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if signs_id_tokens() and not self.algorithm:  # type: ignore[has-type]
+        if signs_id_tokens() and not self.algorithm:
             # PERSCOM signed ID tokens with HS256 only; RS256 lets relying parties verify them
             # with the organization's JWKS, without sharing the client secret.
             self.algorithm = self.RS256_ALGORITHM
@@ -302,6 +328,15 @@ class Application(AbstractApplication):
             super().clean()
         except ValidationError as error:
             problems = error.update_error_dict(problems)
+        if encryption.managed() and self.algorithm == self.RS256_ALGORITHM:
+            # The base library wants its global OIDC_RSA_PRIVATE_KEY for RS256; the
+            # organization's own keys sign instead.
+            problems.pop("algorithm", None)
+        if self.algorithm == self.ES256_ALGORITHM and not encryption.managed():
+            needs_keys = _(
+                'ES256 needs per-organization signing keys: set PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"].'
+            )
+            problems.setdefault("algorithm", []).append(ValidationError(needs_keys, code="invalid"))
         for field, message in application_rules.violations(self):
             problems.setdefault(field, []).append(ValidationError(message, code="invalid"))
         if problems:
@@ -328,6 +363,17 @@ class Application(AbstractApplication):
             for field, messages in error.error_dict.items():
                 problems.setdefault(NON_FIELD_ERRORS if field in excluded else field, []).extend(messages)
             raise ValidationError(problems) from None
+
+    @property
+    def jwk_key(self) -> Any:
+        """The private key that signs this application's ID tokens now: its organization's key of
+        its algorithm (RS256, ES256) with per-organization keys, else the base library's (the
+        global RSA key, or the client secret for HS256). ``signing.keys.signer`` gives its kid."""
+        if self.algorithm in ORGANIZATION_KEY_ALGORITHMS and encryption.managed():
+            from .signing.keys import signer
+
+            return signer(self.organization, self.algorithm).key
+        return super().jwk_key
 
     def get_absolute_url(self) -> str:
         # The base library points at its own management views, which perscom-oauth does not serve.

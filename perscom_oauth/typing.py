@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from django.db.models.base import ModelState
     from django.utils.datastructures import _ListOrTuple
     from django_stubs_ext import StrOrPromise
+    from jwcrypto.jwk import JWK
     from oauth2_provider.models import (
         AbstractAccessToken,
         AbstractApplication,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
 
         CLIENT_CONFIDENTIAL: ClassVar[str]
         CLIENT_PUBLIC: ClassVar[str]
+        RS256_ALGORITHM: ClassVar[str]
         Review: ClassVar[type[_Application.Review]]
         RegistrationSource: ClassVar[type[AbstractApplication.RegistrationSource]]
         objects: ClassVar[Manager[_Application]]
@@ -116,6 +118,9 @@ if TYPE_CHECKING:
         def get_allowed_schemes(self) -> list[str]: ...
         def full_clean(self, exclude: Iterable[str] | None = None, validate_unique: bool = True) -> None: ...
         def is_usable(self, request: OAuthlibRequest) -> bool: ...
+        #: The key that signs its ID tokens (``models.Application.jwk_key``): a jwcrypto JWK.
+        @property
+        def jwk_key(self) -> JWK: ...
         def save(self, *, update_fields: Iterable[str] | None = None) -> None: ...
 
     class AccessToken(Protocol):
@@ -216,6 +221,8 @@ if TYPE_CHECKING:
         nonce: str | None
         claims: dict[str, object] | None
         access_token: AccessToken | None
+        #: The ID token saved with a signed one (the base library's ``finalize_id_token``).
+        id_token: IDToken | None
         #: The refresh token's value as presented (as the base library sets it).
         refresh_token: str | None
         #: The refresh token validated (the base library's name), until it is rotated.

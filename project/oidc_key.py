@@ -1,26 +1,18 @@
-"""The demo's ID-token signing key: ``OIDC_RSA_PRIVATE_KEY`` from the environment, or a key
-generated once into ``.oidc-demo-key.pem`` (git-ignored) so the demo runs with no set-up."""
+"""The demo's ID-token signing set-up: per-organization keys, encrypted with a key-encryption
+key derived from ``SECRET_KEY`` so the demo runs with no set-up.
+
+Demo only: a KEK derived from another secret is only as strong as that secret, and changes
+with it (every stored key would then fail to decrypt: check perscom_oauth.E035). Production
+settings read the KEK from the environment (``project/settings_production.py``).
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import base64
+import hashlib
 
 
-def demo_signing_key(base_dir: Path) -> str:
-    if os.environ.get("OIDC_RSA_PRIVATE_KEY"):
-        return os.environ["OIDC_RSA_PRIVATE_KEY"]
-    path = base_dir / ".oidc-demo-key.pem"
-    if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        # Written beside, then renamed: concurrent first starts never read half a key.
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(pem)
-        partial.replace(path)
-    return path.read_text()
+def demo_key_encryption_key(secret_key: str) -> str:
+    """A Fernet key (32 bytes, URL-safe base64) derived from ``secret_key``."""
+    digest = hashlib.sha256(b"perscom-oauth demo signing-key KEK\0" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")

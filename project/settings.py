@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
-from project.oidc_key import demo_signing_key
+from project.oidc_key import demo_key_encryption_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,9 +194,17 @@ OAUTH2_PROVIDER_GRANT_MODEL = "perscom_oauth.Grant"
 OAUTH2_PROVIDER = {
     **OAUTH2_PROVIDER_DEFAULTS,
     "OIDC_ENABLED": True,
-    "OIDC_RSA_PRIVATE_KEY": demo_signing_key(BASE_DIR),
+    # Optional: a global key (docs/openid-connect.md) signs until each organization's own key
+    # has been published long enough, and stays published while its tokens live.
+    "OIDC_RSA_PRIVATE_KEY": os.environ.get("OIDC_RSA_PRIVATE_KEY", ""),
 }
-PERSCOM_OAUTH = {"PLANS_WITH_OAUTH": ["enterprise"], "SCOPE_MODELS": ["auth.User", "demo"]}
+PERSCOM_OAUTH = {
+    "PLANS_WITH_OAUTH": ["enterprise"],
+    "SCOPE_MODELS": ["auth.User", "demo"],
+    # Each organization signs ID tokens with its own keys, stored encrypted with this key.
+    # Demo only (derived from SECRET_KEY): production reads it from the environment.
+    "SIGNING_KEY_ENCRYPTION_KEYS": [demo_key_encryption_key(SECRET_KEY)],
+}
 # --- end of perscom-oauth ---
 
 # RFC 9728 (docs/resource-metadata.md): the demo's API under /api is a resource of its own. Its

@@ -6,8 +6,11 @@ TLS-terminating proxy, secrets from the environment, PostgreSQL and Redis.
 with the reason, documented in docs/checks.md. A new warning fails CI.
 
 Environment: ``DJANGO_SECRET_KEY`` (required), ``DJANGO_ALLOWED_HOSTS`` (every organization's
-host, comma-separated), ``DATABASE_URL``, ``REDIS_URL``, ``OIDC_RSA_PRIVATE_KEY`` (PEM text;
-without it OpenID Connect is off rather than signed with a key from the disk).
+host, comma-separated), ``DATABASE_URL``, ``REDIS_URL``, ``OIDC_KEY_ENCRYPTION_KEYS`` (Fernet keys,
+comma-separated, newest first: they encrypt each organization's signing keys), optionally
+``OIDC_RSA_PRIVATE_KEY`` (PEM text: the global key of installs from before per-organization
+keys). Without either, OpenID Connect is off rather than signed with a key derived or generated
+here.
 """
 
 import os
@@ -15,7 +18,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from project.settings import *  # noqa: F403
-from project.settings import OAUTH2_PROVIDER
+from project.settings import OAUTH2_PROVIDER, PERSCOM_OAUTH
 
 DEBUG = False
 
@@ -50,11 +53,13 @@ CACHES = {
     }
 }
 
-# The signing key comes from a secret store, never from a file the demo generated.
+# Signing keys come from a secret store, never from the demo's KEK derived from SECRET_KEY.
 _oidc_key = os.environ.get("OIDC_RSA_PRIVATE_KEY", "")
+_key_encryption_keys = [key for key in os.environ.get("OIDC_KEY_ENCRYPTION_KEYS", "").split(",") if key]
+PERSCOM_OAUTH = {**PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": _key_encryption_keys}
 OAUTH2_PROVIDER = {
     **OAUTH2_PROVIDER,
-    "OIDC_ENABLED": bool(_oidc_key),
+    "OIDC_ENABLED": bool(_oidc_key or _key_encryption_keys),
     "OIDC_RSA_PRIVATE_KEY": _oidc_key,
     # Redirect URIs over https only (RFC 9700 §2.1, oauth2_provider.W008). Native apps use a
     # claimed https URL or their own scheme, listed here ("com.example.app"); keeping "http" for

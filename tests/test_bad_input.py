@@ -147,6 +147,7 @@ def test_openid_for_an_application_without_a_signing_algorithm(
     # Without a key (check perscom_oauth.E011): with one, an empty algorithm reads as RS256
     # (tests/test_oidc_switched_on.py).
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
     response = oauth.authorization_request(member, "get", client_id=app.client_id, scope="openid")
     assert response.status_code == 302
     assert "error=invalid_scope" in response["Location"]  # not a 500 when the ID token is signed

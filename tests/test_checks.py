@@ -19,6 +19,20 @@ from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, basic_auth
 
 
+@pytest.fixture(scope="module")
+def global_rsa_key() -> str:
+    from jwcrypto import jwk
+
+    return jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
+
+
+@pytest.fixture(autouse=True)
+def signing_key_either_way(settings: Any, global_rsa_key: str) -> None:
+    """The tests below replace PERSCOM_OAUTH, and with it the demo's key-encryption key: a
+    global key keeps OpenID Connect signing (E011 has its own tests)."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": global_rsa_key}
+
+
 def ids() -> list[str]:
     return [message.id for message in run_checks() if message.id and message.id.startswith("perscom_oauth.")]
 
@@ -86,6 +100,8 @@ def test_manage_py_check_reports_them(settings: Any) -> None:
 
 def test_oidc_needs_a_signing_key(settings: Any) -> None:
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}
+    assert ids() == []  # the demo's key-encryption key: per-organization keys
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
     assert ids() == ["perscom_oauth.E011"]
 
 
@@ -164,6 +180,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_scopes",
         "check_rest_framework",
         "check_adapter_hosts",
+        "check_signing_key_encryption",
     }
     assert set(deploy) == set(plain) | DEPLOY_CHECKS
     assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy
@@ -172,6 +189,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_scopes",
         "check_database_outage_answer",
         "check_test_metadata_documents",
+        "check_signing_key_encryption",
     }
 
 

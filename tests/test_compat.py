@@ -77,8 +77,12 @@ def test_every_private_name_of_the_base_library_we_use_is_listed() -> None:
 
 #: The calls of private base-library methods outside compat, by module. The validator: our
 #: ``_load_application`` hands every other client ID to the base library's (``super()``), and
-#: ``save_bearer_token`` calls our own override (the base library's design).
-DIRECT_CALLS = {"server/validator.py": ["_load_application", "_save_bearer_token"]}
+#: ``save_bearer_token`` calls our own override (the base library's design); the ID token hint
+#: check calls our ``_get_key_for_token`` (every published key of the organization).
+DIRECT_CALLS = {
+    "server/validator.py": ["_load_application", "_save_bearer_token"],
+    "oidc/claims.py": ["_get_key_for_token"],
+}
 
 
 def test_calls_go_through_compat() -> None:
@@ -89,6 +93,12 @@ def test_calls_go_through_compat() -> None:
         if calls and path.name != "compat.py":
             found[str(path.relative_to(PACKAGE))] = calls
     assert found == DIRECT_CALLS
-    overridden = {"_check_secret", "_extract_basic_auth", "_save_bearer_token", "_load_application"}
+    overridden = {
+        "_check_secret",
+        "_extract_basic_auth",
+        "_save_bearer_token",
+        "_load_application",
+        "_get_key_for_token",
+    }
     validators = (PACKAGE / "server" / "validator.py").read_text()
     assert {name for name in compat.SIGNATURES if f"def {name}(" in validators} == overridden

@@ -122,8 +122,9 @@ def test_openid_configuration_document(org: Organization) -> None:
         "scopes_supported": sorted(registry()),
         "response_types_supported": ["code", "token", "id_token", "id_token token"],
         "subject_types_supported": ["public"],
-        # PERSCOM signed HS256 only; here relying parties verify with the JWKS.
-        "id_token_signing_alg_values_supported": ["RS256"],
+        # PERSCOM signed HS256 only; here relying parties verify with the JWKS, and each
+        # application signs RS256 or ES256 with its organization's keys.
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         # OIDC Core §3.1.2.1: prompt=consent is honoured (always asks).
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         # tests/test_oidc_behaviour.py::test_each_advertised_response_mode_is_honoured
@@ -220,16 +221,18 @@ def test_both_documents_name_revocation_and_introspection(org: Organization, pat
     assert document["introspection_endpoint_auth_methods_supported"] == AUTH_METHODS
 
 
-def test_jwks_has_the_one_rsa_signing_key(org: Organization) -> None:
-    # RFC 7517 §4-5: one public RSA key, RS256, for signatures, identified by its thumbprint.
-    keys = fetch(host_of(org), JWKS)["keys"]
-    assert len(keys) == 1
-    key = keys[0]
-    signing_key = jwk.JWK.from_pem(settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"].encode())
-    public = signing_key.export_public(as_dict=True)
-    assert key == {"alg": "RS256", "use": "sig", "kid": signing_key.thumbprint(), **public}
-    assert key["kty"] == "RSA"
-    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # never the private parts
+def test_jwks_has_the_organizations_signing_keys(org: Organization) -> None:
+    # RFC 7517 §4-5: the organization's public keys, one RSA (RS256) and one EC (ES256), for
+    # signatures, each named by its thumbprint (RFC 7638). More: tests/test_signing_keys.py.
+    keys = {key["alg"]: key for key in fetch(host_of(org), JWKS)["keys"]}
+    assert sorted(keys) == ["ES256", "RS256"]
+    for alg, kty in [("RS256", "RSA"), ("ES256", "EC")]:
+        key = keys[alg]
+        public = jwk.JWK(**key)
+        published = public.export_public(as_dict=True)
+        assert key == {"alg": alg, "use": "sig", "kid": public.thumbprint(), **published}
+        assert key["kty"] == kty
+        assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # never the private parts
 
 
 def test_id_tokens_verify_with_the_published_jwks(
@@ -239,7 +242,8 @@ def test_id_tokens_verify_with_the_published_jwks(
     id_token = oauth.code_flow(member, app, scope="openid").json()["id_token"]
     keys = jwk.JWKSet.from_json(oauth.client().get(JWKS).content)
     token = jwt.JWT(jwt=id_token, key=keys, algs=["RS256"])
-    assert token.token.jose_header["kid"] == fetch(oauth.host, JWKS)["keys"][0]["kid"]
+    rsa_kids = [key["kid"] for key in fetch(oauth.host, JWKS)["keys"] if key["alg"] == "RS256"]
+    assert [token.token.jose_header["kid"]] == rsa_kids
     assert token.token.jose_header["alg"] == "RS256"
 
 

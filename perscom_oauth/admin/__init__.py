@@ -8,7 +8,8 @@ organizations they administer), ``application``, ``application_pages``, ``forms`
 device grants of RFC 8628, listed and revoked), ``audit`` (the trail, read-only) and
 ``organization`` (organizations, domains, memberships), ``registration_policy`` (whether
 clients may register themselves, per organization), ``initial_tokens`` (RFC 7591 initial
-access tokens, issued once).
+access tokens, issued once), ``signing_keys`` (each organization's ID-token signing keys and
+their state, read-only).
 
 Must not: change an application or a token but through the domain functions that also write
 the audit trail (``applications``, ``tokens.revocation``); be imported by the security core or
@@ -24,4 +25,5 @@ from . import (  # noqa: F401
     initial_tokens,
     organization,
     registration_policy,
+    signing_keys,
 )

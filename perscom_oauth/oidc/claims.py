@@ -30,7 +30,6 @@ from jwcrypto import jwt
 from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 
-from .. import compat
 from ..carried import organization_of
 
 if TYPE_CHECKING:
@@ -116,7 +115,8 @@ def hint_names_user(validator: OAuth2Validator, hint: str | None, user: User | N
     if not hint or user is None:
         return True
     try:
-        key = compat.key_for_token(validator, hint)  # the base library's: the key of its audience
+        # Our override (server.id_tokens.key_for_token): every published key of its organization.
+        key = validator._get_key_for_token(hint)
         if key is None:
             return False
         claims = json.loads(jwt.JWT(key=key, jwt=hint, check_claims={}).claims)

@@ -19,6 +19,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views.metadata import ServerMetadataViewMixin
 
 from ..registration.policy import MetadataDocuments, Registration, policy_of
+from ..signing import keys as signing_keys
 from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization
 from .claims import claim_scopes
@@ -75,6 +76,14 @@ def token_management_endpoints(view: ServerMetadataViewMixin, request: HttpReque
 OMIT = object()
 
 
+def jwks_uri(request: HttpRequest) -> dict[str, str]:
+    """RFC 8414 §2 ``jwks_uri`` whenever ID tokens are signed: the base library names it only
+    with its global key, and per-organization keys need none (``signing``)."""
+    if not (oauth2_settings.OIDC_ENABLED and signing_keys.supported_algorithms()):
+        return {}
+    return {"jwks_uri": request.build_absolute_uri(reverse("oauth2_provider:jwks-info"))}
+
+
 def registration_metadata(request: HttpRequest) -> dict[str, Any]:
     """What the host's organization's registration policy lets a client do (one query):
     ``registration_endpoint`` (RFC 8414 §2, RFC 7591 §3) only where it accepts Dynamic Client
@@ -114,6 +123,7 @@ class ServerMetadataView(TenantGateMixin, base.OAuthServerMetadataView):
             **device_endpoint(request),
             **token_management_endpoints(self, request),
             **registration_metadata(request),
+            **jwks_uri(request),
         )
 
 
@@ -123,10 +133,11 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
-        # Only RS256: PERSCOM's HS256-only ID tokens are what this project set out to fix.
+        # RS256 (and ES256 with per-organization keys), never HS256: PERSCOM's HS256-only ID
+        # tokens are what this project set out to fix.
         return amend(
             response,
-            id_token_signing_alg_values_supported=["RS256"],
+            id_token_signing_alg_values_supported=signing_keys.supported_algorithms(),
             # The AuthorizationView answers each (OIDC Core §3.1.2.1, §3.1.2.6).
             prompt_values_supported=["none", "login", "consent", "select_account"],
             # oauthlib's two; form_post (OAuth 2.0 Form Post Response Mode) is not built.
@@ -144,4 +155,10 @@ class OpenIDConfigurationView(TenantGateMixin, base.ConnectDiscoveryInfoView):
 
 @method_decorator(login_not_required, name="dispatch")
 class JwksView(TenantGateMixin, base.JwksInfoView):
-    """The public keys that verify ID tokens (RFC 7517), referenced by both documents."""
+    """The public keys that verify the organization's ID tokens (RFC 7517), referenced by both
+    documents: its own keys (``signing.keys.published_entries``), with the base library's
+    headers (CORS, ``Cache-Control`` for ``OIDC_JWKS_MAX_AGE_SECONDS``)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        keys = signing_keys.published_entries(gated_organization(request))
+        return amend(super().get(request, *args, **kwargs), keys=keys)

@@ -48,6 +48,7 @@ from ..tokens import device, refresh_expiry, refresh_reuse
 from ..tokens.check import check_access_token
 from ..tokens.grant_lookup import GrantLoadedOnce
 from ..tokens.revocation import retire_rotated, revoke
+from . import id_tokens
 from .standard_errors import StandardErrors
 
 if TYPE_CHECKING:
@@ -86,6 +87,20 @@ class OAuth2Validator(StandardErrors, GrantLoadedOnce, oauth2_validators.OAuth2V
         expires = timezone.now() + timedelta(seconds=id_token_lifetime(request.client))
         claims["exp"] = int(expires.timestamp())
         return claims, expires
+
+    def finalize_id_token(
+        self,
+        id_token: dict[str, object],
+        token: OAuthlibToken,
+        token_handler: TokenBase,
+        request: OAuthlibRequest,
+    ) -> str:
+        # Signed with the organization's current key, named by kid (RS256 and ES256).
+        return id_tokens.finalize(self, id_token, token, token_handler, request)
+
+    def _get_key_for_token(self, token: str) -> object:
+        # Any key its organization still publishes verifies it, not only the current one.
+        return id_tokens.key_for_token(self, token)
 
     def validate_silent_login(self, request: OAuthlibRequest) -> bool:
         # OIDC Core §3.1.2.6 (prompt=none): a signed-in member, recently enough for max_age.
