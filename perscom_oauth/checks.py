@@ -425,3 +425,23 @@ def check_signing_key_encryption(
             id="perscom_oauth.E035",
         )
     ]
+
+
+def check_at_startup(using: str = "default") -> None:
+    """Run every check of ours, the database ones included, and refuse to start on an error.
+
+    For a server's entry point (``wsgi.py``, ``asgi.py``; ``runserver`` loads ``wsgi.py`` too):
+    gunicorn and uvicorn never run system checks, so without this a lost key-encryption key
+    (E035) would surface as a 503 at every ID token instead of as a failed start. A database
+    that cannot be reached is no error here (the checks skip what they cannot read): the server
+    starts and answers its outage responses until the database is back.
+    """
+    from django.core.checks import run_checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    serious = [m for m in run_checks(tags=[TAG], databases=[using]) if m.is_serious()]
+    if serious:
+        raise ImproperlyConfigured(
+            "perscom_oauth refuses to start:\n"
+            + "\n".join(f"{m.id}: {m.msg} HINT: {m.hint}" for m in serious)
+        )

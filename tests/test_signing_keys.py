@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 from jwcrypto import jwk, jws, jwt
 
+from perscom_oauth.checks import check_at_startup
 from perscom_oauth.models import Application, Organization, SigningKey
+from perscom_oauth.signing.keys import SIGNED_UNTIL_STEP
 from tests.admin_support import admin_client, org_admin
 from tests.conftest import make_member, role
 from tests.factories import ApplicationFactory
@@ -26,11 +33,13 @@ from tests.oauth import OAuthClient, host_of
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parent.parent
 JWKS = "/oauth/jwks"
 #: The defaults: ID tokens live an hour; a new key waits twice the JWKS max-age (an hour).
 LIFETIME = 3600
 DELAY = 7200
 SKEW = 300
+STEP = SIGNED_UNTIL_STEP.total_seconds()
 
 
 class Clock:
@@ -123,7 +132,7 @@ def test_rotation_publishes_first_signs_later_and_retires_after_the_tokens_expir
     assert header(id_token(oauth, member, app))["kid"] == second
     clock.advance(LIFETIME + SKEW - 2)
     assert kids(oauth) == {first, second}  # the first key's last tokens may still be live
-    clock.advance(2)
+    clock.advance(STEP + 2)  # its last token's exp, rounded up by signed_until's step
     assert kids(oauth) == {second}
     call_command("rotate_signing_keys", stdout=io.StringIO())
     assert SigningKey.objects.get(kid=first).private_key == ""  # erased: nothing needs it
@@ -150,6 +159,36 @@ def test_a_relying_party_validating_throughout_a_rotation_never_fails_a_valid_to
             if claims["exp"] > clock.now.timestamp():
                 assert verifies(token, cached, clock.now), f"step {step}: {header(token)['kid']}"
     assert len(signed_by) == 2  # the rotation happened within the run
+
+
+def test_a_lifetime_lowered_before_a_rotation_never_retires_a_key_a_live_token_names(
+    clock: Clock, oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    app.id_token_lifetime = 4 * LIFETIME
+    app.save()
+    long_lived = id_token(oauth, member, app)  # expires in four hours
+    app.id_token_lifetime = None  # back to the hour: the longest lifetime configured now
+    app.save()
+    call_command("rotate_signing_keys", stdout=io.StringIO())
+    # Retiring from today's lifetimes alone would drop its key after DELAY + LIFETIME + SKEW.
+    clock.advance(4 * LIFETIME - 2)
+    assert verifies(long_lived, jwks(oauth), clock.now)
+    clock.advance(SKEW + STEP + 2)  # its exp, the skew and signed_until's step have passed
+    assert header(long_lived)["kid"] not in kids(oauth)
+
+
+def test_a_lifetime_raised_while_the_old_key_still_signs_keeps_it_published(
+    clock: Clock, oauth: OAuthClient, member: Any, app: Application
+) -> None:
+    first = header(id_token(oauth, member, app))["kid"]
+    call_command("rotate_signing_keys", stdout=io.StringIO())  # retirement computed for an hour
+    clock.advance(DELAY - 60)
+    app.id_token_lifetime = 4 * LIFETIME
+    app.save()
+    late = id_token(oauth, member, app)  # the old key's last minute, living four hours
+    assert header(late)["kid"] == first
+    clock.advance(4 * LIFETIME - 2)  # hours after the retirement its rotation planned
+    assert verifies(late, jwks(oauth), clock.now)
 
 
 def jws_payload(token: str) -> str:
@@ -200,6 +239,36 @@ def test_a_lost_or_wrong_kek_is_a_system_check_error(settings: Any, oauth: OAuth
     assert check_ids(databases=["default"]) == ["perscom_oauth.E035"]
     settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
     assert check_ids(databases=["default"]) == ["perscom_oauth.E035"]  # stored keys, no KEK
+
+
+def test_a_lost_kek_stops_the_start_and_the_right_one_starts(settings: Any, oauth: OAuthClient) -> None:
+    jwks(oauth)  # the organization's first keys, stored encrypted
+    check_at_startup()
+    settings.PERSCOM_OAUTH = {
+        **settings.PERSCOM_OAUTH,
+        "SIGNING_KEY_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+    }
+    with pytest.raises(ImproperlyConfigured, match=r"perscom_oauth\.E035: 2 stored signing key\(s\)"):
+        check_at_startup()
+
+
+def test_gunicorn_refuses_to_boot_the_demo_without_its_kek(tmp_path: Path) -> None:
+    """The demo's wsgi.py, as an operator starts it: a KEK that decrypts nothing (here, another
+    SECRET_KEY, from which the demo derives its KEK) is a failed boot naming E035, not a server
+    that answers 503 to every ID token."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SECRET_KEY")},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+    }
+    manage = [sys.executable, "manage.py"]
+    for command in (["migrate", "-v0"], ["seed_demo"], ["rotate_signing_keys"]):
+        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    env["DJANGO_SECRET_KEY"] = "another-secret-key-so-another-kek-0123456789-abcdefghijklmnop"
+    gunicorn = [sys.executable, "-m", "gunicorn", "project.wsgi:application", "--bind", "127.0.0.1:0"]
+    done = subprocess.run(gunicorn, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr[-2000:]  # gunicorn's "Worker failed to boot"
+    assert "perscom_oauth.E035" in done.stderr and "Worker failed to boot" in done.stderr
 
 
 def test_a_malformed_kek_is_a_system_check_error_and_never_shown(settings: Any) -> None:

@@ -22,7 +22,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from .. import compat
 from ..models import ORGANIZATION_KEY_ALGORITHMS
 from ..signing import encryption
-from ..signing.keys import SigningKeyUnavailable, signer, verification_keys
+from ..signing.keys import Signer, SigningKeyUnavailable, record_signed, signer, verification_keys
 
 if TYPE_CHECKING:
     from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("perscom_oauth.signing")
 
 
-def signing_key(application: Application, request: OAuthlibRequest) -> tuple[jwk.JWK, str | None]:
-    """The key that signs ``application``'s ID token now, and the kid to name in its header.
+def signing_key(
+    application: Application, request: OAuthlibRequest
+) -> tuple[Signer | None, jwk.JWK, str | None]:
+    """The key that signs ``application``'s ID token now, and the kid to name in its header,
+    with the organization's ``Signer`` (None on the base library's path).
 
     A key that cannot be decrypted (a lost key-encryption key, system check E035) is
     oauthlib's ``temporarily_unavailable`` (RFC 6749 §4.1.2.1, §5.2) with status 503: JSON at
@@ -49,9 +52,9 @@ def signing_key(application: Application, request: OAuthlibRequest) -> tuple[jwk
                 status_code=503,
                 request=request,
             ) from None
-        return found.key, found.kid
+        return found, found.key, found.kid
     key = application.jwk_key  # the base library's: the global RSA key, or HS256's secret
-    return key, key.thumbprint() if application.algorithm == application.RS256_ALGORITHM else None
+    return None, key, key.thumbprint() if application.algorithm == application.RS256_ALGORITHM else None
 
 
 def finalize(
@@ -67,7 +70,9 @@ def finalize(
     # oauthlib #746: the nonce is not always copied (as the base library works around).
     if "nonce" not in id_token and request.nonce:
         id_token["nonce"] = request.nonce
-    key, kid = signing_key(request.client, request)
+    found, key, kid = signing_key(request.client, request)
+    if found is not None:  # the key stays published until this token expires (rotation docs)
+        record_signed(found, expires)
     header = {"typ": "JWT", "alg": request.client.algorithm, **({"kid": kid} if kid else {})}
     signed = jwt.JWT(header=json.dumps(header, default=str), claims=json.dumps(id_token, default=str))
     signed.make_signed_token(key)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 from jwcrypto import jwk
 from oauth2_provider.models import get_application_model
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 #: "a small leeway"): a key stays published this much longer than its last token lives.
 CLOCK_SKEW_SECONDS = 300
 
+#: ``SigningKey.signed_until`` is written this far past the ``exp`` that moved it, so that a key
+#: signing continuously writes its row about once a minute, not once a token.
+SIGNED_UNTIL_STEP = timedelta(seconds=60)
+
 
 class SigningKeyUnavailable(Exception):
     """The organization's signing key cannot be used now (its KEK is missing): a 503, not a 500."""
@@ -45,10 +49,12 @@ class SigningKeyUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Signer:
-    """The private key that signs now, with the ``kid`` its tokens carry."""
+    """The private key that signs now, with the ``kid`` its tokens carry and its row (None for
+    the legacy global key)."""
 
     key: jwk.JWK
     kid: str
+    row: SigningKey | None = None
 
 
 def supported_algorithms() -> list[str]:
@@ -201,7 +207,30 @@ def signer(organization: Organization, algorithm: str) -> Signer:
         raise SigningKeyUnavailable(
             f"Signing key {row.kid} of organization {organization.pk}: {exc}"
         ) from exc
-    return Signer(jwk.JWK.from_pem(pem), row.kid)
+    return Signer(jwk.JWK.from_pem(pem), row.kid, row)
+
+
+def record_signed(signer: Signer, expires: datetime) -> None:
+    """Before a token of ``signer`` that expires at ``expires`` is handed out: make sure its
+    key's ``signed_until`` covers it, and, if the key is already superseded, that it stays
+    published until then (plus the clock skew) whatever the lifetimes were at its rotation.
+
+    One conditional UPDATE, only when ``expires`` passes what the row said when it was read
+    (about once a ``SIGNED_UNTIL_STEP`` per key); the condition is evaluated on the current
+    row, so concurrent writers and a concurrent rotation (which locks the row) only ever
+    move both instants later."""
+    row = signer.row
+    if row is None or (row.signed_until is not None and expires <= row.signed_until):
+        return
+    bound = expires + SIGNED_UNTIL_STEP
+    keep_until = bound + timedelta(seconds=CLOCK_SKEW_SECONDS)
+    SigningKey.objects.filter(Q(signed_until__isnull=True) | Q(signed_until__lt=expires), pk=row.pk).update(
+        signed_until=bound,
+        retired_at=Case(
+            When(retired_at__lt=keep_until, then=Value(keep_until)),
+            default=F("retired_at"),  # NULL (still signing) or already later
+        ),
+    )
 
 
 def _signing_row(organization: Organization, algorithm: str, now: datetime) -> SigningKey | None:

@@ -11,6 +11,11 @@ never a stored flag that a clock could make wrong (every process agrees, nothing
 - ``retired_at``: out of the JWKS from then on, once every token it signed has expired;
   its private key is then erased (``rotation.rotate``).
 
+``signed_until`` bounds the ``exp`` of every token the key has signed (``keys.record_signed``),
+so that retirement follows the tokens actually signed, not the lifetime configured today: a
+lifetime lowered before a rotation, or raised while the old key still signs, never retires a
+key that a live token names.
+
 The private key is stored only as a Fernet token (``encryption``); the public JWK in clear.
 """
 
@@ -83,6 +88,7 @@ class SigningKey(models.Model):
     active_from = models.DateTimeField(_("signs from"))
     superseded_at = models.DateTimeField(_("signs until"), null=True, blank=True)
     retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    signed_until = models.DateTimeField(_("tokens expire by"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["algorithm", "-active_from", "-pk"]

@@ -6,8 +6,11 @@ A rotation of one organization's key of one algorithm, in one transaction:
 1. a new key is published now and signs from ``now + publication_seconds()``: a relying party
    that caches the JWKS for at most that long has it before its first token;
 2. the keys that sign now stop signing at that instant (``superseded_at``) and leave the JWKS
-   once every token they can have signed has expired: that instant plus the organization's
-   longest ID-token lifetime plus ``CLOCK_SKEW_SECONDS`` (``retired_at``);
+   once every token they can have signed has expired (``retired_at``): that instant plus the
+   organization's longest ID-token lifetime plus ``CLOCK_SKEW_SECONDS``, or later if a token
+   they signed expires later (``signed_until``: a lifetime since lowered). A token signed
+   after this, under a lifetime raised meanwhile, moves ``retired_at`` itself
+   (``keys.record_signed``);
 3. the private keys of keys already retired are erased: nothing needs them any more, and their
    ciphertexts no longer depend on an old KEK.
 
@@ -75,14 +78,16 @@ def _rotate(organization: Organization, algorithm: str, now: datetime, done: Rot
         return
     successor = create_key(organization, algorithm, now, now + timedelta(seconds=publication_seconds()))
     done.created.append(successor)
-    # Computed now: a lifetime raised later applies to tokens of the successor only.
-    last_token_expires = successor.active_from + timedelta(
-        seconds=longest_id_token_seconds(organization) + CLOCK_SKEW_SECONDS
+    skew = timedelta(seconds=CLOCK_SKEW_SECONDS)
+    last_token_expires = (
+        successor.active_from + timedelta(seconds=longest_id_token_seconds(organization)) + skew
     )
-    signing = list(keys.filter(signing_q(now)).exclude(pk=successor.pk))
+    # Locked: a token being signed now moves signed_until after this commit, never under it.
+    signing = list(keys.filter(signing_q(now)).exclude(pk=successor.pk).select_for_update())
     for key in signing:
         key.superseded_at = successor.active_from
-        key.retired_at = last_token_expires
+        signed = key.signed_until + skew if key.signed_until else last_token_expires
+        key.retired_at = max(last_token_expires, signed)
         key.save(update_fields=["superseded_at", "retired_at"])
     done.superseded += signing
 
