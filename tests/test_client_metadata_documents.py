@@ -25,6 +25,7 @@ from tests.conftest import make_member, role
 from tests.factories import REDIRECT_URI, ApplicationFactory, OrganizationFactory
 from tests.https_documents import Answer, DocumentServer
 from tests.oauth import OAuthClient, host_of, pkce_pair
+from tests.signing_support import es256_claims
 
 Mode = RegistrationPolicy.MetadataDocuments
 BOUNDED = hypothesis_settings(
@@ -302,6 +303,25 @@ def test_the_token_endpoint_takes_no_secret_from_it(
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
 
 
+def test_a_document_chooses_es256_id_tokens(
+    org: Any, oauth: OAuthClient, viewer: Any, documents: DocumentServer
+) -> None:
+    allow(org)
+    url = documents.serve_document("/es256.json", id_token_signed_response_alg="ES256")
+    token = signed_in(oauth, viewer, url, scope="openid view:user")["id_token"]
+    assert es256_claims(oauth, token)["aud"] == url
+
+
+def test_es256_needs_per_organization_keys(
+    settings: Any, org: Any, oauth: OAuthClient, viewer: Any, documents: DocumentServer
+) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
+    allow(org)
+    url = documents.serve_document("/es256-no-kek.json", id_token_signed_response_alg="ES256")
+    assert unknown_client(ask(oauth, viewer, url))
+    assert not Application.objects.filter(client_id=url).exists()
+
+
 # --- what a document may not be -----------------------------------------------------------------
 
 
@@ -317,6 +337,10 @@ BAD_DOCUMENTS = {
     "logo_not_web": {"logo_uri": "ftp://agent.example/logo.png"},
     "name_not_text": {"client_name": ["A"]},
     "scope_not_text": {"scope": 7},
+    # OpenID Connect Dynamic Client Registration 1.0 §2, under the same rule as a registration's.
+    "alg_hs256": {"id_token_signed_response_alg": "HS256"},
+    "alg_none": {"id_token_signed_response_alg": "none"},
+    "alg_not_text": {"id_token_signed_response_alg": ["ES256"]},
 }
 
 

@@ -16,6 +16,7 @@ from perscom_oauth.models import Application, AuditEvent, Organization
 from tests.device import codes
 from tests.factories import REDIRECT_URI, DomainFactory, OrganizationFactory
 from tests.oauth import OAuthClient, host_of
+from tests.signing_support import es256_claims, header
 
 
 def create(*args: str) -> tuple[str, str]:
@@ -200,3 +201,46 @@ def test_with_tenants_of_its_own_the_error_points_at_the_adapter(db: Any, settin
     assert "No group has the host name 'nowhere.example'" in message
     assert "GroupTenantsAdapter.organization_for_host" in message
     assert "Domain" not in message  # no Domain admin to create one in
+
+
+# --- the ID-token algorithm (OpenID Connect Core §2; RFC 7518 §3.4) -----------------------------
+
+SPA = ["--grant-type", "authorization-code", "--client-type", "public", "--redirect-uri", REDIRECT_URI]
+
+
+def id_token_of(org: Any, member: Any, client_id: str) -> tuple[OAuthClient, str]:
+    """An ID token of the public client ``client_id``, from code + PKCE on ``org``'s host."""
+    oauth = OAuthClient(host_of(org))
+    application = Application.objects.get(client_id=client_id)
+    code, verifier = oauth.pkce_code(member, application, "openid")
+    response = oauth.exchange(application, code, code_verifier=verifier, client_secret=None)
+    assert response.status_code == 200, response.content
+    return oauth, str(response.json()["id_token"])
+
+
+def test_an_es256_application_signs_with_a_key_of_its_organizations_jwks(org: Any, member: Any) -> None:
+    out, _err = create("--organization", "alpha", "--name", "SPA", *SPA, "--id-token-algorithm", "ES256")
+    client_id = lines(out)["client_id"]
+    assert Application.objects.get(client_id=client_id).algorithm == "ES256"
+    oauth, token = id_token_of(org, member, client_id)
+    assert es256_claims(oauth, token)["aud"] == client_id
+
+
+def test_without_the_option_the_application_signs_rs256(org: Any, member: Any) -> None:
+    out, _err = create("--organization", "alpha", "--name", "SPA", *SPA)
+    _oauth, token = id_token_of(org, member, lines(out)["client_id"])
+    assert header(token)["alg"] == "RS256"
+
+
+def test_es256_without_per_organization_keys_names_the_setting(org: Any, settings: Any) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
+    with pytest.raises(CommandError) as error:
+        create("--organization", "alpha", "--name", "X", *WEB, "--id-token-algorithm", "ES256")
+    refusal = "--id-token-algorithm: ES256 needs per-organization signing keys: set PERSCOM_OAUTH"
+    assert f'{refusal}["SIGNING_KEY_ENCRYPTION_KEYS"]' in str(error.value)
+    assert not Application.objects.filter(name="X").exists()
+
+
+def test_only_the_organizations_key_algorithms_are_offered(org: Any) -> None:
+    with pytest.raises(CommandError, match="invalid choice: 'HS256'"):
+        create("--organization", "alpha", "--name", "X", *WEB, "--id-token-algorithm", "HS256")

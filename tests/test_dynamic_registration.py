@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from django.db import connection
+from jwcrypto import jwk
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.views import dynamic_client_registration as base_dcr
 
@@ -27,6 +28,7 @@ from perscom_oauth.models import Application, AuditEvent, InitialAccessToken, Re
 from perscom_oauth.registration import initial_tokens
 from tests.factories import DomainFactory, OrganizationFactory
 from tests.oauth import OAuthClient, basic_auth, host_of, pkce_pair
+from tests.signing_support import es256_claims, header, kids
 
 pytestmark = pytest.mark.django_db
 
@@ -515,6 +517,8 @@ def test_update_rotates_the_registration_token(oauth: OAuthClient, registered: d
         {"token_endpoint_auth_method": "client_secret_basic"},  # the client type is fixed
         {"grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "redirect_uris": []},
         {"redirect_uris": ["javascript:alert(1)"]},
+        {"id_token_signed_response_alg": "ES256"},  # fixed, as in the admin
+        {"id_token_signed_response_alg": "HS256"},
     ],
 )
 def test_an_update_obeys_the_same_rules(
@@ -525,6 +529,85 @@ def test_an_update_obeys_the_same_rules(
     assert response.status_code == 400
     assert response.json()["error"] in {"invalid_client_metadata", "invalid_redirect_uri"}
     assert manage(oauth, "GET", client_id, token).json() == registered  # unchanged, token kept
+
+
+# --- the ID-token algorithm (OpenID Connect Dynamic Client Registration 1.0 §2) -----------------
+
+ES256 = {**PUBLIC, "id_token_signed_response_alg": "ES256"}
+
+
+def id_token(oauth: OAuthClient, member: Any, client_id: str) -> str:
+    issued = code_flow(oauth, member, client_id, scope="openid")
+    assert issued.status_code == 200, issued.content
+    return str(issued.json()["id_token"])
+
+
+def test_an_es256_client_gets_id_tokens_its_organizations_jwks_verifies(
+    oauth: OAuthClient, member: Any, open_org: Any
+) -> None:
+    response = register(oauth, ES256)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["id_token_signed_response_alg"] == "ES256"
+    assert es256_claims(oauth, id_token(oauth, member, body["client_id"]))["aud"] == body["client_id"]
+    read = manage(oauth, "GET", body["client_id"], body["registration_access_token"])
+    assert read.json()["id_token_signed_response_alg"] == "ES256"
+
+
+def test_by_default_a_client_gets_rs256_id_tokens(
+    oauth: OAuthClient, member: Any, registered: dict[str, Any]
+) -> None:
+    assert registered["id_token_signed_response_alg"] == "RS256"  # §2: the default, stated
+    token = id_token(oauth, member, registered["client_id"])
+    assert header(token)["alg"] == "RS256" and header(token)["kid"] in kids(oauth, "RS256")
+
+
+@pytest.mark.parametrize("alg", ["HS256", "none", "PS256", "RS512", "es256", 256, ["ES256"]])
+def test_an_algorithm_this_server_does_not_sign_with_is_refused(
+    oauth: OAuthClient, open_org: Any, alg: Any
+) -> None:
+    body = assert_error(
+        register(oauth, {**PUBLIC, "id_token_signed_response_alg": alg}), 400, "invalid_client_metadata"
+    )
+    assert "id_token_signed_response_alg must be one of: RS256, ES256" in body["error_description"]
+    assert not Application.objects.exists()
+
+
+def test_es256_needs_per_organization_keys(settings: Any, oauth: OAuthClient, open_org: Any) -> None:
+    pem = jwk.JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": pem}
+    body = assert_error(register(oauth, ES256), 400, "invalid_client_metadata")
+    assert "must be one of: RS256 " in body["error_description"]  # the global key's only
+    assert not Application.objects.exists()
+    assert register(oauth).json()["id_token_signed_response_alg"] == "RS256"
+
+
+def test_without_any_signing_key_no_algorithm_is_stated(
+    settings: Any, oauth: OAuthClient, open_org: Any
+) -> None:
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "SIGNING_KEY_ENCRYPTION_KEYS": []}
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": ""}
+    body = assert_error(register(oauth, ES256), 400, "invalid_client_metadata")
+    assert "this server signs no ID tokens" in body["error_description"]
+    registered = register(oauth)
+    assert registered.status_code == 201, registered.content
+    assert "id_token_signed_response_alg" not in registered.json()  # it signs none
+
+
+def test_an_update_keeps_an_es256_client_es256(oauth: OAuthClient, open_org: Any) -> None:
+    body = register(oauth, ES256).json()
+    client_id, token = body["client_id"], body["registration_access_token"]
+    # RFC 7592 §2.2: an update replaces the metadata, so leaving it out asks for RS256: refused.
+    omitted = manage(oauth, "PUT", client_id, token, {**PUBLIC, "client_id": client_id})
+    assert (
+        "cannot change after registration (it is ES256)"
+        in assert_error(omitted, 400, "invalid_client_metadata")["error_description"]
+    )
+    updated = manage(oauth, "PUT", client_id, token, {**ES256, "client_id": client_id, "client_name": "B"})
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["id_token_signed_response_alg"] == "ES256"
+    assert Application.objects.get(client_id=client_id).algorithm == "ES256"
 
 
 def test_delete_revokes_the_clients_tokens(

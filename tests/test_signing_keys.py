@@ -30,11 +30,11 @@ from tests.admin_support import admin_client, org_admin
 from tests.conftest import make_member, role
 from tests.factories import ApplicationFactory
 from tests.oauth import OAuthClient, host_of
+from tests.signing_support import JWKS, es256_claims, header, jwks, kids
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-JWKS = "/oauth/jwks"
 #: The defaults: ID tokens live an hour; a new key waits twice the JWKS max-age (an hour).
 LIFETIME = 3600
 DELAY = 7200
@@ -68,18 +68,6 @@ def id_token(oauth: OAuthClient, user: Any, application: Application) -> str:
     return token
 
 
-def jwks(oauth: OAuthClient) -> jwk.JWKSet:
-    response = oauth.client().get(JWKS)
-    assert response.status_code == 200
-    return jwk.JWKSet.from_json(response.content)
-
-
-def header(token: str) -> dict[str, Any]:
-    signed = jws.JWS()
-    signed.deserialize(token)
-    return dict(signed.jose_header)
-
-
 def verifies(token: str, keys: jwk.JWKSet, now: datetime | None = None) -> bool:
     """A relying party's check of the signature (and, at ``now``, of ``exp``)."""
     try:
@@ -87,10 +75,6 @@ def verifies(token: str, keys: jwk.JWKSet, now: datetime | None = None) -> bool:
     except Exception:
         return False
     return now is None or claims["exp"] > now.timestamp()
-
-
-def kids(oauth: OAuthClient, alg: str = "RS256") -> set[str]:
-    return {key["kid"] for key in oauth.client().get(JWKS).json()["keys"] if key["alg"] == alg}
 
 
 @pytest.fixture
@@ -112,11 +96,7 @@ def test_a_token_of_one_organization_never_verifies_with_anothers_jwks(
 
 def test_es256_id_tokens_verify_with_the_jwks(org: Organization, member: Any, oauth: OAuthClient) -> None:
     application = ApplicationFactory(organization=org, algorithm="ES256")
-    token = id_token(oauth, member, application)
-    assert header(token)["alg"] == "ES256"
-    assert header(token)["kid"] in kids(oauth, "ES256")
-    verified = jwt.JWT(jwt=token, key=jwks(oauth), algs=["ES256"], check_claims={})
-    assert json.loads(verified.claims)["aud"] == application.client_id
+    assert es256_claims(oauth, id_token(oauth, member, application))["aud"] == application.client_id
 
 
 def test_rotation_publishes_first_signs_later_and_retires_after_the_tokens_expire(

@@ -10,7 +10,9 @@ size and time limits), with its failure backoff and in-flight cap.
 What a document may make: a public client (§4: no secret), of the authorization code grant only
 (PKCE S256 is then required by ``COMPLIANT_BCP_RFC9700_PKCE_METHOD``, RFC 9700 §2.1.1), whose
 redirect URIs come from the document and pass the same validation as the admin's
-(``Application.full_clean``), and whose scopes are the policy's cap.
+(``Application.full_clean``), whose scopes are the policy's cap, and whose ID tokens are signed
+as its ``id_token_signed_response_alg`` asks, under Dynamic Client Registration's rule
+(``metadata.id_token_algorithm``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from oauth2_provider.settings import oauth2_settings
 from .. import compat
 from ..audit import Actor, Event, record
 from ..conf import oauth_settings
+from .metadata import MetadataError, id_token_algorithm
 from .policy import MetadataDocuments, capped_scopes, document_host_listed, policy_of
 
 if TYPE_CHECKING:
@@ -220,6 +223,15 @@ def _fields_from(document: dict[str, Any], policy: RegistrationPolicy) -> dict[s
     fields["publisher"] = ""
     fields["allowed_scopes"] = capped_scopes(policy, scope)
     fields["description"] = ""
+    # The document is RFC 7591 §2 client metadata, OpenID Connect's included. Unlike a dynamic
+    # registration's (fixed: ``dynamic.refuse_algorithm_change``), it follows the document when
+    # that is fetched again, as every field here does: the document is the client's only way to
+    # say anything, and no administrator set it. Tokens signed before stay verifiable: the
+    # organization's JWKS publishes its RS256 and ES256 keys alike, each named by its kid.
+    try:
+        fields["algorithm"] = id_token_algorithm(document)
+    except MetadataError as problem:
+        raise CIMDError(problem.description) from None
     return fields
 
 

@@ -14,8 +14,9 @@ organization's host. What we change, and why (the rest is the base library's):
   (``initial_tokens.spend``); every request throttled per source and organization
   (``tenancy.registration_throttle``), 429 past the limit;
 - what a client may be (``metadata``): the organization set, ``registration_source`` "dcr", its
-  scopes capped by the policy (RFC 7591 §3.2.1 returns them as ``scope``), the model's rules
-  (``Application.full_clean()``); errors RFC 7591 §3.2.2;
+  scopes capped by the policy (RFC 7591 §3.2.1 returns them as ``scope``), its ID-token
+  algorithm one this server signs with (``id_token_signed_response_alg``, returned as in
+  effect), the model's rules (``Application.full_clean()``); errors RFC 7591 §3.2.2;
 - management (``_authenticate_registration_request``, the base library's, then ours): only on
   the client's own organization's host (elsewhere 401 ``invalid_token``, as an unknown token);
   an update always rotates the registration access token (RFC 7592 §3: the old one is revoked
@@ -56,7 +57,16 @@ from ..tenancy.registration_throttle import reserve_registration
 from ..tenancy.throttle import throttled_response
 from ..tokens.revocation import revoke, revoke_application
 from . import initial_tokens
-from .metadata import MAX_BODY_BYTES, MetadataError, application_fields, parse, too_large, validation_error
+from .metadata import (
+    ID_TOKEN_ALG,
+    MAX_BODY_BYTES,
+    MetadataError,
+    algorithm_in_effect,
+    application_fields,
+    parse,
+    too_large,
+    validation_error,
+)
 from .policy import Registration, policy_of
 
 if TYPE_CHECKING:
@@ -95,13 +105,17 @@ def registration_enabled(policy: RegistrationPolicy) -> bool:
 
 def describe(application: Application, token: str, request: HttpRequest) -> dict[str, Any]:
     """RFC 7591 §3.2.1 / RFC 7592 §3: the base library's fields, with what we add (``scope``,
-    ``client_id_issued_at``, the links)."""
+    ``client_id_issued_at``, the links, ``id_token_signed_response_alg``)."""
     body = compat.registration_response(application, token, request)
     body["scope"] = application.allowed_scopes
     body["client_id_issued_at"] = int(application.created.timestamp())
     for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri"):
         if getattr(application, name):
             body[name] = getattr(application, name)
+    if application.algorithm:
+        # The algorithm in effect (RS256 when the client asked for none: Application.save()).
+        # Empty only where the server signs no ID tokens: then there is no algorithm to state.
+        body[ID_TOKEN_ALG] = application.algorithm
     return body
 
 
@@ -210,6 +224,22 @@ class RegistrationView(TenantGateMixin, base.DynamicClientRegistrationView):
         return no_store(JsonResponse(body, status=201))
 
 
+def refuse_algorithm_change(requested: str, application: Application) -> None:
+    """``MetadataError`` when an update asks for another ``id_token_signed_response_alg``.
+
+    Fixed after registration, like the grant and the client type, and for the same reason: the
+    admin shows ``algorithm`` read-only once an application exists, and a self-registered client
+    may not do what its organization's administrators cannot. RFC 7592 §2.2 lets the server
+    refuse a value with RFC 7591 §3.2.2's error. An update is a full replacement (§2.2), so an
+    omitted value asks for §2's default, RS256: an ES256 client states ES256 again."""
+    if algorithm_in_effect(requested) != algorithm_in_effect(application.algorithm):
+        raise MetadataError(
+            "invalid_client_metadata",
+            _("%(name)s cannot change after registration (it is %(algorithm)s).")
+            % {"name": ID_TOKEN_ALG, "algorithm": algorithm_in_effect(application.algorithm)},
+        )
+
+
 @CLIENT_ENDPOINT
 class RegistrationManagementView(TenantGateMixin, base.DynamicClientRegistrationManagementView):
     """RFC 7592 §2: ``GET``, ``PUT`` and ``DELETE /oauth/register/<client_id>`` with the client's
@@ -261,6 +291,7 @@ class RegistrationManagementView(TenantGateMixin, base.DynamicClientRegistration
                     "invalid_client_metadata",
                     _("grant_types and token_endpoint_auth_method cannot change after registration."),
                 )
+            refuse_algorithm_change(fields.pop("algorithm"), application)
         except MetadataError as problem:
             return refuse(request, organization, problem, client_id=client_id)
         for name, value in fields.items():

@@ -15,7 +15,10 @@ into the application's fields: the base library's mapping (grant types, client t
   checks them as the admin does (scheme, no fragment: ``Application.clean()``), and its
   refusal is ``invalid_redirect_uri``;
 - text without NUL or lone surrogates (PostgreSQL stores neither: a 500 otherwise);
-- ``scope``: a string, capped by the organization's policy (``policy.capped_scopes``).
+- ``scope``: a string, capped by the organization's policy (``policy.capped_scopes``);
+- ``id_token_signed_response_alg`` (OpenID Connect Dynamic Client Registration 1.0 §2): one of
+  the algorithms this server signs ID tokens with (``id_token_algorithm``, shared with Client ID
+  Metadata Documents).
 
 Metadata the server does not understand is ignored (RFC 7591 §2).
 """
@@ -32,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from .. import compat
 from ..models import Application
+from ..signing.keys import supported_algorithms
 from .policy import Registration, capped_scopes
 
 if TYPE_CHECKING:
@@ -42,6 +46,9 @@ MAX_BODY_BYTES = 32 * 1024
 MAX_REDIRECT_URIS = 10
 MAX_REDIRECT_URI_LENGTH = 2000
 MAX_SCOPE_LENGTH = 2000
+
+#: OpenID Connect Dynamic Client Registration 1.0 §2: the JWS ``alg`` of the client's ID tokens.
+ID_TOKEN_ALG = "id_token_signed_response_alg"
 
 INVALID_CLIENT_METADATA = "invalid_client_metadata"
 INVALID_REDIRECT_URI = "invalid_redirect_uri"
@@ -160,7 +167,44 @@ def application_fields(data: dict[str, Any], policy: RegistrationPolicy) -> dict
     fields["allowed_scopes"] = capped_scopes(policy, scope)
     for name in LINKS:
         fields[name] = data.get(name, "")
+    fields["algorithm"] = id_token_algorithm(data)
     return fields
+
+
+def id_token_algorithm(metadata: dict[str, Any]) -> str:
+    """The application's ``algorithm`` for the client metadata ``id_token_signed_response_alg``
+    (OpenID Connect Dynamic Client Registration 1.0 §2), or ``MetadataError``: only an algorithm
+    this server signs ID tokens with (``signing.keys.supported_algorithms``, discovery's
+    ``id_token_signing_alg_values_supported``), so never ``none``, HS256 (the client secret is
+    stored hashed: it cannot be an HMAC key) or ES256 without per-organization keys.
+
+    Omitted: "", the server's default, which ``Application.save()`` makes RS256 (§2's default)
+    when it signs ID tokens, and leaves empty (no ``openid``) when it signs none."""
+    if ID_TOKEN_ALG not in metadata:
+        return ""
+    value = metadata[ID_TOKEN_ALG]
+    supported = supported_algorithms()
+    if not (isinstance(value, str) and value in supported):
+        raise refused(unsupported_algorithm(supported))
+    return value
+
+
+def unsupported_algorithm(supported: list[str]) -> str:
+    if not supported:
+        return _("%(name)s: this server signs no ID tokens (OpenID Connect is not set up).") % {
+            "name": ID_TOKEN_ALG
+        }
+    return _("%(name)s must be one of: %(supported)s (the algorithms this server signs ID tokens with).") % {
+        "name": ID_TOKEN_ALG,
+        "supported": ", ".join(supported),
+    }
+
+
+def algorithm_in_effect(algorithm: str) -> str:
+    """The ``id_token_signed_response_alg`` an application's stored ``algorithm`` means: empty
+    (made before OpenID Connect signed anything) is §2's default, RS256, as ``Application.from_db``
+    reads it once the server signs ID tokens."""
+    return algorithm or Application.RS256_ALGORITHM
 
 
 def redirect_uri_problem(uri: str) -> str | None:

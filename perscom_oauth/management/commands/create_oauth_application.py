@@ -2,7 +2,7 @@
 
 The admin's application form reads the options (scopes, redirect URIs) and runs the model's
 rules, ``Application.clean()`` (client type against grant type, redirect URIs, the
-organization's plan), so the two accept exactly the same applications;
+organization's plan, the ID-token algorithm), so the two accept exactly the same applications;
 ``applications.create_application`` checks them again and saves the application, audited, with a
 server-generated secret that is printed once with ``--print-secret`` and stored hashed.
 """
@@ -21,7 +21,7 @@ from ...adapter import get_adapter
 from ...admin.forms import APPLICATION_TYPES, ApplicationForm
 from ...applications import create_application
 from ...conf import DEFAULT_ORGANIZATION_MODEL
-from ...models import Application
+from ...models import ORGANIZATION_KEY_ALGORITHMS, Application
 from ...scopes.registry import ALL_SCOPES
 
 if TYPE_CHECKING:
@@ -40,8 +40,18 @@ OPTION_OF_FIELD = {
     "description": "--description",
     "skip_authorization": "--trusted",
     "client_id": "--client-id",
+    "algorithm": "--id-token-algorithm",
     NON_FIELD_ERRORS: "application",
 }
+
+
+class CommandApplicationForm(ApplicationForm):
+    """The admin's form, with the ID-token algorithm as a field, so that the model's refusal
+    (ES256 without per-organization keys: ``Application.clean()``) is reported on its option,
+    with the other problems, instead of as the application's."""
+
+    class Meta(ApplicationForm.Meta):
+        fields = [*ApplicationForm.Meta.fields, "algorithm"]
 
 
 def grant_type_option(value: str) -> str:
@@ -100,6 +110,12 @@ class Command(BaseCommand):
             "--trusted", action="store_true", help="First-party: users are not asked to consent."
         )
         parser.add_argument(
+            "--id-token-algorithm",
+            choices=ORGANIZATION_KEY_ALGORITHMS,
+            help="How its OpenID Connect ID tokens are signed: RS256 (the default) or ES256 (ECDSA "
+            'P-256; needs per-organization signing keys: PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"]).',
+        )
+        parser.add_argument(
             "--print-secret",
             action="store_true",
             help="Print the client secret (a confidential client's only chance to read it).",
@@ -108,7 +124,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = self.find_organization(options["organization"])
-        form = ApplicationForm(
+        form = CommandApplicationForm(
             data=MultiValueDict(
                 {
                     "name": [options["name"]],
@@ -118,6 +134,8 @@ class Command(BaseCommand):
                     "redirect_uris": ["\n".join(options["redirect_uris"])],
                     "allowed_scopes": options["scopes"].split(),
                     "description": [options["description"]],
+                    # Empty: the server's default (RS256 once it signs ID tokens: Application.save()).
+                    "algorithm": [options["id_token_algorithm"] or ""],
                     **({"skip_authorization": ["on"]} if options["trusted"] else {}),
                 }
             )
