@@ -61,12 +61,9 @@ BRANDING: Fieldset = (
         "description": _("What users see when the application asks for access. All optional."),
     },
 )
-ADVANCED: Fieldset = (_("Advanced"), {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS]})
-# The ID-token algorithm follows the server's OpenID Connect set-up (``Application.save``).
-ADVANCED_CHANGE: Fieldset = (
-    _("Advanced"),
-    {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS, "algorithm"]},
-)
+# The ID-token algorithm is chosen at creation (RS256 by default, ``Application.save``) and then
+# fixed: relying parties may pin it (OpenID Connect Dynamic Client Registration 1.0 §2).
+ADVANCED: Fieldset = (_("Advanced"), {"classes": ["collapse"], "fields": [*ADVANCED_FIELDS, "algorithm"]})
 
 
 class ApplicationTypeFilter(admin.SimpleListFilter):
@@ -150,7 +147,7 @@ class ApplicationAdmin(ApplicationPages, OrganizationScopedAdmin):
                 ),
             },
         ),
-        ADVANCED_CHANGE,
+        ADVANCED,
     ]
     # Fixed at creation: moving an application would move its tokens to another tenant, and
     # its type decides what it is (and whether it has a secret). Enabled changes by action.

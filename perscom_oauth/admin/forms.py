@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ..adapter import get_adapter
 from ..audit import Actor, Event, record
 from ..models import Application
+from ..signing.keys import supported_algorithms
 from .widgets import AllowedScopesField, UriListField
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class ApplicationForm(forms.ModelForm):
             "redirect_uris",
             "allowed_scopes",
             *ADVANCED_FIELDS,
+            "algorithm",
             "publisher",
             "client_uri",
             "logo_uri",
@@ -141,6 +143,18 @@ class ApplicationForm(forms.ModelForm):
             trusted.label = _("Trusted (first-party)")
             trusted.help_text = _(
                 "Users are not asked for consent; they still sign in, and get only scopes they hold."
+            )
+        algorithm = self.fields.get("algorithm")
+        if isinstance(algorithm, forms.ChoiceField):
+            # Only what this server signs with (discovery's id_token_signing_alg_values_supported):
+            # never HS256, whose key would be the client secret, stored hashed here.
+            algorithm.label = _("ID token signing algorithm")
+            supported = supported_algorithms()
+            default = _("Default (RS256)") if supported else _("None: this server signs no ID tokens")
+            algorithm.choices = [("", default)] + [(value, value) for value in supported]
+            algorithm.help_text = _(
+                "How ID tokens are signed, with the organization's published keys. "
+                "Cannot be changed after creation."
             )
         client_type = self.fields.get("client_type")
         if client_type is not None:
