@@ -2,7 +2,7 @@
 Redis, raced, faulted, fuzzed and loaded. One line per check with its figures; exit 1 if any
 check failed.
 
-    make reliability                                  # bounded (CI: about 3 minutes)
+    make reliability                                  # bounded (CI: about 4 minutes)
     .venv/bin/python bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
 
 Needs PostgreSQL (``--pg``, default postgres://postgres@127.0.0.1:5432; a database of its own is
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import reliability_checks as checks  # noqa: E402
 from bench import reliability_device as device  # noqa: E402
+from bench import reliability_signing as signing  # noqa: E402
 from bench import reliability_stale as stale  # noqa: E402
 from bench.reliability_env import Environment  # noqa: E402
 
@@ -124,6 +125,9 @@ def main() -> int:
             ),
             ("fuzz", lambda: checks.fuzz(servers, options.fuzz)),
             ("load", lambda: checks.load(servers, options.load_seconds, options.clients)),
+            # Last: the KEK rotation leaves the servers (and any started later) on a new KEK.
+            ("signing-rotation", lambda: signing.rotation(servers, env, options.clients)),
+            ("signing-kek", lambda: signing.kek_rotation(servers, env, options.clients)),
         ]
         wanted = [w for w in options.only.split(",") if w]
         for name, run in plan:

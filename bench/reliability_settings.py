@@ -14,3 +14,24 @@ if os.environ.get("RELIABILITY_GRACE_SECONDS"):
         **PERSCOM_OAUTH,
         "REFRESH_TOKEN_DUPLICATE_SECONDS": int(os.environ["RELIABILITY_GRACE_SECONDS"]),
     }
+
+# Signing keys (bench/reliability_signing.py): the JWKS's max-age is 2 s, so a new key is
+# published 4 s (twice that: SIGNING_KEY_PUBLICATION_SECONDS's default) before it signs and
+# rotations fit in the run. RELIABILITY_PUBLICATION_SECONDS overrides that delay (0 shows the
+# rotation check failing). The key-encryption key is the demo's (derived from SECRET_KEY) unless
+# RELIABILITY_SIGNING_KEKS lists others (comma-separated Fernet keys, the first encrypts): the
+# KEK rotation restarts the servers with [new, old], then [new].
+OAUTH2_PROVIDER = {
+    **OAUTH2_PROVIDER,  # noqa: F405
+    "OIDC_JWKS_MAX_AGE_SECONDS": int(os.environ.get("RELIABILITY_JWKS_MAX_AGE_SECONDS", "2")),
+}
+if os.environ.get("RELIABILITY_SIGNING_KEKS"):
+    PERSCOM_OAUTH = {
+        **PERSCOM_OAUTH,
+        "SIGNING_KEY_ENCRYPTION_KEYS": os.environ["RELIABILITY_SIGNING_KEKS"].split(","),
+    }
+if os.environ.get("RELIABILITY_PUBLICATION_SECONDS"):
+    PERSCOM_OAUTH = {
+        **PERSCOM_OAUTH,
+        "SIGNING_KEY_PUBLICATION_SECONDS": int(os.environ["RELIABILITY_PUBLICATION_SECONDS"]),
+    }
