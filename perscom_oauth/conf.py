@@ -93,9 +93,10 @@ DEFAULTS: dict[str, object] = {
     "REGISTRATIONS_PER_SOURCE": 10,
     "REGISTRATIONS_PER_ORGANIZATION": 100,
     # Per-organization ID-token signing keys (signing/): Fernet keys that encrypt them at rest.
-    # The first encrypts, every one decrypts (rotate a KEK: new one first, `rotate_signing_keys
-    # --reencrypt`, then drop the old). Empty: OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] signs
-    # every ID token (RS256 only), as before. A secret: read it from the environment.
+    # The first encrypts, every one decrypts (rotate a KEK: add it last, then first, then
+    # `rotate_signing_keys --reencrypt`, then drop the old: docs/openid-connect.md).
+    # Empty: OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] signs every ID token (RS256 only), as
+    # before. A secret: read it from the environment.
     "SIGNING_KEY_ENCRYPTION_KEYS": [],
     # How long a new signing key is in the JWKS before it signs (OIDC Core §10.1.1). None: twice
     # OIDC_JWKS_MAX_AGE_SECONDS (the JWKS response's max-age plus stale-while-revalidate).

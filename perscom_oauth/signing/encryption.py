@@ -2,8 +2,10 @@
 
 ``PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"]`` is a list of Fernet keys (``Fernet.generate_key()``:
 32 random bytes, URL-safe base64). The first encrypts; every one decrypts (``MultiFernet``), so a
-KEK is rotated without downtime: put the new one first, run ``manage.py rotate_signing_keys
---reencrypt``, then drop the old one. An empty list means no per-organization keys: the global
+KEK is rotated without downtime: add the new one last and deploy, move it first and deploy (a
+server not yet updated still decrypts what an updated one encrypts), run ``manage.py
+rotate_signing_keys --reencrypt``, then drop the old one (docs/openid-connect.md).
+An empty list means no per-organization keys: the global
 ``OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]`` signs, as before (``keys.legacy_pems``).
 
 Nothing is cached: a changed setting (``override_settings``, a redeploy) is read at the next call.

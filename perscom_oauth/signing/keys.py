@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
@@ -207,7 +208,14 @@ def signer(organization: Organization, algorithm: str) -> Signer:
         raise SigningKeyUnavailable(
             f"Signing key {row.kid} of organization {organization.pk}: {exc}"
         ) from exc
-    return Signer(jwk.JWK.from_pem(pem), row.kid, row)
+    return Signer(private_key(pem), row.kid, row)
+
+
+def private_key(pem: bytes) -> jwk.JWK:
+    """A stored private key, loaded without cryptography's RSA consistency checks, which cost
+    about 80 ms per RSA key (every RS256 ID token) and guard against malformed keys from
+    outside: this one was generated here and is authenticated by its Fernet token."""
+    return jwk.JWK.from_pyca(load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=True))
 
 
 def record_signed(signer: Signer, expires: datetime) -> None:
