@@ -158,6 +158,9 @@ def signs_id_tokens() -> bool:
 
 #: The asymmetric algorithms, signed with the organization's keys (``signing``).
 ORGANIZATION_KEY_ALGORITHMS = ("RS256", "ES256")
+ES256_NEEDS_KEYS = _(
+    'ES256 needs per-organization signing keys: set PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"].'
+)
 
 
 class Application(AbstractApplication):
@@ -333,10 +336,7 @@ class Application(AbstractApplication):
             # organization's own keys sign instead.
             problems.pop("algorithm", None)
         if self.algorithm == self.ES256_ALGORITHM and not encryption.managed():
-            needs_keys = _(
-                'ES256 needs per-organization signing keys: set PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"].'
-            )
-            problems.setdefault("algorithm", []).append(ValidationError(needs_keys, code="invalid"))
+            problems.setdefault("algorithm", []).append(ValidationError(ES256_NEEDS_KEYS, code="invalid"))
         for field, message in application_rules.violations(self):
             problems.setdefault(field, []).append(ValidationError(message, code="invalid"))
         if problems:

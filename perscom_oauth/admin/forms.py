@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
 from ..audit import Actor, Event, record
-from ..models import Application
+from ..models import ES256_NEEDS_KEYS, Application
 from ..signing.keys import supported_algorithms
 from .widgets import AllowedScopesField, UriListField
 
@@ -152,6 +152,11 @@ class ApplicationForm(forms.ModelForm):
             supported = supported_algorithms()
             default = _("Default (RS256)") if supported else _("None: this server signs no ID tokens")
             algorithm.choices = [("", default)] + [(value, value) for value in supported]
+            # What a caller that names a value (the command's option) is told.
+            offered = ", ".join(supported) or _("none: this server signs no ID tokens")
+            refusal = _("%%(value)s is not offered here (%(offered)s).") % {"offered": offered}
+            needs_keys = "" if "ES256" in supported else f" {ES256_NEEDS_KEYS}"
+            algorithm.error_messages["invalid_choice"] = f"{refusal}{needs_keys}"
             algorithm.help_text = _(
                 "How ID tokens are signed, with the organization's published keys. "
                 "Cannot be changed after creation."

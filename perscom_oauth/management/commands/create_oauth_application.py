@@ -45,15 +45,6 @@ OPTION_OF_FIELD = {
 }
 
 
-class CommandApplicationForm(ApplicationForm):
-    """The admin's form, with the ID-token algorithm as a field, so that the model's refusal
-    (ES256 without per-organization keys: ``Application.clean()``) is reported on its option,
-    with the other problems, instead of as the application's."""
-
-    class Meta(ApplicationForm.Meta):
-        fields = [*ApplicationForm.Meta.fields, "algorithm"]
-
-
 def grant_type_option(value: str) -> str:
     """``--grant-type`` as typed: hyphens or underscores; ``device-code`` for the URN the
     device flow's applications are stored with (RFC 8628)."""
@@ -124,7 +115,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = self.find_organization(options["organization"])
-        form = CommandApplicationForm(
+        form = ApplicationForm(
             data=MultiValueDict(
                 {
                     "name": [options["name"]],
