@@ -19,10 +19,10 @@ demo: $(PY)
 	$(PY) -m project.mcp_server & mcp=$$!; trap 'kill $$mcp' EXIT; $(PY) manage.py runserver localhost:8000
 
 test: $(PY)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-production: $(PY)
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(PY) -m pytest -n auto
 
 lint: $(PY)
 	$(VENV)/bin/ruff check .

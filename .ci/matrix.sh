@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
-.venv/bin/nox --reuse-venv=no -s "tests-3.13(django='6.0')" -- -x
+.venv/bin/nox --reuse-venv=no -s "tests-3.13(django='6.0')" -- -x -n auto
 echo "matrix: Python 3.13 + Django 6.0 passed in $((SECONDS - started))s"

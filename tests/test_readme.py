@@ -48,7 +48,7 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     commands = re.findall(r"^python3 -m venv \.venv && .*$", README, re.M)
     assert len(commands) == 2
     assert commands[0].endswith("manage.py runserver")
-    assert commands[1].endswith("-m pytest")
+    assert commands[1].endswith("-m pytest -n auto")
 
 
 def github_anchor(heading: str) -> str:
