@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -296,6 +297,7 @@ REDIS_CACHES = (
     "django.core.cache.backends.redis.RedisCache",
     "perscom_oauth.cache.backend.RedisCache",
     "perscom_oauth.redis_cache.RedisCache",
+    "perscom_oauth.cache.sentinel.RedisSentinelCache",
 )
 
 
@@ -334,6 +336,39 @@ def check_redis_timeouts(app_configs: AppConfigs = None, **kwargs: object) -> li
             hint='Set CACHES["default"]["OPTIONS"] = {"socket_timeout": 0.5, '
             '"socket_connect_timeout": 0.5} (seconds).',
             id="perscom_oauth.W005",
+        )
+    ]
+
+
+SENTINEL_CACHE = "perscom_oauth.cache.sentinel.RedisSentinelCache"
+
+
+@register(TAG, Tags.caches, Tags.security)
+def check_redis_topology(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """Reads of token state must come from the primary: Django's Redis cache reads from every
+    server of LOCATION after the first (replicas, which lag behind a revocation), and the
+    Sentinel backend finds the primary by its service name."""
+    cache = getattr(settings, "CACHES", {}).get("default", {})
+    backend, location = cache.get("BACKEND"), cache.get("LOCATION", "")
+    if backend == SENTINEL_CACHE and not cache.get("OPTIONS", {}).get("service_name"):
+        return [
+            Error(
+                "The Sentinel cache has no service name: it cannot ask the Sentinels for the primary.",
+                hint='Set CACHES["default"]["OPTIONS"]["service_name"] to the name the Sentinels '
+                "monitor (sentinel monitor <name> ...).",
+                id="perscom_oauth.E043",
+            )
+        ]
+    servers = re.split("[;,]", location) if isinstance(location, str) else list(location)
+    if backend not in REDIS_CACHES or backend == SENTINEL_CACHE or len(servers) < 2:
+        return []
+    return [
+        Error(
+            "The Redis cache lists several servers: Django's Redis cache reads from the replicas "
+            "among them, which may not have a revocation's invalidation yet.",
+            hint="Name the primary alone in LOCATION, or put Redis behind Sentinel with "
+            f'"BACKEND": "{SENTINEL_CACHE}" (docs/deployment.md).',
+            id="perscom_oauth.E042",
         )
     ]
 

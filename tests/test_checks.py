@@ -139,6 +139,22 @@ def test_redis_without_timeouts_is_reported_for_deployment(settings: Any) -> Non
     assert check_redis_timeouts() == []
 
 
+def test_reads_from_redis_replicas_and_a_sentinel_cache_without_its_service_are_errors(settings: Any) -> None:
+    from perscom_oauth.checks import check_redis_topology
+
+    primary = {"BACKEND": "perscom_oauth.cache.backend.RedisCache", "LOCATION": "redis://10.0.0.1:6379/0"}
+    settings.CACHES = {"default": primary}
+    assert check_redis_topology() == []
+    settings.CACHES = {"default": {**primary, "LOCATION": "redis://10.0.0.1:6379/0,redis://10.0.0.2:6379/0"}}
+    assert [m.id for m in check_redis_topology()] == ["perscom_oauth.E042"]
+    sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"]
+    sentinel = {"BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache", "LOCATION": sentinels}
+    settings.CACHES = {"default": {**sentinel, "OPTIONS": {"service_name": "perscom"}}}
+    assert check_redis_topology() == []
+    settings.CACHES = {"default": sentinel}
+    assert [m.id for m in check_redis_topology()] == ["perscom_oauth.E043"]
+
+
 def test_persistent_connections_without_health_checks_are_reported_for_deployment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -181,6 +197,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_rest_framework",
         "check_adapter_hosts",
         "check_signing_key_encryption",
+        "check_redis_topology",
     }
     assert set(deploy) == set(plain) | DEPLOY_CHECKS
     assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy
@@ -190,6 +207,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_database_outage_answer",
         "check_test_metadata_documents",
         "check_signing_key_encryption",
+        "check_redis_topology",
     }
 
 

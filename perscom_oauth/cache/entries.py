@@ -164,12 +164,14 @@ def fetch(hostname: str, token_checksum: str | None) -> Lookup:
     if token_checksum is not None:
         keys += [token_key(token_checksum), generations.nonce_key(token_checksum)]
     try:
-        found = shared_cache.get_many(keys)
+        found, primary_id = _read(keys)
     except Exception:  # any backend's connection error: the database decides instead
         CacheHealth.failed()
         return Lookup(hostname, token_checksum, MISSING_EPOCH, None, None, generation_cached=False)
     # Back from an outage this process saw: what was just read predates the new epoch.
-    epoch = CacheHealth.worked() or found.get(EPOCH_KEY)
+    epoch = CacheHealth.worked() or _text(found.get(EPOCH_KEY))
+    if primary_id:  # behind Sentinel: nothing read from another primary matches (cache.sentinel)
+        epoch = f"{primary_id}/{epoch}"
     lookup = Lookup(
         hostname,
         token_checksum,
@@ -182,6 +184,15 @@ def fetch(hostname: str, token_checksum: str | None) -> Lookup:
         lookup.token_entry = found.get(keys[3], MISS)
         lookup.nonce = _text(found.get(keys[4]))
     return lookup
+
+
+def _read(keys: list[str]) -> tuple[dict[str, object], str]:
+    """The values of ``keys`` and, behind Sentinel, the replication ID of the primary that
+    answered (``cache.sentinel``); elsewhere an empty one."""
+    from_primary = getattr(shared_cache, "get_many_from_primary", None)
+    if from_primary is None:
+        return shared_cache.get_many(keys), ""
+    return cast("tuple[dict[str, object], str]", from_primary(keys))
 
 
 def _valid(raw: object, tags: tuple[str | None, ...]) -> TypeGuard[Entry]:

@@ -1,0 +1,156 @@
+"""A Redis primary, two replicas and three Sentinels of a test's own, on free loopback ports.
+
+``kill_primary()`` kills the primary outright (SIGKILL: no goodbye to its replicas, writes it
+acknowledged and had not yet replicated are lost, as in a crash), waits for the Sentinels to
+promote a replica, and starts the old primary again, which the Sentinels turn into a replica
+of the new one in the background (the other replica is there for the next failover meanwhile).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+SERVICE = "perscom"
+
+
+def _wait(condition: object, what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():  # type: ignore[operator]
+                return
+        except redis.RedisError:
+            pass
+        time.sleep(0.02)
+    raise TimeoutError(f"waited {seconds} s for {what}")
+
+
+@dataclass
+class SentinelTopology:
+    root: Path
+    ports: list[int]  # the three data servers, then the three Sentinels
+    processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    binary: str = field(default_factory=lambda: shutil.which("redis-server") or "redis-server")
+
+    @property
+    def sentinel_ports(self) -> list[int]:
+        return self.ports[3:]
+
+    def start(self) -> None:
+        first, *replicas = self.ports[:3]
+        self._server(first)
+        for port in replicas:
+            self._server(port, replica_of=first)
+        _wait(lambda: self.client(first).info("replication")["connected_slaves"] == 2, "the replicas")
+        for port in self.sentinel_ports:
+            self._sentinel(port, monitored=first)
+        _wait(lambda: self.primary_port() == first and self._sentinels_agree(), "the Sentinels")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.kill()
+        for process in self.processes.values():
+            process.wait()
+
+    def client(self, port: int) -> redis.Redis:
+        return redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
+
+    def primary_port(self) -> int:
+        _host, port = self.client(self.sentinel_ports[0]).sentinel_get_master_addr_by_name(SERVICE)
+        return int(port)
+
+    def caches(self, **options: object) -> dict[str, object]:
+        return {
+            "default": {
+                "BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache",
+                "LOCATION": [f"redis://127.0.0.1:{port}" for port in self.sentinel_ports],
+                "OPTIONS": {
+                    "service_name": SERVICE,
+                    # Generous: a loaded CI machine must not turn a slow answer into an outage
+                    # (a crashed primary refuses connections at once anyway).
+                    "socket_timeout": 2,
+                    "socket_connect_timeout": 2,
+                    **options,
+                },
+            }
+        }
+
+    def kill_primary(self) -> int:
+        """Crash the primary and wait for the promotion; the new primary's port."""
+        self.await_replica()
+        old = self.crash_primary()
+        _wait(lambda: self.promoted(old), "the promotion")
+        self.restart(old)
+        return self.primary_port()
+
+    def await_replica(self) -> None:
+        """Wait until a replica follows the primary: there is one to fail over to."""
+        primary = self.primary_port()
+        _wait(lambda: self.client(primary).info("replication")["connected_slaves"] >= 1, "a replica")
+
+    def crash_primary(self) -> int:
+        """SIGKILL the primary at once (``await_replica`` first); its port."""
+        old = self.primary_port()
+        self.processes[old].send_signal(signal.SIGKILL)
+        self.processes[old].wait()
+        return old
+
+    def promoted(self, old: int) -> bool:
+        """Whether the Sentinels name a new primary and it answers as one."""
+        try:
+            new = self.primary_port()
+            return new != old and self.client(new).info("replication")["role"] == "master"
+        except redis.RedisError:
+            return False
+
+    def restart(self, old: int) -> None:
+        """Start a crashed primary again: the Sentinels make it a replica of the new one."""
+        self._server(old)
+
+    def _server(self, port: int, replica_of: int | None = None) -> None:
+        arguments = [
+            self.binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        arguments += ["--dir", str(self.root), "--dbfilename", f"dump-{port}.rdb"]
+        # A replica syncs at once, not after the default 5 s wait for more replicas to join.
+        arguments += ["--repl-diskless-sync-delay", "0"]
+        if replica_of is not None:
+            arguments += ["--replicaof", "127.0.0.1", str(replica_of)]
+        self.processes[port] = subprocess.Popen(arguments, stdout=subprocess.DEVNULL)
+        _wait(lambda: self.client(port).ping(), f"redis on {port}")
+
+    def _sentinel(self, port: int, monitored: int) -> None:
+        config = self.root / f"sentinel-{port}.conf"
+        config.write_text(
+            f"port {port}\nbind 127.0.0.1\ndir {self.root}\n"
+            f"sentinel monitor {SERVICE} 127.0.0.1 {monitored} 2\n"
+            f"sentinel down-after-milliseconds {SERVICE} 400\n"
+            f"sentinel failover-timeout {SERVICE} 3000\n"
+        )
+        self.processes[port] = subprocess.Popen(
+            [self.binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL
+        )
+        _wait(lambda: self.client(port).ping(), f"sentinel on {port}")
+
+    def _sentinels_agree(self) -> bool:
+        # Each Sentinel knows the other two and the replica: a failover can be elected.
+        for port in self.sentinel_ports:
+            master = self.client(port).sentinel_master(SERVICE)
+            if int(master["num-other-sentinels"]) < 2 or int(master["num-slaves"]) < 2:
+                return False
+        return True
