@@ -55,3 +55,10 @@ bench-production: $(PY)
 .PHONY: reliability
 reliability: $(PY)
 	$(PY) bench/reliability.py
+
+# The same on replicated infrastructure (issue 25, bench/reliability_distributed.py): Redis
+# behind Sentinel (a primary, two replicas, three Sentinels on loopback), crashed after
+# revocations and under load.
+.PHONY: reliability-distributed
+reliability-distributed: $(PY)
+	$(PY) bench/reliability_distributed.py

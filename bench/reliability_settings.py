@@ -35,3 +35,15 @@ if os.environ.get("RELIABILITY_PUBLICATION_SECONDS"):
         **PERSCOM_OAUTH,
         "SIGNING_KEY_PUBLICATION_SECONDS": int(os.environ["RELIABILITY_PUBLICATION_SECONDS"]),
     }
+
+# bench/reliability_distributed.py: Redis behind Sentinel (host:port of each Sentinel).
+if os.environ.get("RELIABILITY_REDIS_SENTINELS"):
+    CACHES = {
+        "default": {
+            "BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache",
+            "LOCATION": [
+                f"redis://{address}" for address in os.environ["RELIABILITY_REDIS_SENTINELS"].split(",")
+            ],
+            "OPTIONS": {"service_name": "perscom", "socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }

@@ -16,12 +16,12 @@ from django.test import override_settings
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from bench.topology import SentinelTopology
 from perscom_oauth.cache.entries import token_key
 from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application
 from tests.conftest import free_port
 from tests.oauth import OAuthClient, basic_auth
-from tests.redis_sentinel_support import SentinelTopology
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 
@@ -88,13 +88,13 @@ def test_a_revocation_holds_when_the_primary_crashes_right_after_it(
 ) -> None:
     for _ in range(2):
         revoked, bystander = hot_token(oauth, viewer, app), hot_token(oauth, viewer, app)
-        sentinel.await_replica()
+        primary = sentinel.await_replica()
         response = oauth.client().post(
             "/oauth/revoke", {"token": revoked}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
         )
         assert response.status_code == 200  # RFC 7009 §2.2
         answered = time.monotonic()
-        old = sentinel.crash_primary()
+        old = sentinel.crash_primary(primary)
         assert time.monotonic() - answered < 0.05
         # While the Sentinels promote the replica the database answers: no 5xx, nothing
         # revoked honoured.

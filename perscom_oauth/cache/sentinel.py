@@ -7,13 +7,17 @@ that replica still holds the entries the write made stale. Waiting for the repli
 narrows that window without closing it (a lagging replica times the wait out), and an epoch
 started by whoever sees the failover misses the processes that see none: redis-py reconnects
 an idle connection to the new primary without an error. So the failover is part of every
-entry's tags instead: each connection learns, when it connects, the *replication ID* of the
-primary it reached (``INFO replication``'s ``master_replid``, which a promoted replica replaces
-with a new one), and ``cache.entries`` tags what it stores with the ID of the connection its
-tags were read on. After a promotion every older entry reads as a miss and the database
-decides, once per token and host; nothing written before it, lost or not, is used after it.
+entry's tags instead: the hot path's one read asks, in the same round trip, for the server's
+*replication ID* (``INFO replication``'s ``master_replid``, which a promoted replica replaces
+with a new one), and ``cache.entries`` tags what it stores with the ID its tags were read
+under. After a promotion every older entry reads as a miss and the database decides, once per
+token and host; nothing written before it, lost or not, is used after it.
 
-Reads and writes go to the primary only: a replica may lag behind a revocation.
+Reads and writes go to the primary only: a replica may lag behind a revocation. A primary that
+Sentinel demoted while a connection to it stayed open (a partition: it was thought down, and
+another was promoted) still answers reads; the same answer says it is no primary any more, and
+the read counts as a cache failure (the database decides; the connection is dropped and the
+next one goes to the primary Sentinel names).
 
     CACHES = {"default": {
         "BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache",
@@ -24,10 +28,11 @@ Reads and writes go to the primary only: a replica may lag behind a revocation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
+from redis.exceptions import ConnectionError
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 from .backend import RedisCache, ReusingRedisCacheClient
 
@@ -35,23 +40,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-class IdentifiedConnection(SentinelManagedConnection):
-    """A connection to the primary that knows which primary it reached."""
-
-    primary_id = ""
-
-    def on_connect_check_health(self, check_health: bool = True) -> None:
-        super().on_connect_check_health(check_health)
-        self.send_command("INFO", "replication")  # type: ignore[no-untyped-call]
-        self.primary_id = replication_id(self.read_response())
+class NotThePrimary(ConnectionError):
+    """The server read is no primary (any more): what it holds may be behind."""
 
 
-def replication_id(info: bytes | str) -> str:
+def primary_id(info: bytes | str) -> str:
+    """The replication ID in ``INFO replication``'s answer, if the server is a primary."""
     text = info.decode() if isinstance(info, bytes) else info
-    for line in text.splitlines():
-        if line.startswith("master_replid:"):
-            return line.partition(":")[2].strip()
-    return ""  # not a primary (a demoted one still answering): no entry matches it
+    fields = dict(line.partition(":")[::2] for line in text.splitlines())
+    if fields.get("role", "").strip() != "master":
+        # A primary demoted while this connection stayed open (Sentinel promoted another after
+        # a partition): it still answers reads, from before the promotion.
+        raise NotThePrimary(f"the server is a {fields.get('role', '?').strip()}, not the primary")
+    return fields.get("master_replid", "").strip()
 
 
 class SentinelCacheClient(ReusingRedisCacheClient):
@@ -78,7 +79,6 @@ class SentinelCacheClient(ReusingRedisCacheClient):
             self._pool = SentinelConnectionPool(  # type: ignore[no-untyped-call]
                 self._service_name,
                 manager,
-                connection_class=IdentifiedConnection,
                 **self._pool_options,  # type: ignore[attr-defined]  # not in the stubs
             )
         return self._pool
@@ -88,21 +88,24 @@ class SentinelCacheClient(ReusingRedisCacheClient):
         return {k: v for k, v in options.items() if k.startswith("socket_")}
 
     def get_many_from_primary(self, keys: Iterable[str]) -> tuple[dict[str, Any], str]:
-        """``get_many`` on one connection, and the replication ID of the primary it read."""
+        """``get_many``, and the replication ID of the server it read, in one round trip: the
+        values first, then the ID (a promotion in between changes the ID, so the values read
+        before it are not used). A server that is no primary raises ``NotThePrimary``."""
         keys = list(keys)
         pool = self._get_connection_pool(write=False)
-        connection = cast("IdentifiedConnection", pool.get_connection())
+        connection = pool.get_connection()
         try:
-            connection.send_command("MGET", *keys)  # type: ignore[no-untyped-call]
+            commands = [("MGET", *keys), ("INFO", "replication")]
+            connection.send_packed_command(connection.pack_commands(commands))  # type: ignore[no-untyped-call]
             values = connection.read_response()
-            primary_id = connection.primary_id
+            identity = primary_id(connection.read_response())
         except BaseException:
             connection.disconnect()  # type: ignore[no-untyped-call]
             raise
         finally:
             pool.release(connection)
         loads = self._serializer.loads  # type: ignore[attr-defined]  # not in the stubs
-        return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}, primary_id
+        return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}, identity
 
 
 class RedisSentinelCache(RedisCache):

@@ -1,9 +1,10 @@
-"""A Redis primary, two replicas and three Sentinels of a test's own, on free loopback ports.
+"""Replicated infrastructure on loopback, for tests/test_redis_sentinel.py and
+bench/reliability_distributed.py: a Redis primary, two replicas and three Sentinels of one's
+own, on free ports.
 
 ``kill_primary()`` kills the primary outright (SIGKILL: no goodbye to its replicas, writes it
 acknowledged and had not yet replicated are lost, as in a crash), waits for the Sentinels to
-promote a replica, and starts the old primary again, which the Sentinels turn into a replica
-of the new one in the background (the other replica is there for the next failover meanwhile).
+promote a replica, and starts the old primary again as a replica of the new one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _wait(condition: object, what: str, seconds: float = 15) -> None:
         try:
             if condition():  # type: ignore[operator]
                 return
-        except redis.RedisError:
+        except (redis.RedisError, ValueError):
             pass
         time.sleep(0.02)
     raise TimeoutError(f"waited {seconds} s for {what}")
@@ -63,7 +64,14 @@ class SentinelTopology:
         return redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
 
     def primary_port(self) -> int:
-        _host, port = self.client(self.sentinel_ports[0]).sentinel_get_master_addr_by_name(SERVICE)
+        """The primary every Sentinel names (a failover in progress: ValueError)."""
+        named = {self._named_by(port) for port in self.sentinel_ports}
+        if len(named) != 1:
+            raise ValueError(f"the Sentinels disagree: {sorted(named)}")
+        return named.pop()
+
+    def _named_by(self, sentinel: int) -> int:
+        _host, port = self.client(sentinel).sentinel_get_master_addr_by_name(SERVICE)
         return int(port)
 
     def caches(self, **options: object) -> dict[str, object]:
@@ -84,35 +92,44 @@ class SentinelTopology:
 
     def kill_primary(self) -> int:
         """Crash the primary and wait for the promotion; the new primary's port."""
-        self.await_replica()
-        old = self.crash_primary()
+        old = self.crash_primary(self.await_replica())
         _wait(lambda: self.promoted(old), "the promotion")
         self.restart(old)
         return self.primary_port()
 
-    def await_replica(self) -> None:
-        """Wait until a replica follows the primary: there is one to fail over to."""
-        primary = self.primary_port()
-        _wait(lambda: self.client(primary).info("replication")["connected_slaves"] >= 1, "a replica")
+    def await_replica(self) -> int:
+        """Wait until the Sentinels agree on a primary that a replica follows (there is one to
+        fail over to); its port."""
+        found: list[int] = []
 
-    def crash_primary(self) -> int:
-        """SIGKILL the primary at once (``await_replica`` first); its port."""
-        old = self.primary_port()
+        def ready() -> bool:
+            primary = self.primary_port()
+            if self.client(primary).info("replication")["connected_slaves"] < 1:
+                return False
+            found.append(primary)
+            return True
+
+        _wait(ready, "a primary with a replica")
+        return found[-1]
+
+    def crash_primary(self, old: int) -> int:
+        """SIGKILL the primary (the port ``await_replica`` returned) at once; its port."""
         self.processes[old].send_signal(signal.SIGKILL)
         self.processes[old].wait()
         return old
 
     def promoted(self, old: int) -> bool:
-        """Whether the Sentinels name a new primary and it answers as one."""
+        """Whether every Sentinel names the same new primary and it answers as one."""
         try:
             new = self.primary_port()
             return new != old and self.client(new).info("replication")["role"] == "master"
-        except redis.RedisError:
+        except (redis.RedisError, ValueError):
             return False
 
     def restart(self, old: int) -> None:
-        """Start a crashed primary again: the Sentinels make it a replica of the new one."""
-        self._server(old)
+        """Start a crashed primary again as a replica of the new one (as an operator would:
+        the Sentinels would convert it too, after up to 10 s)."""
+        self._server(old, replica_of=self.primary_port())
 
     def _server(self, port: int, replica_of: int | None = None) -> None:
         arguments = [
