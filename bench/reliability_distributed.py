@@ -80,9 +80,13 @@ def revoke_then_crash(servers: list[Server], env: SentinelEnvironment, rounds: i
         old = env.topology.crash_primary(primary)
         gaps.append(time.monotonic() - answered)
         during = every_worker(servers, token)
-        while not env.topology.promoted(old):
+        deadline = time.monotonic() + 30
+        while not env.topology.promoted(old) and time.monotonic() < deadline:
             during += every_worker(servers, token)
         seconds.append(time.monotonic() - answered)
+        if not env.topology.promoted(old):
+            problems.append(f"round {round_}: no promotion within 30 s")
+            break
         env.topology.restart(old)
         after = every_worker(servers, token)
         if warm != Counter({200: sum(warm.values())}) or status != 200 or during[200] or after[200]:
@@ -130,16 +134,19 @@ def failover_under_load(servers: list[Server], env: SentinelEnvironment, clients
         primary = env.topology.await_replica()
         crashed = time.monotonic()
         old = env.topology.crash_primary(primary)
-        while not env.topology.promoted(old):
+        deadline = time.monotonic() + 30
+        while not env.topology.promoted(old) and time.monotonic() < deadline:
             time.sleep(0.05)
         failover = time.monotonic() - crashed
+        promoted = env.topology.promoted(old)
         time.sleep(1)  # and a second on the new primary
-        env.topology.restart(old)
+        if promoted:
+            env.topology.restart(old)
     finally:
         stop.set()
         for thread in threads:
             thread.join(30)
-    ok = set(answers) == {200} and set(wrong_secrets) == {401}
+    ok = promoted and set(answers) == {200} and set(wrong_secrets) == {401}
     return Result(
         "sentinel: failover under load",
         ok,
