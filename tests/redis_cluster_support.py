@@ -109,8 +109,10 @@ def redis_cluster(folder: Path) -> Iterator[RedisClusterServers]:
                     str(bus),
                     "--cluster-config-file",
                     "nodes.conf",
+                    # Long enough that a node paused by a test is not declared failed (the
+                    # cluster would then refuse every command until it healed).
                     "--cluster-node-timeout",
-                    "2000",
+                    "15000",
                     "--save",
                     "",
                     "--appendonly",

@@ -9,6 +9,8 @@ its answers; a pipeline writes once per node."""
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,3 +280,35 @@ def test_the_generic_cache_api_works_across_slots(on_cluster: RedisClusterServer
     totals = cache.count({"a": 1, "b": 1, "a{x}": 1, "b{x}": 2}, timeout=60)
     assert totals == [1, 1, 1, 2]
     assert cache.count({"a": -1, "never": -1}, timeout=60) == [0, None]
+
+
+def test_a_paused_node_costs_one_socket_timeout_and_a_revocation_made_meanwhile_holds(
+    on_cluster: RedisClusterServers, oauth: OAuthClient, viewer: Any, app: Application, caplog: Any
+) -> None:
+    """A node that stops answering (a partition, a paused host) holding the host's shard: the
+    request falls back to the database after one socket timeout (the backend does not retry:
+    redis-py's default retries cost 5 to 7 s here), a token revoked meanwhile is refused, and once
+    the node answers again a new epoch in every shard drops what it still holds."""
+    doomed = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
+    kept = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
+    for token in (doomed, kept):
+        for _ in range(2):
+            assert oauth.api(token, "/api/users/").status_code == 200
+    shard = shard_of(oauth.host)
+    node = on_cluster.processes[on_cluster.ports.index(node_of(on_cluster, f"{{po:{shard}}}"))]
+    epoch = cache.get(epoch_key(shard))
+    node.send_signal(signal.SIGSTOP)
+    try:
+        assert oauth.revoke(app, doomed).status_code == 200
+        started = time.monotonic()
+        assert oauth.api(doomed).status_code == 401
+        assert time.monotonic() - started < 1.5  # socket_timeout 0.5 s, then the database
+    finally:
+        node.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while cache.get(epoch_key(shard)) == epoch and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.get(epoch_key(shard)) != epoch
+    assert oauth.api(doomed).status_code == 401
+    assert oauth.api(kept, "/api/users/").status_code == 200
+    assert "cache reachable again; entries cached before the outage are dropped" in caplog.text

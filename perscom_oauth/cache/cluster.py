@@ -13,7 +13,11 @@ backend sends several keys in one command (``MGET``, ``MSET``). Here:
 
 One ``redis.cluster.RedisCluster`` serves every thread of a process (it is thread-safe, and
 building one asks the cluster for its slots and commands): LOCATION names one or more startup
-nodes, OPTIONS go to ``RedisCluster`` (socket timeouts, TLS, ``retry``)::
+nodes, OPTIONS go to ``RedisCluster`` (socket timeouts, TLS, ``retry``). Unless OPTIONS name a
+``retry``, a failed command is not retried: the token cache falls back to the database, so a
+node that stops answering costs a request one socket timeout, as one Redis does (redis-py's
+default, three retries with backoff and a topology refresh, cost 5 to 7 s per request while
+a node was paused)::
 
     CACHES = {
         "default": {
@@ -36,7 +40,9 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.core.cache.backends import redis as django_redis
+from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
 
 from .backend import COUNT_SCRIPT, RedisCache
 
@@ -60,22 +66,23 @@ class RedisClusterCacheClient(django_redis.RedisCacheClient):
     def __init__(self, servers: list[str], serializer: Any = None, **options: Any) -> None:
         super().__init__(servers, serializer)
         self._options = options
+        self._name = (tuple(servers), repr(sorted(options.items())))
 
     def get_client(  # type: ignore[override]  # a RedisCluster, not a Redis: same commands here
         self, key: str | bytes | memoryview | None = None, *, write: bool = False
     ) -> RedisCluster:
-        name = (tuple(self._servers), repr(sorted(self._options.items())))
-        client = _clients.get(name)
+        client = _clients.get(self._name)
         if client is None:
             with _connecting:
-                client = _clients.get(name)
+                client = _clients.get(self._name)
                 if client is None:
                     # The first URL's credentials and TLS apply to every node.
                     first, *others = self._servers
-                    client = RedisCluster(
-                        url=first, startup_nodes=[_node(url) for url in others], **self._options
-                    )
-                    _clients[name] = client
+                    options = dict(self._options)
+                    if "retry" not in options and "cluster_error_retry_attempts" not in options:
+                        options["retry"] = Retry(NoBackoff(), 0)
+                    client = RedisCluster(url=first, startup_nodes=[_node(url) for url in others], **options)
+                    _clients[self._name] = client
         return client
 
     def get_many(self, keys: Iterable[str | bytes | memoryview]) -> dict[str | bytes | memoryview, Any]:
