@@ -27,6 +27,7 @@ from django.core.cache import cache as shared_cache
 from . import shards
 
 logger = logging.getLogger("perscom_oauth.cache")
+
 #: The pause between retries that failed at once (a cache that refuses connections); a cache
 #: host that hangs makes each try wait for the client's socket timeout instead, so that a try
 #: is nearly always in flight when it comes back.
