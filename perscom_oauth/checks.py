@@ -293,11 +293,13 @@ def check_adapter_hosts(app_configs: AppConfigs = None, **kwargs: object) -> lis
 OUTAGE_MIDDLEWARE = "perscom_oauth.http.outage.DatabaseOutageMiddleware"
 # The 0.2 paths still load (deprecated shims): settings naming them are not misconfigured.
 OUTAGE_MIDDLEWARES = (OUTAGE_MIDDLEWARE, "perscom_oauth.outage.DatabaseOutageMiddleware")
+CLUSTER_CACHE = "perscom_oauth.cache.cluster.RedisClusterCache"
 REDIS_CACHES = (
     "django.core.cache.backends.redis.RedisCache",
     "perscom_oauth.cache.backend.RedisCache",
     "perscom_oauth.redis_cache.RedisCache",
     "perscom_oauth.cache.sentinel.RedisSentinelCache",
+    CLUSTER_CACHE,
 )
 
 
@@ -360,7 +362,8 @@ def check_redis_topology(app_configs: AppConfigs = None, **kwargs: object) -> li
             )
         ]
     servers = re.split("[;,]", location) if isinstance(location, str) else list(location)
-    if backend not in REDIS_CACHES or backend == SENTINEL_CACHE or len(servers) < 2:
+    # The Sentinel and Cluster backends list Sentinels and startup nodes, and read primaries.
+    if backend not in REDIS_CACHES or backend in (SENTINEL_CACHE, CLUSTER_CACHE) or len(servers) < 2:
         return []
     return [
         Error(
@@ -369,6 +372,28 @@ def check_redis_topology(app_configs: AppConfigs = None, **kwargs: object) -> li
             hint="Name the primary alone in LOCATION, or put Redis behind Sentinel with "
             f'"BACKEND": "{SENTINEL_CACHE}" (docs/deployment.md).',
             id="perscom_oauth.E042",
+        )
+    ]
+
+
+@register(TAG, Tags.caches)
+def check_cluster_reads(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """A replica answers with what it has received so far: the token cache reads primaries only."""
+    cache = getattr(settings, "CACHES", {}).get("default", {})
+    options = cache.get("OPTIONS", {})
+    if cache.get("BACKEND") != CLUSTER_CACHE or not (
+        options.get("read_from_replicas") or options.get("load_balancing_strategy")
+    ):
+        return []
+    return [
+        Error(
+            "The Redis Cluster cache reads from replicas (read_from_replicas or "
+            "load_balancing_strategy): a replica that has not yet received a revocation's new "
+            "nonce, or a change's generation, still answers with the old one, and the revoked "
+            "token is honoured meanwhile.",
+            hint='Remove both from CACHES["default"]["OPTIONS"]: every read then goes to the '
+            "primary of its slot.",
+            id="perscom_oauth.E041",
         )
     ]
 

@@ -153,6 +153,42 @@ def test_reads_from_redis_replicas_and_a_sentinel_cache_without_its_service_are_
     assert check_redis_topology() == []
     settings.CACHES = {"default": sentinel}
     assert [m.id for m in check_redis_topology()] == ["perscom_oauth.E043"]
+    nodes = "redis://10.0.0.1:7000,redis://10.0.0.2:7000"  # a cluster's startup nodes, not replicas
+    settings.CACHES = {
+        "default": {"BACKEND": "perscom_oauth.cache.cluster.RedisClusterCache", "LOCATION": nodes}
+    }
+    assert check_redis_topology() == []
+
+
+def test_redis_cluster_without_timeouts_is_reported_for_deployment(settings: Any) -> None:
+    from perscom_oauth.checks import check_redis_timeouts
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "perscom_oauth.cache.cluster.RedisClusterCache",
+            "LOCATION": "redis://node:6379",
+        }
+    }
+    assert [m.id for m in check_redis_timeouts()] == ["perscom_oauth.W005"]
+
+
+@pytest.mark.parametrize(
+    "option", [{"read_from_replicas": True}, {"load_balancing_strategy": "LoadBalancingStrategy.ROUND_ROBIN"}]
+)
+def test_a_redis_cluster_cache_reading_from_replicas_is_an_error(
+    settings: Any, option: dict[str, Any]
+) -> None:
+    from perscom_oauth.checks import check_cluster_reads
+
+    cluster = {"BACKEND": "perscom_oauth.cache.cluster.RedisClusterCache", "LOCATION": "redis://node:6379"}
+    settings.CACHES = {"default": cluster}
+    assert check_cluster_reads() == []
+    settings.CACHES = {"default": {**cluster, "OPTIONS": {"socket_timeout": 0.5, **option}}}
+    assert [m.id for m in check_cluster_reads()] == ["perscom_oauth.E041"]
+    # Only the cluster backend passes OPTIONS to RedisCluster.
+    plain = {**cluster, "BACKEND": "perscom_oauth.cache.backend.RedisCache", "OPTIONS": option}
+    settings.CACHES = {"default": plain}
+    assert check_cluster_reads() == []
 
 
 def test_persistent_connections_without_health_checks_are_reported_for_deployment(
@@ -198,6 +234,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_adapter_hosts",
         "check_signing_key_encryption",
         "check_redis_topology",
+        "check_cluster_reads",
     }
     assert set(deploy) == set(plain) | DEPLOY_CHECKS
     assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy

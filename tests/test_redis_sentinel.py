@@ -18,6 +18,7 @@ from oauth2_provider.models import get_access_token_model
 
 from bench.topology import SentinelTopology
 from perscom_oauth.cache.entries import token_key
+from perscom_oauth.cache.shards import shard_of
 from perscom_oauth.hashing import checksum
 from perscom_oauth.models import Application
 from tests.conftest import free_port
@@ -62,7 +63,7 @@ def test_the_cache_follows_the_primary_and_a_hot_token_costs_no_sql(
     with django_assert_num_queries(0):
         assert oauth.api(token, "/api/me").status_code == 200
     primary = sentinel.client(sentinel.primary_port())
-    assert primary.exists(cache.make_key(token_key(checksum(token))))
+    assert primary.exists(cache.make_key(token_key(shard_of(oauth.host), checksum(token))))
 
 
 def test_an_entry_the_cache_was_never_told_about_is_not_used_after_a_failover(
@@ -78,7 +79,7 @@ def test_an_entry_the_cache_was_never_told_about_is_not_used_after_a_failover(
     assert oauth.api(token, "/api/me").status_code == 200  # the entry still answers for it
     new = sentinel.kill_primary()
     # The promoted replica holds the entry, replicated before the crash ...
-    assert sentinel.client(new).exists(cache.make_key(token_key(checksum(token))))
+    assert sentinel.client(new).exists(cache.make_key(token_key(shard_of(oauth.host), checksum(token))))
     # ... read from another primary, so unusable: the database refuses the token.
     assert oauth.api(token, "/api/me").status_code == 401
 

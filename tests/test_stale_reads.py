@@ -29,6 +29,7 @@ import perscom_oauth
 from perscom_oauth.adapter import OrganizationAdapter
 from perscom_oauth.cache.entries import token_key
 from perscom_oauth.cache.health import CacheHealth
+from perscom_oauth.cache.shards import shard_of
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from tests.conftest import free_port
 from tests.factories import OrganizationFactory
@@ -197,7 +198,7 @@ def test_a_revocation_between_a_read_and_its_cache_write_is_not_undone(
     answered 200 on every worker until the entry expired."""
     viewer.first_name = "changed"
     viewer.save()  # the hot entry is outdated: the next request reads the database
-    key = token_key(_checksum(hot))
+    key = token_key(shard_of(oauth.host), _checksum(hot))
     real_set = cache.set
     raced = []
 

@@ -13,7 +13,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
-from perscom_oauth.cache.health import EPOCH_KEY
+from perscom_oauth.cache.health import epoch_key
+from perscom_oauth.cache.shards import SHARDS, shard_of
 from perscom_oauth.models import Application, Domain, Membership, Organization
 from tests.conftest import make_member
 from tests.factories import ApplicationFactory
@@ -215,7 +216,8 @@ def test_a_change_made_while_the_cache_is_unreachable_is_not_undone_by_its_retur
     kept = oauth.code_flow(viewer, app, scope="view:user").json()["access_token"]
     for token in (doomed, kept):
         assert oauth.api(token, "/api/users/").status_code == 200  # cached in our own Redis
-    epoch = cache.get(EPOCH_KEY)
+    epoch_here = epoch_key(shard_of(oauth.host))  # the epoch this host's requests read
+    epoch = cache.get(epoch_here)
     own_redis.send_signal(signal.SIGSTOP)
     try:
         revoke_token(oauth, app, doomed)
@@ -223,9 +225,12 @@ def test_a_change_made_while_the_cache_is_unreachable_is_not_undone_by_its_retur
     finally:
         own_redis.send_signal(signal.SIGCONT)
     deadline = time.monotonic() + 5
-    while cache.get(EPOCH_KEY) == epoch and time.monotonic() < deadline:
+    while cache.get(epoch_here) == epoch and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert cache.get(EPOCH_KEY) != epoch
+    assert cache.get(epoch_here) != epoch
+    # One new epoch, written in every shard at once (cache.shards): any host reads it.
+    epochs = cache.get_many([epoch_key(shard) for shard in range(SHARDS)])
+    assert len(epochs) == SHARDS and set(epochs.values()) == {cache.get(epoch_here)}
     assert oauth.api(doomed, "/api/me").status_code == 401
     assert oauth.api(kept, "/api/users/").status_code == 200
     assert "cache reachable again; entries cached before the outage are dropped" in caplog.text

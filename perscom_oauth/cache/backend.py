@@ -56,11 +56,12 @@ class RedisCache(redis.RedisCache):
     # Any: Django's cache backend API (RedisCache's stub), a setting's OPTIONS and the like.
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._class = ReusingRedisCacheClient
+        self._class: type[redis.RedisCacheClient] = ReusingRedisCacheClient
 
     def count(self, deltas: dict[str, int], timeout: int) -> list[int | None]:
         """Add each delta to its counter, in one round trip (Django's ``add`` and ``incr`` take
-        one each, ``incr`` two): the new totals, None where a negative delta found no counter."""
+        one each, ``incr`` two): the new totals, None where a negative delta found no counter.
+        (``cache.cluster.RedisClusterCache`` runs it once per Redis Cluster slot.)"""
         keys = [self.make_and_validate_key(key) for key in deltas]
         client = self._cache.get_client(None, write=True)
         totals = client.eval(COUNT_SCRIPT, len(keys), *keys, timeout, *deltas.values())

@@ -3,7 +3,9 @@
 A protected request with a hot token costs one cache round trip and no SQL: ``tenancy``
 fetches, in one ``get_many`` (``fetch``), the host's organization, the token's validated
 state, and the values both were read under: the organization's generation, the token's nonce
-and the cache epoch (``cache.generations``, ``cache.health``). ``tokens.check`` uses them. What an
+and the cache epoch (``cache.generations``, ``cache.health``). All five keys carry the shard of
+the request's host name (``cache.shards``), so on Redis Cluster they share a slot and the read
+is one ``MGET`` to one node. ``tokens.check`` uses them. What an
 entry holds was checked against the database when it was stored: the access token with its
 application and user, the user's membership and effective scopes. The organization's plan is
 checked on every request, from the host entry.
@@ -31,8 +33,8 @@ from django.utils import timezone
 
 from ..conf import oauth_settings
 from ..scopes.registry import registry_fingerprint
-from . import generations
-from .health import EPOCH_KEY, CacheHealth
+from . import generations, shards
+from .health import CacheHealth, epoch_key
 
 if TYPE_CHECKING:
     from ..typing import AccessToken, Organization
@@ -62,11 +64,13 @@ def namespace() -> str:
 
 
 def host_key(hostname: str) -> str:
-    return f"perscom_oauth:v3:host:{hostname}"
+    return shards.key(shards.shard_of(hostname), "host", hostname)
 
 
-def token_key(token_checksum: str) -> str:
-    return f"perscom_oauth:v3:tok:{namespace()}:{token_checksum}"
+def token_key(shard: int, token_checksum: str) -> str:
+    """A token's entry in one shard: a token presented at hosts of several shards is checked
+    and stored once in each, under that shard's nonce."""
+    return shards.key(shard, "tok", namespace(), token_checksum)
 
 
 def enabled() -> bool:
@@ -88,6 +92,11 @@ class Lookup:
     #: Whether the generation was read from the cache before any database read of this
     #: request (so an organization read afterwards may be stored under it).
     generation_cached: bool = field(default=True)
+
+    @property
+    def shard(self) -> int:
+        """Where this request's keys are read and written (``cache.shards``)."""
+        return shards.shard_of(self.hostname)
 
     # --- hosts ---------------------------------------------------------------------------------
 
@@ -134,7 +143,7 @@ class Lookup:
         if self.token_checksum is None or self.nonce is not None or self.epoch is MISSING_EPOCH:
             return
         nonce = generations.fresh_value()
-        key = generations.nonce_key(self.token_checksum)
+        key = generations.nonce_key(self.shard, self.token_checksum)
         if _write(lambda: shared_cache.add(key, nonce, generations.nonce_seconds())):
             self.nonce = nonce
 
@@ -143,7 +152,7 @@ class Lookup:
             return
         seconds = (token.expires - timezone.now()).total_seconds()
         tags = (self.epoch, self.generation, self.nonce)
-        self._store(token_key(self.token_checksum), (organization_pk, token), seconds, tags)
+        self._store(token_key(self.shard, self.token_checksum), (organization_pk, token), seconds, tags)
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -159,17 +168,19 @@ MISSING_EPOCH: str | None = "\0unreachable"
 
 def fetch(hostname: str, token_checksum: str | None) -> Lookup:
     """One round trip: the host's entry and generation, the epoch, and with a token its entry
-    and nonce. An unreachable cache finds nothing, and nothing is written back."""
-    keys = [host_key(hostname), generations.generation_key(hostname), EPOCH_KEY]
+    and nonce, all in the host name's shard (one Redis Cluster slot). An unreachable cache
+    finds nothing, and nothing is written back."""
+    shard = shards.shard_of(hostname)
+    keys = [host_key(hostname), generations.generation_key(hostname), epoch_key(shard)]
     if token_checksum is not None:
-        keys += [token_key(token_checksum), generations.nonce_key(token_checksum)]
+        keys += [token_key(shard, token_checksum), generations.nonce_key(shard, token_checksum)]
     try:
         found, primary_id = _read(keys)
     except Exception:  # any backend's connection error: the database decides instead
         CacheHealth.failed()
         return Lookup(hostname, token_checksum, MISSING_EPOCH, None, None, generation_cached=False)
     # Back from an outage this process saw: what was just read predates the new epoch.
-    epoch = CacheHealth.worked() or _text(found.get(EPOCH_KEY))
+    epoch = CacheHealth.worked() or _text(found.get(keys[2]))
     if primary_id:  # behind Sentinel: nothing read from another primary matches (cache.sentinel)
         epoch = f"{primary_id}/{epoch}"
     lookup = Lookup(

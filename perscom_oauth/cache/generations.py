@@ -8,16 +8,22 @@ taken from the cache **before** the database read that produced it:
   change that could alter an answer for that organization (its plan, domains, applications,
   memberships, roles, its users' permissions, a revocation); the cache holds a copy for at
   most ``GENERATION_SECONDS``;
-- the **token's nonce** (``nonce_key(checksum)``), a value of the cache's only, replaced when
-  that one token is deleted, rotated or revoked;
+- the **token's nonce** (``nonce_key(shard, checksum)``), a value of the cache's only,
+  replaced when that one token is deleted, rotated or revoked;
 - the cache epoch (``cache.health``).
+
+Each of them is read in the shard of the request's host name (``cache.shards``: one Redis
+Cluster slot for everything a request reads). A generation is per host name, so it lives in
+its host's shard; a token may be presented at any host of its organization, so it has a nonce
+per shard, and ``forget_tokens`` replaces all of them (``SHARDS`` keys per token).
 
 An entry is used only while all of them still read the same. A change publishes new values
 after it commits (and a provisional one at once, for reads inside its own transaction), so a
 request that read the database before the commit stored its answer under values that no
 longer hold: no compare-and-set is needed, and the order in which two changes publish does not
 matter (a value shows in the cache only after the commit that made it). Invalidation costs
-O(1) in the number of live tokens: one ``UPDATE`` and one cache write per organization.
+O(1) in the number of live tokens: one ``UPDATE`` and one cache write per organization (a
+token deleted or revoked costs its ``SHARDS`` nonces, in the same single write as the others).
 
 What the cache alone cannot be told (a process that dies or cannot reach it, a cache restored
 from a snapshot) is still seen: the database's generation moved, and the cache's copy of it
@@ -40,6 +46,7 @@ from django.db import connections, router, transaction
 from django.db.models import F
 
 from ..conf import oauth_settings
+from . import shards
 from .health import CacheHealth
 
 if TYPE_CHECKING:
@@ -49,11 +56,11 @@ logger = logging.getLogger("perscom_oauth.generations")  # its name before 0.3, 
 
 
 def generation_key(hostname: str) -> str:
-    return f"perscom_oauth:v3:gen:{hostname}"
+    return shards.key(shards.shard_of(hostname), "gen", hostname)
 
 
-def nonce_key(token_checksum: str) -> str:
-    return f"perscom_oauth:v3:nonce:{token_checksum}"
+def nonce_key(shard: int, token_checksum: str) -> str:
+    return shards.key(shard, "nonce", token_checksum)
 
 
 def fresh_value() -> str:
@@ -174,8 +181,9 @@ def _move(organization_ids: list[int]) -> dict[str, int]:
 
 
 def forget_tokens(checksums: Iterable[str]) -> None:
-    """Give each of these access tokens a new nonce, now and once the transaction commits."""
-    keys = [nonce_key(value) for value in checksums if value]
+    """Give each of these access tokens a new nonce in every shard (it may have been read at
+    any host name of its organization), now and once the transaction commits."""
+    keys = [nonce_key(shard, value) for value in checksums if value for shard in range(shards.SHARDS)]
     if not keys:
         return
 

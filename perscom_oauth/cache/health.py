@@ -9,6 +9,10 @@ answer again: every entry written before it is then read as a miss, in every pro
 (``cache.entries``). A process whose invalidation failed does not wait for its next request to
 do so: a thread of its own keeps trying until the cache answers (``lost_invalidation``). The
 per-process ``down`` flag only decides who starts the epoch and when to log.
+
+The epoch is one key per shard (``cache.shards``), so that a request reads it in the same
+Redis Cluster slot as the rest of its keys; a new epoch is the same value written to all of
+them in one call, and counts as started only once every one was written.
 """
 
 from __future__ import annotations
@@ -20,14 +24,20 @@ import uuid
 
 from django.core.cache import cache as shared_cache
 
+from . import shards
+
 logger = logging.getLogger("perscom_oauth.cache")
 
-#: The current epoch of cached token and host state; entries carry the one they were read in.
-EPOCH_KEY = "perscom_oauth:epoch"
 #: The pause between retries that failed at once (a cache that refuses connections); a cache
 #: host that hangs makes each try wait for the client's socket timeout instead, so that a try
 #: is nearly always in flight when it comes back.
 RETRY_SECONDS = 0.05
+
+
+def epoch_key(shard: int) -> str:
+    """The current epoch of cached token and host state in ``shard``; entries carry the one
+    they were read in."""
+    return shards.key(shard, "epoch")
 
 
 class CacheHealth:
@@ -51,7 +61,7 @@ class CacheHealth:
             return None
         epoch = uuid.uuid4().hex
         try:
-            shared_cache.set(EPOCH_KEY, epoch, timeout=None)
+            shared_cache.set_many({epoch_key(shard): epoch for shard in range(shards.SHARDS)}, timeout=None)
         except Exception:  # down again: the next success tries anew
             return None
         logger.warning("perscom_oauth: cache reachable again; entries cached before the outage are dropped")

@@ -21,7 +21,8 @@ another address (Keycloak's lockout and Hydra's absence of one: a server-generat
 Every attempt reserves its place in each counter *before* it is evaluated (an atomic
 increment; one round trip for all of them with our Redis cache), and gives it back when it did
 not fail: N concurrent guesses evaluate at most the limit. Cache keys carry a hash of the
-client id or username, never the raw value.
+client id or username, never the raw value, and the source address in a Redis hash tag: on
+Redis Cluster a request's counters share a slot, so one script counts them all.
 
 A cache outage costs the throttle, never the endpoint: it fails open with a logged warning
 (revocation must work during an outage; access is decided by the database, not by this).
@@ -33,7 +34,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -63,22 +64,17 @@ def counters(request: HttpRequest) -> list[Counter]:
     window = int(time.time() // oauth_settings.THROTTLE_WINDOW_SECONDS)
     source = request.META.get("REMOTE_ADDR", "")
     tenant = getattr(organization_for_request(request), "pk", "")
-    prefix = f"perscom_oauth:fail:{window}"
+    # Every counter is per source address: named in the hash tag, they share a Redis Cluster slot.
+    prefix = f"perscom_oauth:fail:{{src:{source}}}:{window}"
     limit = oauth_settings.THROTTLE_FAILURES
-    found = [
-        Counter(
-            f"{prefix}:src:{source}", oauth_settings.THROTTLE_SOURCE_FAILURES, frozenset({CLIENT, PASSWORD})
-        )
-    ]
+    found = [Counter(f"{prefix}:src", oauth_settings.THROTTLE_SOURCE_FAILURES, frozenset({CLIENT, PASSWORD}))]
     # The client the request authenticates as: one method per request (``dispatch``).
     client_id = client_id_of(request.headers, request.POST)
     if client_id:
-        found.append(
-            Counter(f"{prefix}:cli:{tenant}:{digest(client_id)}:{source}", limit, frozenset({CLIENT}))
-        )
+        found.append(Counter(f"{prefix}:cli:{tenant}:{digest(client_id)}", limit, frozenset({CLIENT})))
     if request.POST.get("grant_type") == "password" and request.POST.get("username"):
         username = digest(request.POST["username"])
-        found.append(Counter(f"{prefix}:usr:{tenant}:{username}:{source}", limit, frozenset({PASSWORD})))
+        found.append(Counter(f"{prefix}:usr:{tenant}:{username}", limit, frozenset({PASSWORD})))
     return found
 
 
@@ -105,12 +101,21 @@ def seconds_left_in_window() -> int:
     return max(1, int(window - time.time() % window))
 
 
+def counting_cache() -> RedisCache | None:
+    """The default cache when it is one of ours (``cache.backend.RedisCache``, or its Redis
+    Cluster subclass), which counts in one round trip. The backend itself: ``cache`` is a
+    proxy, never an instance of a backend class."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    return backend if isinstance(backend, RedisCache) else None
+
+
 def reserve(counters: list[Counter]) -> list[int]:
     """Count one attempt in each counter atomically and return the totals: one round trip
     with our Redis cache (``cache.backend.RedisCache.count``), else Django's add and incr."""
     timeout = oauth_settings.THROTTLE_WINDOW_SECONDS
-    if isinstance(cache, RedisCache):
-        return [total or 0 for total in cache.count({c.key: 1 for c in counters}, timeout)]
+    counting = counting_cache()
+    if counting is not None:
+        return [total or 0 for total in counting.count({c.key: 1 for c in counters}, timeout)]
     totals = []
     for counter in counters:
         cache.add(counter.key, 0, timeout=timeout)
@@ -126,8 +131,9 @@ def release(counters: list[Counter]) -> None:
     """Give the attempt back (a counter whose window ended meanwhile is left alone)."""
     if not counters:
         return
-    if isinstance(cache, RedisCache):
-        cache.count({c.key: -1 for c in counters}, oauth_settings.THROTTLE_WINDOW_SECONDS)
+    counting = counting_cache()
+    if counting is not None:
+        counting.count({c.key: -1 for c in counters}, oauth_settings.THROTTLE_WINDOW_SECONDS)
         return
     for counter in counters:
         try:
