@@ -1,11 +1,21 @@
 """The read-replica router (perscom_oauth.routers, docs/replicas.md; issue 25 item 3).
 
 Where each read goes, without a database: the primary unless the code path opted in, and then
-only for the models it named, outside a transaction.
+only for the models it named, outside a transaction. Then the proof on a real pair: a private
+PostgreSQL primary and streaming replica (tests/replica_support.py), the replica's replay
+paused, and a child pytest process (tests/replica/, settings tests/replica_settings.py) that
+drives the endpoints over HTTP and checks that no security decision reads the replica while
+the list pages do. That part needs PostgreSQL (DATABASE_URL); in CI (``CI=true``) its PostgreSQL
+pass must run it.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +23,9 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 
 from perscom_oauth.models import Application, AuditEvent, Membership, Organization
 from perscom_oauth.routers import ReplicaRouter, primary_reads, stale_reads_allowed
+from tests import replica_support
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 router = ReplicaRouter()
 
 
@@ -70,3 +82,31 @@ def test_writes_and_migrations_are_the_primarys(replica: str) -> None:
     on_primary._state.db, on_replica._state.db, elsewhere._state.db = DEFAULT_DB_ALIAS, replica, "analytics"
     assert router.allow_relation(on_primary, on_replica) is True
     assert router.allow_relation(on_primary, elsewhere) is None
+
+
+def test_no_security_decision_reads_a_paused_replica() -> None:
+    reason = replica_support.unavailable()
+    if reason is not None:
+        on_postgresql = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+        if os.environ.get("CI") == "true" and on_postgresql:
+            pytest.fail(f"{reason} (CI's PostgreSQL pass must run it)", pytrace=False)
+        pytest.skip(reason)
+    command = [
+        sys.executable,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        "--ds=tests.replica_settings",
+        "tests/replica",
+    ]
+    with replica_support.primary_and_replica() as pair:
+        environment = {
+            **os.environ,
+            "PERSCOM_REPLICA_PRIMARY_URL": pair.primary_url,
+            "PERSCOM_REPLICA_STANDBY_URL": pair.replica_url,
+        }
+        result = subprocess.run(
+            command, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300
+        )
+    output = result.stdout + result.stderr
+    tail = "\n".join(output.splitlines()[-60:])
+    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{tail}"
+    assert re.search(r"\b[1-9]\d* passed\b", output) and " skipped" not in output, tail
