@@ -211,7 +211,8 @@ def test_the_admin_lists_read_the_replica(
 def test_an_admin_action_reads_the_primary(
     oauth: OAuthClient, app: Application, tokens: dict[str, str], paused: None
 ) -> None:
-    """What a list posts (here: revoke the selected tokens) acts on the primary's rows."""
+    """What a list posts (here: revoke the selected tokens) acts on the primary's rows, and the
+    list shown after it (with the admin's message) reads the primary too: it shows the change."""
     admin = admin_client(superuser(unique("root")))
     token = AccessToken.objects.get(application=app)
     with replica_untouched():
