@@ -418,6 +418,70 @@ def check_persistent_connections(app_configs: AppConfigs = None, **kwargs: objec
     return messages
 
 
+@register(TAG, Tags.database)
+def check_replica_router(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
+    """``REPLICA_DATABASE`` and ``routers.ReplicaRouter`` go together (docs/replicas.md): an
+    alias that is not there, a router that is missing or not last, or a router with nothing to
+    route to."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from .routers import PATH
+
+    replica = oauth_settings.REPLICA_DATABASE  # a value of another type is E038 of check_settings
+    routers = list(getattr(settings, "DATABASE_ROUTERS", []))
+    ours = [index for index, entry in enumerate(routers) if _is_replica_router(entry)]
+    databases = getattr(settings, "DATABASES", {})
+    messages: list[CheckMessage] = []
+    if replica is not None and (replica == DEFAULT_DB_ALIAS or replica not in databases):
+        problem = "is the primary itself" if replica == DEFAULT_DB_ALIAS else "is not an alias of DATABASES"
+        messages.append(
+            Error(
+                f'PERSCOM_OAUTH["REPLICA_DATABASE"] = {replica!r} {problem}: there is no replica to read.',
+                hint='Add the replica to DATABASES under an alias of its own (DATABASES["replica"] = {...}, '
+                'with "TEST": {"MIRROR": "default"}) and name that alias, or leave the key out.',
+                id="perscom_oauth.E038",
+            )
+        )
+    if replica is not None and (not ours or ours[-1] != len(routers) - 1):
+        problem = (
+            "is not in DATABASE_ROUTERS: nothing reads the replica"
+            if not ours
+            else "is not last in DATABASE_ROUTERS: it answers every model, so the routers after it "
+            "are never asked"
+        )
+        messages.append(
+            Error(
+                f'PERSCOM_OAUTH["REPLICA_DATABASE"] is set but {PATH} {problem}.',
+                hint=f'Set DATABASE_ROUTERS = [..., "{PATH}"], with it last.',
+                id="perscom_oauth.E039",
+            )
+        )
+    if replica is None and ours:
+        messages.append(
+            Warning(
+                f'{PATH} is in DATABASE_ROUTERS but PERSCOM_OAUTH["REPLICA_DATABASE"] is not set: it '
+                "sends every query to the primary, as if it were not installed.",
+                hint='Set PERSCOM_OAUTH["REPLICA_DATABASE"] to the replica\'s alias in DATABASES, or '
+                "remove the router.",
+                id="perscom_oauth.W008",
+            )
+        )
+    return messages
+
+
+def _is_replica_router(entry: object) -> bool:
+    """A ``DATABASE_ROUTERS`` entry (a dotted path or an instance) of ours, or of a subclass."""
+    from .routers import ReplicaRouter
+
+    if not isinstance(entry, str):
+        return isinstance(entry, ReplicaRouter)
+    try:
+        found = import_string(entry)
+    except ImportError:
+        return False
+    return isinstance(found, type) and issubclass(found, ReplicaRouter)
+
+
 @register(TAG, Tags.security, deploy=True)
 def check_test_metadata_documents(app_configs: AppConfigs = None, **kwargs: object) -> list[CheckMessage]:
     """``TEST_METADATA_DOCUMENTS_CA`` lets the server fetch documents from its own machine: a

@@ -101,6 +101,10 @@ DEFAULTS: dict[str, object] = {
     # How long a new signing key is in the JWKS before it signs (OIDC Core §10.1.1). None: twice
     # OIDC_JWKS_MAX_AGE_SECONDS (the JWKS response's max-age plus stale-while-revalidate).
     "SIGNING_KEY_PUBLICATION_SECONDS": None,
+    # The alias in DATABASES of a PostgreSQL read replica, for routers.ReplicaRouter (which must
+    # then be last in DATABASE_ROUTERS): list pages and discovery documents may read it; no
+    # security decision ever does (docs/replicas.md). None: every read is the primary's.
+    "REPLICA_DATABASE": None,
 }
 
 #: Keys whose values are secrets: never echoed in a check's message.
@@ -166,6 +170,7 @@ class OAuthSettings:
     REGISTRATIONS_PER_ORGANIZATION: Annotated[int, Checked(id="perscom_oauth.E034", minimum=1)]
     SIGNING_KEY_ENCRYPTION_KEYS: Annotated[Sequence[str], Checked(id="perscom_oauth.E036")]
     SIGNING_KEY_PUBLICATION_SECONDS: Annotated[int | None, Checked(id="perscom_oauth.E037", minimum=0)]
+    REPLICA_DATABASE: Annotated[str | None, Checked(id="perscom_oauth.E038")]
 
     if not TYPE_CHECKING:  # mypy checks names against the declarations above
 

@@ -235,6 +235,7 @@ def test_every_check_is_tagged_and_the_deployment_ones_run_only_with_deploy() ->
         "check_signing_key_encryption",
         "check_redis_topology",
         "check_cluster_reads",
+        "check_replica_router",
     }
     assert set(deploy) == set(plain) | DEPLOY_CHECKS
     assert all(TAG in tags and tags - {TAG} for tags in deploy.values()), deploy
@@ -257,6 +258,58 @@ def test_check_tag_selects_ours(settings: Any) -> None:
     assert run_checks(tags=[Tags.urls]) == []
     with pytest.raises(SystemCheckError, match=r"perscom_oauth\.E002"):
         call_command("check", tag=[TAG])
+
+
+ROUTER = "perscom_oauth.routers.ReplicaRouter"
+
+
+@pytest.fixture
+def replica_alias(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A second alias in DATABASES (changed in place: no new connection handler, none opened)."""
+    from django.conf import settings
+
+    monkeypatch.setitem(settings.DATABASES, "replica", dict(settings.DATABASES["default"]))
+    return "replica"
+
+
+@pytest.mark.parametrize("alias", ["nowhere", "default"])
+def test_a_replica_that_is_no_other_database_is_reported(
+    settings: Any, replica_alias: str, alias: str
+) -> None:
+    settings.DATABASE_ROUTERS = [ROUTER]
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "REPLICA_DATABASE": alias}
+    assert ids() == ["perscom_oauth.E038"]
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "REPLICA_DATABASE": replica_alias}
+    assert ids() == []
+
+
+class AnalyticsRouter:
+    """A host's own router, with no opinion on anything."""
+
+
+OTHER_ROUTER = f"{__name__}.AnalyticsRouter"
+
+
+@pytest.mark.parametrize("routers", [[], [OTHER_ROUTER], [ROUTER, OTHER_ROUTER]])
+def test_a_replica_without_the_router_last_is_reported(
+    settings: Any, replica_alias: str, routers: list[str]
+) -> None:
+    """Missing: nothing reads the replica; not last: the routers after it are never asked."""
+    settings.DATABASE_ROUTERS = routers
+    settings.PERSCOM_OAUTH = {**settings.PERSCOM_OAUTH, "REPLICA_DATABASE": replica_alias}
+    assert ids() == ["perscom_oauth.E039"]
+    settings.DATABASE_ROUTERS = [*routers[1:], ROUTER]
+    assert ids() == []
+
+
+def test_the_router_without_a_replica_is_reported(settings: Any) -> None:
+    from perscom_oauth.routers import ReplicaRouter
+
+    for entry in (ROUTER, ReplicaRouter()):  # a dotted path or an instance, as Django takes them
+        settings.DATABASE_ROUTERS = [entry]
+        assert ids() == ["perscom_oauth.W008"]
+    settings.DATABASE_ROUTERS = []
+    assert ids() == []
 
 
 def test_the_demo_has_no_deployment_warning_of_ours() -> None:

@@ -9,7 +9,7 @@ device grants of RFC 8628, listed and revoked), ``audit`` (the trail, read-only)
 ``organization`` (organizations, domains, memberships), ``registration_policy`` (whether
 clients may register themselves, per organization), ``initial_tokens`` (RFC 7591 initial
 access tokens, issued once), ``signing_keys`` (each organization's ID-token signing keys and
-their state, read-only).
+their state, read-only); ``lists`` (list pages may read the read replica: docs/replicas.md).
 
 Must not: change an application or a token but through the domain functions that also write
 the audit trail (``applications``, ``tokens.revocation``); be imported by the security core or

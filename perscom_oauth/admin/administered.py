@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from ..adapter import get_adapter
+from ..routers import primary_reads
 
 _CACHE_ATTRIBUTE = "_perscom_oauth_administered"
 
@@ -22,7 +23,8 @@ def administered(request: HttpRequest) -> frozenset[int] | None:
         return known
     except AttributeError:
         pass
-    ids = get_adapter().administered_organization_ids(request.user)
+    with primary_reads():  # a permission: the primary's, even on a list page that may be stale
+        ids = get_adapter().administered_organization_ids(request.user)
     setattr(request, _CACHE_ATTRIBUTE, ids)
     return ids
 

@@ -20,9 +20,10 @@ from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from .administered import administered, administers, administers_any
+from .lists import StaleListAdmin
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):
+class OrganizationScopedAdmin(StaleListAdmin):
     #: Lookup from the model to its organization's primary key, e.g. ``"application__organization"``.
     organization_lookup = "organization"
 

@@ -18,7 +18,9 @@ from oauth2_provider.compat import login_not_required
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views.metadata import ServerMetadataViewMixin
 
+from ..models import RegistrationPolicy
 from ..registration.policy import MetadataDocuments, Registration, policy_of
+from ..routers import stale_reads_allowed
 from ..signing import keys as signing_keys
 from ..tenancy.gates import TenantGateMixin
 from ..tenancy.hosts import gated_organization
@@ -89,8 +91,14 @@ def registration_metadata(request: HttpRequest) -> dict[str, Any]:
     ``registration_endpoint`` (RFC 8414 §2, RFC 7591 §3) only where it accepts Dynamic Client
     Registration (and the base library's ``DCR_ENABLED`` is on), else absent;
     ``client_id_metadata_document_supported`` (draft-ietf-oauth-client-id-metadata-document)
-    true only where it accepts metadata documents."""
-    policy = policy_of(gated_organization(request))
+    true only where it accepts metadata documents.
+
+    An advertisement, not a decision: the registration endpoint and the authorization endpoint
+    read the policy on the primary. So this read may be stale (the read replica's, with
+    ``routers.ReplicaRouter``): a policy changed a moment ago is advertised as it was."""
+    organization = gated_organization(request)  # the tenant gate's, decided on the primary
+    with stale_reads_allowed(RegistrationPolicy):
+        policy = policy_of(organization)
     registers = oauth2_settings.DCR_ENABLED and policy.dynamic_registration != Registration.OFF
     return {
         "registration_endpoint": (
