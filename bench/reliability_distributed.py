@@ -3,7 +3,7 @@ two gunicorn masters whose cache is Redis behind Sentinel (a primary, two replic
 Sentinels, all on loopback), plus the failures that topology adds. One line per check with its
 figures; exit 1 if any check failed.
 
-    make reliability-distributed                         # CI: about 3 minutes
+    make reliability-distributed                         # CI: about 4 minutes
     .venv/bin/python bench/reliability_distributed.py --crash-rounds 50
 
 - ``sentinel-revoke-crash``: a hot token (cached by every worker) is revoked, and the Redis
@@ -13,6 +13,9 @@ figures; exit 1 if any check failed.
 - ``sentinel-failover-load``: clients keep using hot tokens through a crash of the primary and
   the promotion: no 5xx, every valid token answered; wrong client secrets sent meanwhile are
   refused with 401 (the throttle, whose counters are in Redis, fails open: no 429, no 500).
+- ``cluster``: two more gunicorn masters on a 3-master Redis Cluster (the 16 shards of
+  perscom_oauth/cache/shards.py spread over its nodes): the cross-process, use-vs-revoke and
+  stale-read checks and a short load, on that cache.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -156,6 +161,39 @@ def failover_under_load(servers: list[Server], env: SentinelEnvironment, clients
     )
 
 
+def on_a_cluster(env: SentinelEnvironment, options: argparse.Namespace) -> list[Result]:
+    """The cache checks again, on two masters whose cache is a Redis Cluster."""
+    import os
+
+    from django.test import override_settings
+
+    from tests.redis_cluster_support import redis_cluster
+
+    folder = env.tmp / "cluster"
+    folder.mkdir()
+    with redis_cluster(folder) as cluster:
+        nodes = ",".join(f"127.0.0.1:{port}" for port in cluster.ports)
+        servers = [env.start_server(name, RELIABILITY_REDIS_CLUSTER=nodes) for name in ("c1", "c2")]
+        os.environ["RELIABILITY_REDIS_CLUSTER"] = nodes
+        try:
+            with override_settings(CACHES=cluster.caches()):  # this process's changes, too
+                results = [
+                    checks.one_truth(servers[0], servers[1], env),
+                    stale.race_use_revoke(servers, options.use_rounds),
+                    stale.stale_reads(servers),
+                    *checks.load(servers, options.load_seconds, options.clients),
+                ]
+            # The servers' entries are on the cluster, spread over its nodes by shard.
+            keys = [redis.Redis(port=port).dbsize() for port in cluster.ports]
+            results.append(Result("keys per node", all(keys), f"{keys}"))
+        finally:
+            del os.environ["RELIABILITY_REDIS_CLUSTER"]
+            for server in servers:
+                server.stop()
+                env.servers.remove(server)
+    return [Result(f"cluster: {r.name}", r.ok, r.figures, r.problems) for r in results]
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,7 +222,9 @@ def main() -> int:
         checks.setup_clients()
         servers = [env.start_server("a"), env.start_server("b")]
         print(
-            f"topology: Redis primary + 2 replicas + 3 Sentinels ({SERVICE}), 2 gunicorn masters", flush=True
+            f"topology: Redis primary + 2 replicas + 3 Sentinels ({SERVICE}), 2 gunicorn masters;"
+            " then a 3-master Redis Cluster, 2 more masters",
+            flush=True,
         )
         plan: list[tuple[str, Callable[[], list[Result] | Result]]] = [
             (
@@ -200,6 +240,7 @@ def main() -> int:
             ("sentinel-failover-load", lambda: failover_under_load(servers, env, options.clients)),
             ("fuzz", lambda: checks.fuzz(servers, options.fuzz)),
             ("load", lambda: checks.load(servers, options.load_seconds, options.clients)),
+            ("cluster", lambda: on_a_cluster(env, options)),
         ]
         wanted = [w for w in options.only.split(",") if w]
         for name, run in plan:

@@ -36,8 +36,19 @@ if os.environ.get("RELIABILITY_PUBLICATION_SECONDS"):
         "SIGNING_KEY_PUBLICATION_SECONDS": int(os.environ["RELIABILITY_PUBLICATION_SECONDS"]),
     }
 
-# bench/reliability_distributed.py: Redis behind Sentinel (host:port of each Sentinel).
-if os.environ.get("RELIABILITY_REDIS_SENTINELS"):
+# bench/reliability_distributed.py: a Redis Cluster (its startup nodes, host:port), or Redis
+# behind Sentinel (host:port of each Sentinel).
+if os.environ.get("RELIABILITY_REDIS_CLUSTER"):
+    CACHES = {
+        "default": {
+            "BACKEND": "perscom_oauth.cache.cluster.RedisClusterCache",
+            "LOCATION": [
+                f"redis://{address}" for address in os.environ["RELIABILITY_REDIS_CLUSTER"].split(",")
+            ],
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+elif os.environ.get("RELIABILITY_REDIS_SENTINELS"):
     CACHES = {
         "default": {
             "BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache",
