@@ -49,6 +49,13 @@ bench-production: $(PY)
 	$(PY) -c "import gunicorn" 2>/dev/null || $(VENV)/bin/pip install -q "$$(grep '^gunicorn==' requirements.txt)"
 	$(PY) bench/e2e.py --production
 
+# Throughput that scales out (issue 25, bench/scale_out.py): hot-token requests on 2 gunicorn
+# masters x 2 workers with one Redis, then a 3-master Redis Cluster; bench/results/scale-out.md.
+.PHONY: bench-scale-out
+bench-scale-out: $(PY)
+	$(PY) -c "import gunicorn" 2>/dev/null || $(VENV)/bin/pip install -q "$$(grep '^gunicorn==' requirements.txt)"
+	$(PY) bench/scale_out.py
+
 # Reliability on the production setup (issue 13, bench/reliability.py): two gunicorn masters on
 # PostgreSQL + a Redis of its own, raced, faulted, fuzzed and loaded; one line per check.
 # Longer: $(PY) bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
