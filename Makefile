@@ -24,6 +24,13 @@ test: $(PY)
 test-production: $(PY)
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(PY) -m pytest
 
+# The production setup through PgBouncer in transaction mode (docs/deployment.md, "Connection
+# pooling"): bench/pgbouncer.py starts one of its own on a free loopback port, sets DATABASE_URL
+# and DATABASE_POOLER=transaction, and stops it afterwards. Needs `apt-get install pgbouncer`.
+.PHONY: test-pgbouncer
+test-pgbouncer: $(PY)
+	REDIS_URL=$(REDIS_URL) $(PY) bench/pgbouncer.py run -- $(PY) -m pytest
+
 lint: $(PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -52,6 +59,10 @@ bench-production: $(PY)
 # Reliability on the production setup (issue 13, bench/reliability.py): two gunicorn masters on
 # PostgreSQL + a Redis of its own, raced, faulted, fuzzed and loaded; one line per check.
 # Longer: $(PY) bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
-.PHONY: reliability
+.PHONY: reliability reliability-pgbouncer
 reliability: $(PY)
 	$(PY) bench/reliability.py
+
+# The same, the servers reaching PostgreSQL through a PgBouncer of their own (transaction mode).
+reliability-pgbouncer: $(PY)
+	$(PY) bench/reliability.py --pgbouncer
