@@ -24,6 +24,13 @@ test: $(PY)
 test-production: $(PY)
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(PY) -m pytest -n auto
 
+# The production setup through PgBouncer in transaction mode (docs/deployment.md, "Connection
+# pooling"): bench/pgbouncer.py starts one of its own on a free loopback port, sets DATABASE_URL
+# and DATABASE_POOLER=transaction, and stops it afterwards. Needs `apt-get install pgbouncer`.
+.PHONY: test-pgbouncer
+test-pgbouncer: $(PY)
+	REDIS_URL=$(REDIS_URL) $(PY) bench/pgbouncer.py run -- $(PY) -m pytest -n auto
+
 lint: $(PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -59,13 +66,17 @@ bench-scale-out: $(PY)
 # Reliability on the production setup (issue 13, bench/reliability.py): two gunicorn masters on
 # PostgreSQL + a Redis of its own, raced, faulted, fuzzed and loaded; one line per check.
 # Longer: $(PY) bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
-.PHONY: reliability
+.PHONY: reliability reliability-pgbouncer
 reliability: $(PY)
 	$(PY) bench/reliability.py
 
+# The same, the servers reaching PostgreSQL through a PgBouncer of their own (transaction mode).
+reliability-pgbouncer: $(PY)
+	$(PY) bench/reliability.py --pgbouncer
+
 # The same on replicated infrastructure (issue 25, bench/reliability_distributed.py): Redis
 # behind Sentinel (a primary, two replicas, three Sentinels on loopback), crashed after
-# revocations and under load.
+# revocations and under load, then a 3-master Redis Cluster.
 .PHONY: reliability-distributed
 reliability-distributed: $(PY)
 	$(PY) bench/reliability_distributed.py

@@ -4,6 +4,7 @@ check failed.
 
     make reliability                                  # bounded (CI: about 4 minutes)
     .venv/bin/python bench/reliability.py --load-seconds 300 --fuzz 5000 --rounds 10
+    make reliability-pgbouncer                        # the servers through PgBouncer (--pgbouncer)
 
 Needs PostgreSQL (``--pg``, default postgres://postgres@127.0.0.1:5432; a database of its own is
 created and dropped) and ``redis-server`` (a server of its own on a free port). See
@@ -35,6 +36,11 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="perscom_reliability")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="the servers reach PostgreSQL through a PgBouncer of their own in transaction mode",
+    )
     parser.add_argument("--workers", type=int, default=3, help="sync workers per gunicorn master")
     parser.add_argument("--race", type=int, default=25, help="concurrent requests per race")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per race")
@@ -70,6 +76,7 @@ def write_report(options: argparse.Namespace, results: list[checks.Result], elap
     import subprocess
     from datetime import UTC, datetime
 
+    database = "PostgreSQL through PgBouncer (transaction mode)" if options.pgbouncer else "PostgreSQL"
     git = ["git", "rev-parse", "--short", "HEAD"]
     commit = subprocess.run(git, capture_output=True, text=True, cwd=ROOT).stdout.strip()
     lines = [
@@ -77,7 +84,7 @@ def write_report(options: argparse.Namespace, results: list[checks.Result], elap
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {platform.machine()},"
         f" {os.cpu_count()} CPUs shared; two gunicorn masters x {options.workers} sync workers,"
-        " PostgreSQL + Redis on loopback;"
+        f" {database} + Redis on loopback;"
         f" races of {options.race} x {options.rounds} rounds, load {options.load_seconds:.0f} s with"
         f" {options.clients} clients, {options.fuzz} hostile requests; {elapsed:.0f} s in all.",
         "",
@@ -91,7 +98,7 @@ def write_report(options: argparse.Namespace, results: list[checks.Result], elap
 
 def main() -> int:
     options = arguments()
-    env = Environment(options.pg, options.database, options.workers)
+    env = Environment(options.pg, options.database, options.workers, options.pgbouncer)
     results: list[checks.Result] = []
     started = time.monotonic()
     try:

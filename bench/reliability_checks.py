@@ -782,24 +782,13 @@ def fuzz(servers: list[Server], count: int, seed: int = 13) -> Result:
     return Result("hostile input", not problems and slowest < 10, figures, problems)
 
 
-def database_connections(database: str) -> int:
-    """Connections the servers hold to the run's database (this script's own excluded)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database]
-        )
-        return int(cursor.fetchone()[0])
-
-
 def runserver_races(env: Any, count: int, rounds: int) -> list[Result]:
     """The issue's runserver findings (500s, deadlocks, max_connections exhausted): the same
     races against Django's threaded development server, with the demo's default CONN_MAX_AGE
     (0: a connection per request, closed after it). Its listen backlog is 10: some of 25
     simultaneous connections are reset before Django sees them (599 in the figures), a
     development server's limit, not an answer."""
-    before = database_connections(env.database)  # the gunicorn workers' persistent ones
+    before = env.server_connections()  # the gunicorn workers' persistent ones
     server = env.start_server("runserver", 0, DJANGO_CONN_MAX_AGE="0")
     try:
         results = [
@@ -809,7 +798,7 @@ def runserver_races(env: Any, count: int, rounds: int) -> list[Result]:
         for result in results:
             result.name = result.name.replace("race:", "runserver:")
         time.sleep(0.5)  # the last request threads finish
-        held = database_connections(env.database) - before
+        held = env.server_connections() - before
         figures = f"held after {2 * count * rounds} racing requests={held}"
         results.append(Result("runserver: connections", held <= 2, figures))
         return results

@@ -1,7 +1,9 @@
 """The production setup bench/reliability.py runs against, all on loopback and all its own:
 
 - a PostgreSQL database (recreated each run) reached by the servers through ``FaultyProxy``, a
-  TCP relay the script can cut to make the database unreachable for a moment;
+  TCP relay the script can cut to make the database unreachable for a moment; with
+  ``--pgbouncer``, through a PgBouncer of its own in transaction mode (bench/pgbouncer.py) in
+  front of that relay, so that the cut falls between the pooler and PostgreSQL;
 - a Redis server on a free port (not the shared one: it is stopped, restarted and flushed);
 - gunicorn masters (sync workers, DEBUG off) serving the demo (``bench.perscom_e2e_settings``).
 
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from bench.pgbouncer import PgBouncer
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -247,30 +251,56 @@ def json_body(content: bytes) -> dict[str, Any]:
 class Environment:
     """Everything above, set up and torn down together."""
 
-    def __init__(self, pg: str, database: str, workers: int) -> None:
+    def __init__(self, pg: str, database: str, workers: int, pgbouncer: bool = False) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="perscom-reliability-"))
         self.pg, self.database, self.workers = pg, database, workers
         self.redis = OwnRedis(self.tmp)
         port = int(re.search(r":(\d+)$", pg.rstrip("/"))[1]) if re.search(r":(\d+)$", pg) else 5432  # type: ignore[index]
         self.proxy = FaultyProxy(port)
+        # Server connections kept 600 s, PgBouncer's default, as in production: the run's
+        # database is dropped directly, WITH (FORCE).
+        self.bouncer = PgBouncer(self.relay_url(), idle_seconds=600) if pgbouncer else None
         self.servers: list[Server] = []
 
     def direct_url(self) -> str:
         return f"{self.pg}/{self.database}"
 
-    def proxied_url(self) -> str:
+    def relay_url(self) -> str:
         user = re.match(r"postgres(?:ql)?://([^@]*)@", self.pg)
-        return f"postgres://{user[1] if user else 'postgres'}@127.0.0.1:{self.proxy.port}/{self.database}"
+        return f"postgres://{user[1] if user else 'postgres'}@127.0.0.1:{self.proxy.port}"
+
+    def proxied_url(self) -> str:
+        """The servers' database: through the relay, and PgBouncer in front of it if any."""
+        return self.bouncer.url(self.database) if self.bouncer else f"{self.relay_url()}/{self.database}"
 
     def server_env(self) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG")}
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "DATABASE_POOLER", "REDIS_URL", "DJANGO_DEBUG")
+        }
         return {
             **base,
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "DATABASE_URL": self.proxied_url(),
+            **({"DATABASE_POOLER": "transaction"} if self.bouncer else {}),
             "REDIS_URL": self.redis.url,
             "PYTHONUNBUFFERED": "1",
         }
+
+    def server_connections(self) -> int:
+        """Connections the servers hold to the run's database (this script's own excluded):
+        PostgreSQL's sessions, or PgBouncer's clients (its sessions are its pool's business)."""
+        if self.bouncer:
+            return sum(1 for c in self.bouncer.admin("SHOW CLIENTS") if c["database"] == self.database)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.database],
+            )
+            return int(cursor.fetchone()[0])
 
     def prepare(self) -> None:
         import psycopg
@@ -279,6 +309,8 @@ class Environment:
             admin.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
             admin.execute(f"CREATE DATABASE {self.database}")
         self.redis.start()
+        if self.bouncer:
+            self.bouncer.start()
         os.environ.update(
             DJANGO_SETTINGS_MODULE=SETTINGS, DATABASE_URL=self.direct_url(), REDIS_URL=self.redis.url
         )
@@ -305,6 +337,8 @@ class Environment:
         for server in self.servers:
             server.stop()
         self.redis.stop()
+        if self.bouncer:
+            self.bouncer.stop()
         from django.db import connections
 
         connections.close_all()

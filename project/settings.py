@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from perscom_oauth.defaults import OAUTH2_PROVIDER_DEFAULTS
 from project.oidc_key import demo_key_encryption_key
@@ -72,11 +73,21 @@ WSGI_APPLICATION = "project.wsgi.application"
 # thread ends, until PostgreSQL's max_connections is exhausted. Under gunicorn (sync workers:
 # one thread each) DJANGO_CONN_MAX_AGE=60 saves a connection set-up per request
 # (docs/deployment.md). Health checks drop a connection that died while idle.
+# DATABASE_POOLER=transaction says DATABASE_URL is a pooler in transaction mode (PgBouncer's
+# pool_mode = transaction), where each transaction may run on another server connection: no
+# server-side cursors, as Django documents for it (docs/deployment.md, "Connection pooling").
+database_pooler = os.environ.get("DATABASE_POOLER", "")
+if database_pooler not in ("", "transaction"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER={database_pooler!r} is not known: set it to 'transaction' behind PgBouncer "
+        "in transaction mode, or leave it unset."
+    )
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
         conn_health_checks=True,
+        disable_server_side_cursors=database_pooler == "transaction",
     )
 }
 if os.environ.get("REDIS_URL"):

@@ -6,7 +6,8 @@ TLS-terminating proxy, secrets from the environment, PostgreSQL and Redis.
 with the reason, documented in docs/checks.md. A new warning fails CI.
 
 Environment: ``DJANGO_SECRET_KEY`` (required), ``DJANGO_ALLOWED_HOSTS`` (every organization's
-host, comma-separated), ``DATABASE_URL``, ``REDIS_URL``, ``OIDC_KEY_ENCRYPTION_KEYS`` (Fernet keys,
+host, comma-separated), ``DATABASE_URL`` (with ``DATABASE_POOLER=transaction`` if it is PgBouncer in
+transaction mode), ``REDIS_URL``, ``OIDC_KEY_ENCRYPTION_KEYS`` (Fernet keys,
 comma-separated, newest first: they encrypt each organization's signing keys), optionally
 ``OIDC_RSA_PRIVATE_KEY`` (PEM text: the global key of installs from before per-organization
 keys). Without either, OpenID Connect is off rather than signed with a key derived or generated

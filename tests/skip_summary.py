@@ -19,6 +19,7 @@ KNOWN = [
     (("oauth4webapi",), "conformance tests need oauth4webapi from npm (bash .ci/npm.sh)"),
     (("chromium", "playwright"), "browser tests need /usr/bin/chromium (apt-get install chromium)"),
     (("redis-server",), "need redis-server"),
+    (("pgbouncer",), "need pgbouncer (apt-get install pgbouncer)"),
     (("postgresql",), "need PostgreSQL (DATABASE_URL)"),
 ]
 

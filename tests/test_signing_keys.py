@@ -25,6 +25,7 @@ from jwcrypto import jwk, jws, jwt
 
 from perscom_oauth.checks import check_at_startup
 from perscom_oauth.models import Application, Organization, SigningKey
+from perscom_oauth.signing import rotation
 from perscom_oauth.signing.keys import SIGNED_UNTIL_STEP
 from tests.admin_support import admin_client, org_admin
 from tests.conftest import make_member, role
@@ -190,8 +191,9 @@ def test_the_database_never_holds_the_pem(settings: Any, oauth: OAuthClient) -> 
 
 
 def test_kek_rotation_reencrypts_every_key_and_the_old_kek_is_no_longer_needed(
-    settings: Any, oauth: OAuthClient, member: Any, app: Application
+    settings: Any, oauth: OAuthClient, member: Any, app: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(rotation, "BATCH", 1)  # the keys are read in batches: two of them here
     before = header(id_token(oauth, member, app))["kid"]
     old = settings.PERSCOM_OAUTH["SIGNING_KEY_ENCRYPTION_KEYS"][0]
     new = Fernet.generate_key().decode()

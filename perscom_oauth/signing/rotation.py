@@ -20,6 +20,7 @@ nothing (it would only retire a key that never signed).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -96,7 +97,7 @@ def reencrypt_all() -> tuple[int, list[str]]:
     """Every stored private key re-encrypted with the first KEK: (how many, the kids that no
     configured KEK decrypts, left unchanged)."""
     changed, failed = 0, []
-    for key in SigningKey.objects.exclude(private_key="").only("pk", "kid", "private_key").iterator():
+    for key in _stored_private_keys():
         try:
             ciphertext = encryption.reencrypt(key.private_key)
         except encryption.KeyEncryptionError:
@@ -111,7 +112,7 @@ def reencrypt_all() -> tuple[int, list[str]]:
 def undecryptable(limit: int = 5) -> tuple[int, list[str]]:
     """How many stored private keys no configured KEK decrypts, and the first ``limit`` kids."""
     count, kids = 0, list[str]()
-    for key in SigningKey.objects.exclude(private_key="").only("kid", "private_key").iterator():
+    for key in _stored_private_keys():
         try:
             encryption.decrypt(key.private_key)
         except encryption.KeyEncryptionError:
@@ -119,3 +120,22 @@ def undecryptable(limit: int = 5) -> tuple[int, list[str]]:
             if len(kids) < limit:
                 kids.append(key.kid)
     return count, kids
+
+
+#: Keys read per query by ``_stored_private_keys``: a few hundred kilobytes of ciphertext.
+BATCH = 100
+
+
+def _stored_private_keys() -> Iterator[SigningKey]:
+    """Every key that still has its private key, a batch at a time in primary-key order: memory
+    bounded like ``.iterator()``, without its server-side cursor, which does not survive from one
+    transaction to the next behind PgBouncer in transaction mode (docs/deployment.md, "Connection
+    pooling"). Each batch is one query of its own, so updating the rows read is safe."""
+    last = None
+    while True:
+        stored = SigningKey.objects.exclude(private_key="").order_by("pk").only("pk", "kid", "private_key")
+        batch = list((stored if last is None else stored.filter(pk__gt=last))[:BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        last = batch[-1].pk
