@@ -136,14 +136,7 @@ def main() -> int:
             ("signing-rotation", lambda: signing.rotation(servers, env, options.clients)),
             ("signing-kek", lambda: signing.kek_rotation(servers, env, options.clients)),
         ]
-        wanted = [w for w in options.only.split(",") if w]
-        for name, run in plan:
-            if wanted and not any(name.startswith(w) for w in wanted):
-                continue
-            outcome = run()
-            for result in outcome if isinstance(outcome, list) else [outcome]:
-                results.append(result)
-                print(result.line(), flush=True)
+        results += checks.run_plan(plan, options.only)
         tally = checks.TALLY
         results.append(
             checks.Result("5xx", tally.server_errors == 0, f"requests={tally.sent} 5xx={tally.server_errors}")
@@ -152,10 +145,7 @@ def main() -> int:
         for result in results[-2:]:
             print(result.line())
     finally:
-        if any(not r.ok for r in results):
-            errors = [line for line in env.logs().splitlines() if "Invalid request from" not in line]
-            print("--- server log tail ---\n" + "\n".join(errors[-60:]))
-        env.close()
+        checks.close(env, results)
     elapsed = time.monotonic() - started
     print(f"{'ok' if all(r.ok for r in results) else 'FAILED'} in {elapsed:.0f} s")
     if options.report:

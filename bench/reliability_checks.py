@@ -805,3 +805,26 @@ def runserver_races(env: Any, count: int, rounds: int) -> list[Result]:
     finally:
         server.stop()
         env.servers.remove(server)
+
+
+def run_plan(plan: list[tuple[str, Callable[[], list[Result] | Result]]], only: str) -> list[Result]:
+    """Run the checks of ``plan`` whose names start with one of ``only``'s (comma-separated;
+    empty: all), printing each result's line as it comes."""
+    wanted = [w for w in only.split(",") if w]
+    results: list[Result] = []
+    for name, run in plan:
+        if wanted and not any(name.startswith(w) for w in wanted):
+            continue
+        outcome = run()
+        for result in outcome if isinstance(outcome, list) else [outcome]:
+            results.append(result)
+            print(result.line(), flush=True)
+    return results
+
+
+def close(env: Any, results: list[Result]) -> None:
+    """Tear the environment down; after a failed check, show the servers' log first."""
+    if any(not r.ok for r in results):
+        errors = [line for line in env.logs().splitlines() if "Invalid request from" not in line]
+        print("--- server log tail ---\n" + "\n".join(errors[-60:]))
+    env.close()

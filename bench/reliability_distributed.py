@@ -242,24 +242,14 @@ def main() -> int:
             ("load", lambda: checks.load(servers, options.load_seconds, options.clients)),
             ("cluster", lambda: on_a_cluster(env, options)),
         ]
-        wanted = [w for w in options.only.split(",") if w]
-        for name, run in plan:
-            if wanted and not any(name.startswith(w) for w in wanted):
-                continue
-            outcome = run()
-            for result in outcome if isinstance(outcome, list) else [outcome]:
-                results.append(result)
-                print(result.line(), flush=True)
+        results += checks.run_plan(plan, options.only)
         tally = TALLY
         results.append(
             Result("5xx", tally.server_errors == 0, f"requests={tally.sent} 5xx={tally.server_errors}")
         )
         print(results[-1].line())
     finally:
-        if any(not r.ok for r in results):
-            errors = [line for line in env.logs().splitlines() if "Invalid request from" not in line]
-            print("--- server log tail ---\n" + "\n".join(errors[-60:]))
-        env.close()
+        checks.close(env, results)
     elapsed = time.monotonic() - started
     print(f"{'ok' if all(r.ok for r in results) else 'FAILED'} in {elapsed:.0f} s")
     return 0 if all(r.ok for r in results) else 1

@@ -38,23 +38,20 @@ if os.environ.get("RELIABILITY_PUBLICATION_SECONDS"):
 
 # bench/reliability_distributed.py: a Redis Cluster (its startup nodes, host:port), or Redis
 # behind Sentinel (host:port of each Sentinel).
+REDIS_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 if os.environ.get("RELIABILITY_REDIS_CLUSTER"):
     CACHES = {
         "default": {
             "BACKEND": "perscom_oauth.cache.cluster.RedisClusterCache",
-            "LOCATION": [
-                f"redis://{address}" for address in os.environ["RELIABILITY_REDIS_CLUSTER"].split(",")
-            ],
-            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+            "LOCATION": [f"redis://{node}" for node in os.environ["RELIABILITY_REDIS_CLUSTER"].split(",")],
+            "OPTIONS": REDIS_OPTIONS,
         }
     }
 elif os.environ.get("RELIABILITY_REDIS_SENTINELS"):
     CACHES = {
         "default": {
             "BACKEND": "perscom_oauth.cache.sentinel.RedisSentinelCache",
-            "LOCATION": [
-                f"redis://{address}" for address in os.environ["RELIABILITY_REDIS_SENTINELS"].split(",")
-            ],
-            "OPTIONS": {"service_name": "perscom", "socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+            "LOCATION": [f"redis://{node}" for node in os.environ["RELIABILITY_REDIS_SENTINELS"].split(",")],
+            "OPTIONS": {"service_name": "perscom", **REDIS_OPTIONS},
         }
     }

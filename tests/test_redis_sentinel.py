@@ -52,6 +52,14 @@ def hot_token(oauth: OAuthClient, user: Any, app: Application) -> str:
     return token
 
 
+def expire_untold(token: str) -> None:
+    """Expire the token in the database without a word to the cache (a queryset update sends no
+    signal): the worst case of invalidations a crashed primary lost."""
+    get_access_token_model().objects.filter(token_checksum=checksum(token)).update(
+        expires=timezone.now() - timedelta(1)
+    )
+
+
 def test_the_cache_follows_the_primary_and_a_hot_token_costs_no_sql(
     sentinel: SentinelTopology,
     oauth: OAuthClient,
@@ -70,12 +78,7 @@ def test_an_entry_the_cache_was_never_told_about_is_not_used_after_a_failover(
     sentinel: SentinelTopology, oauth: OAuthClient, viewer: Any, app: Application
 ) -> None:
     token = hot_token(oauth, viewer, app)
-    # The worst case of a lost write: the token expires in the database and the cache hears
-    # nothing at all (a queryset update sends no signal), as if every invalidation the old
-    # primary acknowledged had died with it.
-    get_access_token_model().objects.filter(token_checksum=checksum(token)).update(
-        expires=timezone.now() - timedelta(1)
-    )
+    expire_untold(token)
     assert oauth.api(token, "/api/me").status_code == 200  # the entry still answers for it
     new = sentinel.kill_primary()
     # The promoted replica holds the entry, replicated before the crash ...
@@ -116,9 +119,7 @@ def test_a_primary_demoted_while_connected_is_no_longer_read(
 ) -> None:
     # Last in the module: it leaves the Sentinels without a primary.
     token = hot_token(oauth, viewer, app)
-    get_access_token_model().objects.filter(token_checksum=checksum(token)).update(
-        expires=timezone.now() - timedelta(1)
-    )
+    expire_untold(token)
     assert oauth.api(token, "/api/me").status_code == 200  # the entry, on the primary
     # Demoted behind the Sentinels' back (a partition's other side promoted a replica): the
     # server keeps this process's connection and still answers reads, with its old data.
