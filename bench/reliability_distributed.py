@@ -83,7 +83,7 @@ def revoke_then_crash(servers: list[Server], env: SentinelEnvironment, rounds: i
         status = revoke(servers[round_ % len(servers)], token)
         answered = time.monotonic()
         old = env.topology.crash_primary(primary)
-        gaps.append(time.monotonic() - answered)
+        gaps.append(env.topology.crashed_at - answered)
         during = every_worker(servers, token)
         deadline = time.monotonic() + 30
         while not env.topology.promoted(old) and time.monotonic() < deadline:

@@ -38,6 +38,7 @@ class SentinelTopology:
     root: Path
     ports: list[int]  # the three data servers, then the three Sentinels
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    crashed_at: float = 0.0
     binary: str = field(default_factory=lambda: shutil.which("redis-server") or "redis-server")
 
     @property
@@ -113,8 +114,10 @@ class SentinelTopology:
         return found[-1]
 
     def crash_primary(self, old: int) -> int:
-        """SIGKILL the primary (the port ``await_replica`` returned) at once; its port."""
+        """SIGKILL the primary (the port ``await_replica`` returned) at once; its port.
+        ``crashed_at`` (``time.monotonic()``) is when the signal was sent."""
         self.processes[old].send_signal(signal.SIGKILL)
+        self.crashed_at = time.monotonic()
         self.processes[old].wait()
         return old
 

@@ -41,6 +41,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelTopol
 
 @pytest.fixture
 def sentinel(topology: SentinelTopology) -> Iterator[SentinelTopology]:
+    topology.await_replica()  # a primary the Sentinels agree on, with a replica to fail over to
     with override_settings(CACHES=topology.caches()):
         cache.clear()
         yield topology
@@ -97,9 +98,9 @@ def test_a_revocation_holds_when_the_primary_crashes_right_after_it(
             "/oauth/revoke", {"token": revoked}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
         )
         assert response.status_code == 200  # RFC 7009 §2.2
-        answered = time.monotonic()
+        # At once: the deterministic case of a write the primary never passed on is the test
+        # above; make reliability-distributed measures the delay (under 50 ms).
         old = sentinel.crash_primary(primary)
-        assert time.monotonic() - answered < 0.05
         # While the Sentinels promote the replica the database answers: no 5xx, nothing
         # revoked honoured.
         during = []
