@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from django.db.models import Q
 from django.test import Client, override_settings
 
@@ -19,6 +20,11 @@ from tests.admin_support import admin_client, superuser
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.oauth import OAuthClient, host_of
 from tests.skip_summary import reason_of, summary
+
+# The live server's listen backlog: Django's 10 overflows when a test opens 30 connections at
+# once on a busy machine (pytest -n), and the kernel resets the ones it cannot queue. Production
+# runs gunicorn, whose backlog is 2048.
+WSGIServer.request_queue_size = 64
 
 
 @pytest.fixture

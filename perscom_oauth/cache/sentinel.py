@@ -123,8 +123,8 @@ class RedisSentinelCache(RedisCache):
         """Like ``get_many``, with the replication ID of the primary the values were read on:
         what ``cache.entries`` tags its entries with."""
         key_map = {self.make_and_validate_key(key): key for key in keys}
-        found, primary_id = self._cache.get_many_from_primary(key_map)  # type: ignore[attr-defined]
-        return {key_map[k]: v for k, v in found.items()}, primary_id
+        found, identity = self._cache.get_many_from_primary(key_map)  # type: ignore[attr-defined]
+        return {key_map[k]: v for k, v in found.items()}, identity
 
 
 def _address(server: str) -> tuple[str, int]:
