@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -815,7 +816,11 @@ def run_plan(plan: list[tuple[str, Callable[[], list[Result] | Result]]], only: 
     for name, run in plan:
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
-        outcome = run()
+        try:
+            outcome = run()
+        except Exception as error:  # one broken check must not hide the others
+            traceback.print_exc()
+            outcome = Result(name, False, f"raised {type(error).__name__}: {error}")
         for result in outcome if isinstance(outcome, list) else [outcome]:
             results.append(result)
             print(result.line(), flush=True)

@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -31,6 +32,12 @@ def _wait(condition: object, what: str, seconds: float = 15) -> None:
             pass
         time.sleep(0.02)
     raise TimeoutError(f"waited {seconds} s for {what}")
+
+
+def _flags(state: Any) -> set[str]:
+    # redis-py gives a Sentinel's flags as a set or as "master,s_down", by protocol version.
+    flags = state["flags"]
+    return set(flags.split(",")) if isinstance(flags, str) else set(flags)
 
 
 @dataclass
@@ -102,18 +109,31 @@ class SentinelTopology:
         return self.primary_port()
 
     def await_replica(self) -> int:
-        """Wait until the Sentinels agree on a primary that a replica follows (there is one to
-        fail over to); its port."""
+        """Wait until the topology is settled enough to survive a crash: every Sentinel names
+        the same primary, none is still failing it over or holds it down, and each knows an
+        online replica of it to promote; the primary's port.
+
+        ``promoted()`` turns true as soon as the new primary takes writes, while the leading
+        Sentinel is still reconfiguring the other replica; a crash in that window once left
+        the leader's failover unfinished and the Sentinels naming two primaries for good.
+        """
         found: list[int] = []
 
         def ready() -> bool:
             primary = self.primary_port()
             if self.client(primary).info("replication")["connected_slaves"] < 1:
                 return False
+            for port in self.sentinel_ports:
+                sentinel = self.client(port)
+                if _flags(sentinel.sentinel_master(SERVICE)) != {"master"}:
+                    return False  # s_down, o_down or failover_in_progress
+                replicas = sentinel.sentinel_slaves(SERVICE)
+                if not any(_flags(r) == {"slave"} and r["master-link-status"] == "ok" for r in replicas):
+                    return False
             found.append(primary)
             return True
 
-        _wait(ready, "a primary with a replica")
+        _wait(ready, "a settled primary with a replica", seconds=30)
         return found[-1]
 
     def crash_primary(self, old: int) -> int:
